@@ -1,0 +1,53 @@
+# govhall — the README's commands. Needs only python3 (3.11+) and make.
+PYTHON3 ?= python3
+VENV    := .venv
+UV      := $(VENV)/bin/uv
+PY      := $(VENV)/bin/python
+SYNCED  := $(VENV)/.synced
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: run test setup migrate demo lint format openapi bench bench-pg clean
+
+$(UV):
+	$(PYTHON3) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+# Installs exactly the locked versions (uv.lock); re-runs when the lock changes.
+$(SYNCED): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --inexact --quiet
+	@touch $(SYNCED)
+
+setup: $(SYNCED)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo
+	@echo "govhall is serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check src bench tests
+	$(VENV)/bin/ruff format --check src bench tests
+
+format: setup
+	$(VENV)/bin/ruff format src bench tests
+	$(VENV)/bin/ruff check --fix src bench tests
+
+openapi: setup
+	$(PY) manage.py write_openapi
+
+bench: setup
+	$(PY) bench/catalog_search.py
+
+clean:
+	rm -rf $(VENV) var/test-*.sqlite3*

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from govhall.accounts.models import Applicant, Operator, StaffProfile, User
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, ("联系方式", {"fields": ("display_name", "phone")}))
+    list_display = ("username", "display_name", "is_staff", "is_active")
+    inlines = [StaffProfileInline]
+
+
+class OperatorInline(admin.TabularInline):
+    model = Operator
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "masked_code", "masked_phone")
+    list_filter = ("kind",)
+    search_fields = ("name", "uscc")
+    inlines = [OperatorInline]
+
+    @admin.display(description="证件号码")
+    def masked_code(self, obj):
+        return obj.masked_code
+
+    @admin.display(description="联系电话")
+    def masked_phone(self, obj):
+        return obj.masked_phone

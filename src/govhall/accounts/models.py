@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from govhall.accounts.roles import Role
+from govhall.accounts.validators import validate_id_number, validate_mobile, validate_uscc
+from govhall.core.masking import mask_id_number, mask_phone
+
+
+class User(AbstractUser):
+    """A person who signs in: an applicant (or a company's operator) or a staff member."""
+
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("手机号码", max_length=11, blank=True, validators=[validate_mobile])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Applicant(models.Model):
+    """申请人: a natural person (居民身份证) or a legal person (统一社会信用代码)."""
+
+    class Kind(models.TextChoices):
+        NATURAL = "natural", "自然人"
+        LEGAL = "legal", "法人"
+
+    kind = models.CharField("申请人类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称/姓名", max_length=200)
+    id_number = models.CharField(
+        "居民身份证号码", max_length=18, blank=True, validators=[validate_id_number]
+    )
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, validators=[validate_uscc])
+    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    phone = models.CharField("联系电话", max_length=11, blank=True, validators=[validate_mobile])
+    # The natural person's own account; a legal person acts through Operators instead.
+    user = models.OneToOneField(
+        User, verbose_name="账户", null=True, blank=True, on_delete=models.SET_NULL, related_name="applicant"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申请人"
+        verbose_name_plural = "申请人"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=Q(kind="natural"), name="unique_natural_id_number"
+            ),
+            models.UniqueConstraint(fields=["uscc"], condition=Q(kind="legal"), name="unique_legal_uscc"),
+            models.CheckConstraint(
+                condition=(Q(kind="natural") & ~Q(id_number="")) | (Q(kind="legal") & ~Q(uscc="")),
+                name="applicant_has_identity_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_code(self) -> str:
+        return mask_id_number(self.id_number) if self.kind == self.Kind.NATURAL else self.uscc
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Operator(models.Model):
+    """经办人: a user who acts for a legal person."""
+
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="operators")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="operator_of")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "经办人"
+        verbose_name_plural = "经办人"
+        constraints = [models.UniqueConstraint(fields=["applicant", "user"], name="unique_operator")]
+
+
+class StaffProfile(models.Model):
+    """A staff member's role and scope: the department and region they act for."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_profile")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        "catalog.Department", verbose_name="部门", null=True, blank=True, on_delete=models.PROTECT
+    )
+    region = models.ForeignKey("catalog.Region", verbose_name="区域", null=True, blank=True,
+                               on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "工作人员"
+        verbose_name_plural = "工作人员"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """Bearer token for API clients. Only a SHA-256 of the key is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "访问令牌"
+        verbose_name_plural = "访问令牌"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,30 @@
+"""The versioned JSON API: one NinjaAPI mounting each app's router under /api/v1/."""
+
+from ninja import NinjaAPI, Schema
+
+from govhall.accounts.api import router as auth_router
+from govhall.catalog.api import router as catalog_router
+from govhall.core.errors import install_handlers
+
+api = NinjaAPI(
+    title="govhall API",
+    version="1",
+    description="互联网+政务服务一体化平台 — JSON API. Errors are {code, message, detail}.",
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_handlers(api)
+
+
+class PingOut(Schema):
+    ok: bool
+
+
+@api.get("/ping", response=PingOut, tags=["health"], summary="Liveness check (also the benchmarks' baseline)")
+def ping(request):
+    return {"ok": True}
+
+
+api.add_router("/auth", auth_router)
+api.add_router("/catalog", catalog_router)

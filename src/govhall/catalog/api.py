@@ -1,0 +1,226 @@
+"""Catalogue API: public, no login needed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from govhall.catalog import selectors
+from govhall.catalog.models import ServiceItem
+from govhall.core.errors import ErrorOut
+
+router = Router(tags=["catalog"])
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    region: str
+
+
+class TopicOut(Schema):
+    code: str
+    name: str
+    audience: str
+
+
+class ItemSummaryOut(Schema):
+    code: str
+    base_code: str
+    version: int
+    name: str
+    kind: str
+    kind_label: str
+    department: str
+    department_name: str
+    applicant_type: str
+    is_instant: bool
+    online_depth: str
+    max_visits: int
+    promised_days: int
+    statutory_days: int
+    deferral_allowed: bool
+    commitment_allowed: bool
+    url: str
+
+
+class ItemPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    pages: int
+    results: list[ItemSummaryOut]
+
+
+class MaterialOut(Schema):
+    id: int
+    name: str
+    required: bool
+    is_main: bool
+    deferrable: bool
+    conditional: bool
+    originals: int
+    copies: int
+    form: str
+    source: str
+    licence_type: str
+    asked_of_applicant: bool
+    template_url: str | None
+    example_url: str | None
+    notes: str
+
+
+class OptionOut(Schema):
+    id: int
+    label: str
+    adds: list[int]
+    removes: list[int]
+
+
+class SituationOut(Schema):
+    id: int
+    question: str
+    help_text: str
+    options: list[OptionOut]
+
+
+class StepOut(Schema):
+    name: str
+    description: str = ""
+
+
+class ItemGuideOut(ItemSummaryOut):
+    aliases: list[str]
+    region_level: str
+    topics: list[str]
+    legal_basis: str
+    conditions: str
+    channels: list[str]
+    nearby: bool
+    is_free: bool
+    fee_description: str
+    fee_basis: str
+    result_type: str
+    result_name: str
+    delivery_modes: list[str]
+    steps: list[StepOut]
+    hall_location: str
+    window: str
+    enquiry_phone: str
+    complaint_phone: str
+    service_hours: str
+    deferral_days: int
+    published_at: str | None
+    materials: list[MaterialOut]
+    situations: list[SituationOut]
+
+
+class ItemFilters(Schema):
+    q: str = ""
+    department: str | None = None
+    applicant_type: Literal["natural", "legal"] | None = None
+    kind: str | None = None
+    topic: str | None = None
+    list: Literal["instant", "online", "one-visit", "nearby"] | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+def _summary(item: ServiceItem) -> dict:
+    return {
+        "code": item.code, "base_code": item.base_code, "version": item.version, "name": item.name,
+        "kind": item.kind, "kind_label": item.get_kind_display(), "department": item.department.code,
+        "department_name": item.department.name, "applicant_type": item.applicant_type,
+        "is_instant": item.is_instant, "online_depth": item.online_depth, "max_visits": item.max_visits,
+        "promised_days": item.promised_days, "statutory_days": item.statutory_days,
+        "deferral_allowed": item.deferral_allowed, "commitment_allowed": item.commitment_allowed,
+        "url": f"/items/{item.code}/",
+    }
+
+
+def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
+    def file_url(f):
+        return f.url if f else None
+
+    return {
+        **_summary(item),
+        "aliases": item.alias_list, "region_level": item.region_level,
+        "topics": [t.code for t in item.topics.all()],
+        **{f: getattr(item, f) for f in (
+            "legal_basis", "conditions", "channels", "nearby", "is_free", "fee_description", "fee_basis",
+            "result_type", "result_name", "delivery_modes", "steps", "hall_location", "window",
+            "enquiry_phone", "complaint_phone", "service_hours", "deferral_days")},
+        "published_at": item.published_at.isoformat() if item.published_at else None,
+        "materials": [
+            {
+                **{f: getattr(m, f) for f in ("id", "name", "required", "is_main", "deferrable", "conditional",
+                                              "originals", "copies", "form", "source", "licence_type", "notes")},
+                "asked_of_applicant": m.asked_of_applicant,
+                "template_url": file_url(m.template), "example_url": file_url(m.example),
+            }
+            for m in item.materials.all()
+        ],
+        "situations": [
+            {
+                "id": s.id, "question": s.question, "help_text": s.help_text,
+                "options": [
+                    {"id": o.id, "label": o.label, "adds": [m.id for m in o.adds.all()],
+                     "removes": [m.id for m in o.removes.all()]}
+                    for o in s.options.all()
+                ],
+            }
+            for s in item.situations.all()
+        ],
+    }
+
+
+@router.get("/items", response=ItemPageOut, summary="Search or browse published service items")
+def list_items(request, filters: Query[ItemFilters]):
+    """`q` searches names, aliases, materials and conditions in Chinese, pinyin (`yingyezhizhao`)
+    or initials (`yyzz`), best match first; without `q` items are listed by department."""
+    page = selectors.item_search(
+        q=filters.q, department=filters.department, applicant_type=filters.applicant_type, kind=filters.kind,
+        topic=filters.topic, public_list=filters.list, page=filters.page, page_size=filters.page_size,
+    )
+    return {"count": page.total, "page": page.page, "page_size": page.page_size, "pages": page.pages,
+            "results": [_summary(i) for i in page.items]}
+
+
+@router.get("/items/{code}", response={200: ItemGuideOut, 404: ErrorOut},
+            summary="The full guide (一次性告知) of a published item")
+def get_item(request, code: str):
+    return item_guide(selectors.item_get(code), request)
+
+
+class TailoredMaterialsOut(Schema):
+    code: str
+    answers: dict[int, int]
+    materials: list[MaterialOut]
+
+
+@router.get("/items/{code}/materials", response={200: TailoredMaterialsOut, 404: ErrorOut},
+            summary="The material list for given situation answers (情形引导)")
+def tailored_materials(request, code: str, answers: str = ""):
+    """`answers` is `situationId:optionId,situationId:optionId`."""
+    item = selectors.item_get(code)
+    raw = dict(pair.split(":", 1) for pair in answers.split(",") if ":" in pair)
+    chosen = selectors.parse_answers(item, raw)
+    guide = item_guide(item)
+    keep = {m.id for m in selectors.materials_for_answers(item, chosen)}
+    return {"code": item.code, "answers": chosen, "materials": [m for m in guide["materials"] if m["id"] in keep]}
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="Departments")
+def list_departments(request):
+    return [
+        {"code": d.code, "name": d.name, "short_name": d.short_name, "region": d.region.code}
+        for d in selectors.departments_with_counts()
+    ]
+
+
+@router.get("/topics", response=list[TopicOut], summary="Browsing topics")
+def list_topics(request):
+    return [t for group in selectors.topics_by_audience().values() for t in group]

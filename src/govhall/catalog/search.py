@@ -1,0 +1,290 @@
+"""Chinese full-text search over the published catalogue.
+
+Terms are computed once per item version at publication (``document_terms``: jieba
+words, character bigrams, pinyin and pinyin initials) and stored in SearchDocument.
+Each process holds an inverted index built from those rows and rebuilt when the
+catalogue revision changes; scoring happens in Python, so SQLite and PostgreSQL give
+identical results and the ranking does not depend on a database extension.
+
+Tolerance for a citizen's typing:
+- pinyin of the whole query matches pinyin of names, so a wrong character with the
+  right sound (营业职照) still finds 营业执照; initials (yyzz) and prefixes (yingye) too;
+- character bigrams match partial or differently segmented words;
+- a term found nowhere is looked up fuzzily (edit distance) in the vocabulary.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import threading
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import jieba
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
+
+jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
+
+# Weight of a match in each field: the name decides, aliases nearly so.
+FIELD_WEIGHTS = {"name": 10.0, "alias": 8.0, "result": 4.0, "material": 2.5, "department": 2.0,
+                 "condition": 1.0}
+PINYIN_FIELDS = ("name", "alias", "result")
+_STOP = set("的了和与及或在为是对于由把被向等其之以及、，。；：（）()《》“”\"' ")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower().strip()
+
+
+def _bigrams(chunk: str) -> list[str]:
+    return [chunk[i : i + 2] for i in range(len(chunk) - 1)]
+
+
+def text_terms(text: str) -> set[str]:
+    """Words (jieba, search mode), single CJK characters are dropped unless alone, plus bigrams."""
+    text = normalize(text)
+    terms: set[str] = set()
+    for chunk in _WORD.findall(text):
+        if not _CJK.match(chunk):
+            terms.add(chunk)
+            continue
+        if len(chunk) == 1:
+            terms.add(chunk)
+            continue
+        terms.update(w for w in jieba.cut_for_search(chunk) if len(w) > 1 and w not in _STOP)
+        terms.update(_bigrams(chunk))
+    return terms
+
+
+def pinyin_terms(text: str) -> set[str]:
+    """Full pinyin and initials of the whole text and of each word: 营业执照 -> yingyezhizhao, yyzz."""
+    out: set[str] = set()
+    for chunk in _CJK_RUNS.findall(normalize(text)):
+        for piece in {chunk, *[w for w in jieba.cut(chunk) if len(w) > 1]}:
+            syllables = lazy_pinyin(piece)
+            out.add("py:" + "".join(syllables))
+            out.add("in:" + "".join(lazy_pinyin(piece, style=Style.FIRST_LETTER)))
+    return out
+
+
+_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def document_terms(item) -> dict[str, list[str]]:
+    """The stored search document of one item version: field -> sorted terms."""
+    fields: dict[str, set[str]] = {
+        "name": text_terms(item.name) | pinyin_terms(item.name),
+        "alias": set(),
+        "result": text_terms(item.result_name) | pinyin_terms(item.result_name),
+        "material": set(),
+        "department": text_terms(item.department.name),
+        "condition": text_terms(item.conditions),
+    }
+    for alias in item.alias_list:
+        fields["alias"] |= text_terms(alias) | pinyin_terms(alias)
+    for material in item.materials.all():
+        fields["material"] |= text_terms(material.name)
+    return {key: sorted(value) for key, value in fields.items()}
+
+
+@dataclass
+class Doc:
+    item_id: int
+    code: str
+    name: str
+    aliases: list[str]
+    department_id: int
+    applicant_type: str
+    kind: str
+    topic_ids: frozenset[int]
+
+
+@dataclass
+class Index:
+    revision: int
+    docs: list[Doc] = field(default_factory=list)
+    postings: dict[str, dict[int, float]] = field(default_factory=dict)  # term -> {doc index: weight}
+    pinyin_vocab: list[str] = field(default_factory=list)  # sorted, for prefix lookups
+    text_vocab: list[str] = field(default_factory=list)
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + len(self.docs) / (1 + len(self.postings.get(term, ()))))
+
+
+def build_index(revision: int, rows) -> Index:
+    """rows: iterable of (Doc, terms dict) in a stable order (by code)."""
+    index = Index(revision=revision)
+    postings: dict[str, dict[int, float]] = defaultdict(dict)
+    for position, (doc, terms) in enumerate(rows):
+        index.docs.append(doc)
+        for field_name, field_terms in terms.items():
+            weight = FIELD_WEIGHTS[field_name]
+            for term in field_terms:
+                if postings[term].get(position, 0) < weight:
+                    postings[term][position] = weight
+    index.postings = dict(postings)
+    index.pinyin_vocab = sorted(t for t in index.postings if t.startswith(("py:", "in:")))
+    index.text_vocab = sorted(t for t in index.postings if not t.startswith(("py:", "in:")))
+    return index
+
+
+@dataclass(frozen=True)
+class Filters:
+    department_id: int | None = None
+    applicant_type: str | None = None  # natural / legal
+    kind: str | None = None
+    topic_id: int | None = None
+
+    def accepts(self, doc: Doc) -> bool:
+        if self.department_id is not None and doc.department_id != self.department_id:
+            return False
+        if self.applicant_type and doc.applicant_type not in (self.applicant_type, "both"):
+            return False
+        if self.kind and doc.kind != self.kind:
+            return False
+        return self.topic_id is None or self.topic_id in doc.topic_ids
+
+
+def _prefix_matches(vocab: list[str], prefix: str, limit: int = 50) -> list[str]:
+    start = bisect.bisect_left(vocab, prefix)
+    out = []
+    for term in vocab[start : start + limit]:
+        if not term.startswith(prefix):
+            break
+        out.append(term)
+    return out
+
+
+def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
+    """The query as groups of alternative terms with a quality factor (1 = exact).
+
+    An item's score sums, per group, the best of its alternatives; coverage counts
+    the groups an item matched.
+    """
+    groups: list[list[tuple[str, float]]] = []
+    for chunk in _WORD.findall(query):
+        if _CJK.match(chunk):
+            words = [w for w in jieba.cut_for_search(chunk) if len(w) > 1 and w not in _STOP] or [chunk]
+            for word in dict.fromkeys(words):
+                alternatives = [(word, 1.0)] if word in index.postings else []
+                if not alternatives:
+                    alternatives = [(b, 0.6) for b in _bigrams(word) if b in index.postings]
+                if not alternatives and len(word) >= 2:
+                    alternatives = [
+                        (term, 0.5 * score / 100)
+                        for term, score, _ in process.extract(word, index.text_vocab, scorer=fuzz.ratio,
+                                                              score_cutoff=66, limit=3)
+                    ]
+                # same sound, other characters (a pinyin-IME typo): match by the word's pinyin
+                sound = "py:" + "".join(lazy_pinyin(word))
+                if sound in index.postings:
+                    alternatives.append((sound, 0.8))
+                groups.append(alternatives)
+        else:
+            alternatives = []
+            for prefix, exact_quality in (("py:", 1.0), ("in:", 0.9)):
+                term = prefix + chunk
+                if term in index.postings:
+                    alternatives.append((term, exact_quality))
+                if len(chunk) >= 2:
+                    for match in _prefix_matches(index.pinyin_vocab, term):
+                        if match != term:
+                            alternatives.append((match, 0.75 * exact_quality * len(chunk) / (len(match) - 3)))
+            if chunk in index.postings:
+                alternatives.append((chunk, 1.0))
+            if not alternatives and len(chunk) >= 4:
+                alternatives = [
+                    (term, 0.5 * score / 100)
+                    for term, score, _ in process.extract("py:" + chunk, index.pinyin_vocab, scorer=fuzz.ratio,
+                                                          score_cutoff=80, limit=5)
+                ]
+            groups.append(alternatives)
+    return groups
+
+
+def search(index: Index, query: str, filters: Filters = Filters()) -> list[int]:
+    """Item ids, best match first (ties broken by code, so every database agrees)."""
+    query = normalize(query)
+    groups = _query_groups(index, query)
+    if not groups:
+        return []
+    scores: dict[int, float] = defaultdict(float)
+    matched: dict[int, int] = defaultdict(int)
+    for alternatives in groups:
+        best: dict[int, float] = {}
+        for term, quality in alternatives:
+            idf = index.idf(term)
+            for position, weight in index.postings.get(term, {}).items():
+                value = weight * idf * quality
+                if value > best.get(position, 0):
+                    best[position] = value
+        for position, value in best.items():
+            scores[position] += value
+            matched[position] += 1
+    n_groups = len(groups)
+    compact = query.replace(" ", "")
+    ranked = []
+    for position, score in scores.items():
+        doc = index.docs[position]
+        if not filters.accepts(doc):
+            continue
+        coverage = matched[position] / n_groups
+        score *= coverage * coverage
+        if compact and _CJK.search(compact):
+            names = [doc.name, *doc.aliases]
+            if any(n == compact for n in names):
+                score += 100
+            elif any(n.startswith(compact) for n in names):
+                score += 40
+            elif any(compact in n for n in names):
+                score += 25
+        ranked.append((-score, doc.code, doc.item_id))
+    ranked.sort()
+    return [item_id for _, _, item_id in ranked]
+
+
+# ---------------------------------------------------------------- the per-process index
+
+_lock = threading.Lock()
+_index: Index | None = None
+
+
+def current_index() -> Index:
+    """The index for the current catalogue revision (one small query when unchanged)."""
+    from govhall.catalog.models import CatalogRevision, SearchDocument
+
+    global _index
+    revision = CatalogRevision.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    if _index is not None and _index.revision == revision:
+        return _index
+    with _lock:
+        if _index is not None and _index.revision == revision:
+            return _index
+        rows = (
+            SearchDocument.objects.filter(item__status="published")
+            .select_related("item")
+            .prefetch_related("item__topics")
+            .order_by("item__code")
+        )
+        _index = build_index(
+            revision,
+            (
+                (
+                    Doc(
+                        item_id=d.item.id, code=d.item.code, name=normalize(d.item.name),
+                        aliases=[normalize(a) for a in d.item.alias_list], department_id=d.item.department_id,
+                        applicant_type=d.item.applicant_type, kind=d.item.kind,
+                        topic_ids=frozenset(t.id for t in d.item.topics.all()),
+                    ),
+                    d.terms,
+                )
+                for d in rows.iterator(chunk_size=2000)
+            ),
+        )
+        return _index

@@ -1,0 +1,187 @@
+"""Reads of the catalogue for pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from govhall.catalog import search
+from govhall.catalog.models import (
+    Department,
+    MaterialRequirement,
+    OnlineDepth,
+    Region,
+    ServiceItem,
+    Situation,
+    SituationOption,
+    Topic,
+)
+
+# The four public lists (四办清单) and how an item qualifies.
+PUBLIC_LISTS: dict[str, tuple[str, str, Q]] = {
+    "instant": ("马上办", "即来即办、当场办结的事项", Q(is_instant=True)),
+    "online": ("网上办", "全程网上办理、不用跑腿的事项", Q(online_depth=OnlineDepth.FULL_ONLINE)),
+    "one-visit": ("一次办", "最多跑一次即可办结的事项", Q(max_visits__lte=1)),
+    "nearby": ("就近办", "可在街道、社区便民服务中心或驿站就近办理的事项", Q(nearby=True)),
+}
+
+
+def published_items() -> QuerySet[ServiceItem]:
+    return ServiceItem.objects.filter(status=ServiceItem.Status.PUBLISHED).select_related("department")
+
+
+def _guide_prefetch(qs: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
+    return qs.select_related("department__region").prefetch_related(
+        "topics",
+        "materials",
+        Prefetch(
+            "situations",
+            queryset=Situation.objects.prefetch_related(
+                Prefetch("options", queryset=SituationOption.objects.prefetch_related("adds", "removes"))
+            ),
+        ),
+    )
+
+
+def item_get(code: str) -> ServiceItem:
+    """The published version of an item, with everything its guide shows."""
+    return get_object_or_404(_guide_prefetch(published_items()), code=code)
+
+
+def item_version_get(item_id: int) -> ServiceItem:
+    """A specific version (cases show the version they were filed under)."""
+    return get_object_or_404(_guide_prefetch(ServiceItem.objects.all()), pk=item_id)
+
+
+@dataclass
+class SearchPage:
+    items: list[ServiceItem]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def item_search(
+    *,
+    q: str = "",
+    department: str | None = None,
+    applicant_type: str | None = None,
+    kind: str | None = None,
+    topic: str | None = None,
+    public_list: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> SearchPage:
+    """Search (ranked, when q is given) or browse (by department order and code)."""
+    page = max(1, page)
+    page_size = min(max(1, page_size), 100)
+    department_id = Department.objects.filter(code=department).values_list("id", flat=True).first() \
+        if department else None
+    topic_id = Topic.objects.filter(code=topic).values_list("id", flat=True).first() if topic else None
+    if (department and department_id is None) or (topic and topic_id is None):
+        return SearchPage([], 0, page, page_size)
+    start = (page - 1) * page_size
+    if q.strip():
+        filters = search.Filters(department_id=department_id, applicant_type=applicant_type, kind=kind,
+                                 topic_id=topic_id)
+        ids = search.search(search.current_index(), q, filters)
+        if public_list:
+            allowed = set(published_items().filter(PUBLIC_LISTS[public_list][2], id__in=ids)
+                          .values_list("id", flat=True))
+            ids = [i for i in ids if i in allowed]
+        page_ids = ids[start : start + page_size]
+        by_id = published_items().prefetch_related("topics").in_bulk(page_ids)
+        return SearchPage([by_id[i] for i in page_ids if i in by_id], len(ids), page, page_size)
+    qs = published_items()
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    if applicant_type:
+        qs = qs.filter(applicant_type__in=[applicant_type, ServiceItem.ApplicantType.BOTH])
+    if kind:
+        qs = qs.filter(kind=kind)
+    if topic_id:
+        qs = qs.filter(topics=topic_id)
+    if public_list:
+        qs = qs.filter(PUBLIC_LISTS[public_list][2])
+    qs = qs.order_by("department__order", "code")
+    total = qs.count()
+    return SearchPage(list(qs.prefetch_related("topics")[start : start + page_size]), total, page, page_size)
+
+
+def materials_for_answers(item: ServiceItem, answers: dict[int, int]) -> list[MaterialRequirement]:
+    """情形引导: the exact material list for the applicant's answers.
+
+    ``answers`` maps situation id -> chosen option id (unanswered situations add nothing).
+    Base materials are the non-conditional ones; each chosen option adds and removes.
+    Works on a prefetched item (item_get) without further queries.
+    """
+    materials = list(item.materials.all())
+    included = {m.id for m in materials if not m.conditional}
+    for situation in item.situations.all():
+        chosen = answers.get(situation.id)
+        for option in situation.options.all():
+            if option.id == chosen:
+                included |= {m.id for m in option.adds.all()}
+                included -= {m.id for m in option.removes.all()}
+    return [m for m in materials if m.id in included]
+
+
+def parse_answers(item: ServiceItem, raw: dict[str, str]) -> dict[int, int]:
+    """Answers from a query string or form (situation id -> option id), ignoring anything
+    that is not a situation and option of this item."""
+    answers = {}
+    for situation in item.situations.all():
+        value = raw.get(f"s{situation.id}") or raw.get(str(situation.id))
+        if value and str(value).isdigit() and int(value) in {o.id for o in situation.options.all()}:
+            answers[situation.id] = int(value)
+    return answers
+
+
+def departments_with_counts(region: Region | None = None):
+    from django.db.models import Count
+
+    qs = Department.objects.annotate(
+        item_count=Count("items", filter=Q(items__status=ServiceItem.Status.PUBLISHED))
+    ).select_related("region")
+    if region is not None:
+        qs = qs.filter(region=region)
+    return qs.order_by("order", "code")
+
+
+def topics_by_audience() -> dict[str, list[Topic]]:
+    out: dict[str, list[Topic]] = {"natural": [], "legal": []}
+    for topic in Topic.objects.all():
+        out[topic.audience].append(topic)
+    return out
+
+
+def department_power_list(department: Department) -> dict[str, list[ServiceItem]]:
+    """权责清单: the department's published items grouped by kind, in the kinds' order."""
+    grouped: dict[str, list[ServiceItem]] = {}
+    for item in published_items().filter(department=department).order_by("kind", "code"):
+        grouped.setdefault(item.get_kind_display(), []).append(item)
+    order = [label for _, label in ServiceItem._meta.get_field("kind").choices]
+    return {label: grouped[label] for label in order if label in grouped}
+
+
+def region_tree() -> list[tuple[Region, int]]:
+    """Every region with its depth, parents before children (for display)."""
+    regions = list(Region.objects.all())
+    children: dict[int | None, list[Region]] = {}
+    for region in regions:
+        children.setdefault(region.parent_id, []).append(region)
+    out: list[tuple[Region, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for region in children.get(parent_id, []):
+            out.append((region, depth))
+            walk(region.id, depth + 1)
+
+    walk(None, 0)
+    return out

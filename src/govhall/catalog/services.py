@@ -1,0 +1,330 @@
+"""Writers for the catalogue. Every change to items goes through here.
+
+Items travel in one canonical form, ``ItemData`` (a plain dict; see ``item_to_data``),
+used by the xlsx import/export, the demo data and the admin's revise action. Importing
+an item whose data equals its published version changes nothing; a different one
+becomes a new published version and supersedes the old (cases keep theirs).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from govhall.catalog import search
+from govhall.catalog.models import (
+    CatalogRevision,
+    Department,
+    MaterialRequirement,
+    Region,
+    SearchDocument,
+    ServiceItem,
+    Situation,
+    SituationOption,
+    Topic,
+)
+
+ItemData = dict[str, Any]
+
+ITEM_FIELDS = [
+    "code", "base_code", "name", "aliases", "kind", "department", "region_level", "applicant_type", "topics",
+    "legal_basis", "conditions", "statutory_days", "promised_days", "is_instant", "max_visits", "online_depth",
+    "channels", "nearby", "is_free", "fee_description", "fee_basis", "result_type", "result_name",
+    "delivery_modes", "steps", "hall_location", "window", "enquiry_phone", "complaint_phone", "service_hours",
+    "deferral_allowed", "deferral_days", "commitment_allowed",
+]
+MATERIAL_FIELDS = [
+    "name", "required", "is_main", "deferrable", "conditional", "originals", "copies", "form", "source",
+    "licence_type", "notes",
+]
+_SCALAR_ITEM_FIELDS = [f for f in ITEM_FIELDS if f not in ("department", "topics")]
+_DEFAULTS: dict[str, Any] = {
+    "aliases": "", "region_level": "district", "topics": [], "is_instant": False, "max_visits": 1,
+    "channels": [], "nearby": False, "is_free": True, "fee_description": "", "fee_basis": "", "steps": [],
+    "hall_location": "", "window": "", "enquiry_phone": "", "complaint_phone": "", "service_hours": "",
+    "deferral_allowed": False, "deferral_days": 0, "commitment_allowed": False,
+}
+_MATERIAL_DEFAULTS: dict[str, Any] = {
+    "required": True, "is_main": True, "deferrable": False, "conditional": False, "originals": 0,
+    "copies": 0, "form": "both", "source": "applicant", "licence_type": "", "notes": "",
+}
+
+
+@dataclass(frozen=True)
+class DataError:
+    """One problem in imported data. ``path`` locates it: ("name",), ("materials", 2, "deferrable"),
+    ("situations", 0, "options", 1, "adds")."""
+
+    path: tuple
+    message: str
+
+
+class CatalogImportError(Exception):
+    def __init__(self, errors: list[Any]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+
+# ---------------------------------------------------------------- canonical form
+
+
+def item_to_data(item: ServiceItem) -> ItemData:
+    """The canonical dict of one item version (materials and situations included)."""
+    data = {f: getattr(item, f) for f in _SCALAR_ITEM_FIELDS}
+    data["department"] = item.department.code
+    data["topics"] = sorted(t.code for t in item.topics.all())
+    materials = list(item.materials.all())
+    data["materials"] = [{f: getattr(m, f) for f in MATERIAL_FIELDS} for m in materials]
+    data["situations"] = [
+        {
+            "question": s.question,
+            "help_text": s.help_text,
+            "options": [
+                {
+                    "label": o.label,
+                    "adds": [m.name for m in materials if m in set(o.adds.all())],
+                    "removes": [m.name for m in materials if m in set(o.removes.all())],
+                }
+                for o in s.options.all()
+            ],
+        }
+        for s in item.situations.all()
+    ]
+    return data
+
+
+def normalize_item_data(data: ItemData) -> ItemData:
+    """Fill defaults so that two descriptions of the same item compare equal."""
+    out = {**_DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
+    out["topics"] = sorted(out.get("topics") or [])
+    out["materials"] = [{**_MATERIAL_DEFAULTS, **m} for m in data.get("materials", [])]
+    out["situations"] = [
+        {
+            "question": s["question"],
+            "help_text": s.get("help_text", ""),
+            "options": [
+                {"label": o["label"], "adds": list(o.get("adds", [])), "removes": list(o.get("removes", []))}
+                for o in s.get("options", [])
+            ],
+        }
+        for s in data.get("situations", [])
+    ]
+    for key in ("aliases", "legal_basis", "conditions", "name", "result_name"):
+        if isinstance(out.get(key), str):
+            out[key] = out[key].strip()
+    return {k: out[k] for k in [*ITEM_FIELDS, "materials", "situations"] if k in out}
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_item_data(data: ItemData, departments: dict[str, Department], topics: dict[str, Topic]) -> list:
+    """All problems of one item's data, without writing anything."""
+    errors: list[DataError] = []
+    for field in ("code", "base_code", "name", "kind", "department", "applicant_type", "legal_basis",
+                  "conditions", "statutory_days", "promised_days", "online_depth", "result_type", "result_name"):
+        if data.get(field) in (None, ""):
+            errors.append(DataError((field,), "必填项不能为空"))
+    if data.get("department") and data["department"] not in departments:
+        errors.append(DataError(("department",), f"部门编码“{data['department']}”不存在"))
+    for code in data.get("topics", []):
+        if code not in topics:
+            errors.append(DataError(("topics",), f"主题“{code}”不存在"))
+    if errors:
+        return errors
+    item = ServiceItem(**{f: data[f] for f in _SCALAR_ITEM_FIELDS}, department=departments[data["department"]])
+    try:
+        item.full_clean(exclude=["department"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.extend(DataError((field,), m) for m in messages)
+    names = [m["name"] for m in data["materials"]]
+    for i, m in enumerate(data["materials"]):
+        if names.count(m["name"]) > 1:
+            errors.append(DataError(("materials", i, "name"), f"材料“{m['name']}”重复"))
+        material = MaterialRequirement(**{f: m[f] for f in MATERIAL_FIELDS})
+        try:
+            material.full_clean(exclude=["item"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.extend(DataError(("materials", i, field), msg) for msg in messages)
+        if m["deferrable"] and not data["deferral_allowed"]:
+            errors.append(DataError(("materials", i, "deferrable"), "事项不允许容缺受理，材料不能标为可容缺"))
+    questions = [s["question"] for s in data["situations"]]
+    for si, s in enumerate(data["situations"]):
+        if questions.count(s["question"]) > 1:
+            errors.append(DataError(("situations", si, "question"), f"情形“{s['question']}”重复"))
+        if not s["options"]:
+            errors.append(DataError(("situations", si, "options"), "情形至少要有一个答案"))
+        for oi, o in enumerate(s["options"]):
+            for key in ("adds", "removes"):
+                for name in o[key]:
+                    if name not in names:
+                        errors.append(DataError(("situations", si, "options", oi, key), f"材料“{name}”不在该事项的材料清单中"))
+    return errors
+
+
+# ---------------------------------------------------------------- writes
+
+
+def _bump_revision() -> None:
+    # A fresh random value, not a +1 counter: after a rollback or a flush a counter can
+    # come back to a number some process already built its index for, with other rows.
+    CatalogRevision.objects.update_or_create(pk=1, defaults={"number": secrets.randbits(62)})
+
+
+def _create_version(data: ItemData, department: Department, topics: list[Topic], *, version: int,
+                    status: str, previous: ServiceItem | None = None) -> ServiceItem:
+    item = ServiceItem.objects.create(
+        **{f: data[f] for f in _SCALAR_ITEM_FIELDS}, department=department, version=version, status=status
+    )
+    item.topics.set(topics)
+    # Files (templates, examples) are kept from the previous version's material of the same name.
+    old_files = {m.name: m for m in previous.materials.all()} if previous else {}
+    by_name = {}
+    for i, m in enumerate(data["materials"]):
+        fields = {f: m[f] for f in MATERIAL_FIELDS}
+        old = old_files.get(m["name"])
+        if old is not None:
+            fields.update(template=old.template, example=old.example)
+        by_name[m["name"]] = MaterialRequirement.objects.create(item=item, order=i + 1, **fields)
+    for si, s in enumerate(data["situations"]):
+        situation = Situation.objects.create(item=item, order=si + 1, question=s["question"],
+                                             help_text=s["help_text"])
+        for oi, o in enumerate(s["options"]):
+            option = SituationOption.objects.create(situation=situation, order=oi + 1, label=o["label"])
+            option.adds.set([by_name[n] for n in o["adds"]])
+            option.removes.set([by_name[n] for n in o["removes"]])
+    return item
+
+
+def _publish(item: ServiceItem) -> None:
+    ServiceItem.objects.filter(code=item.code, status=ServiceItem.Status.PUBLISHED).exclude(pk=item.pk).update(
+        status=ServiceItem.Status.SUPERSEDED
+    )
+    item.status = ServiceItem.Status.PUBLISHED
+    item.published_at = timezone.now()
+    item.save(update_fields=["status", "published_at"])
+    SearchDocument.objects.filter(item__code=item.code).delete()
+    SearchDocument.objects.create(item=item, terms=search.document_terms(item))
+    _bump_revision()
+
+
+@dataclass
+class ImportResult:
+    created: list[str]
+    revised: list[str]
+    unchanged: list[str]
+
+
+def catalog_import(items: list[ItemData]) -> ImportResult:
+    """Import items all-or-nothing: any error anywhere and nothing is written.
+
+    Raises CatalogImportError whose errors are (item index, DataError) pairs.
+    """
+    departments = {d.code: d for d in Department.objects.all()}
+    topics = {t.code: t for t in Topic.objects.all()}
+    normalized = [normalize_item_data(d) for d in items]
+    errors = []
+    seen: dict[str, int] = {}
+    for index, data in enumerate(normalized):
+        errors.extend((index, e) for e in validate_item_data(data, departments, topics))
+        code = data.get("code")
+        if code in seen:
+            errors.append((index, DataError(("code",), f"实施编码“{code}”在文件中重复出现")))
+        seen[code] = index
+    if errors:
+        raise CatalogImportError(errors)
+
+    result = ImportResult([], [], [])
+    with transaction.atomic():
+        current = {
+            i.code: i
+            for i in ServiceItem.objects.filter(code__in=seen, status=ServiceItem.Status.PUBLISHED)
+            .select_related("department")
+            .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
+        }
+        for data in normalized:
+            previous = current.get(data["code"])
+            if previous is not None and item_to_data(previous) == data:
+                result.unchanged.append(data["code"])
+                continue
+            version = (ServiceItem.objects.filter(code=data["code"]).aggregate(v=Max("version"))["v"] or 0) + 1
+            ServiceItem.objects.filter(code=data["code"], status=ServiceItem.Status.DRAFT).delete()
+            item = _create_version(
+                data, departments[data["department"]], [topics[c] for c in data["topics"]],
+                version=version, status=ServiceItem.Status.DRAFT, previous=previous,
+            )
+            _publish(item)
+            (result.revised if previous else result.created).append(data["code"])
+    return result
+
+
+@transaction.atomic
+def item_revise(*, item: ServiceItem) -> ServiceItem:
+    """Start a new draft version from a published one (the published one stays live until
+    the draft is published). Returns the existing draft if there is one."""
+    draft = ServiceItem.objects.filter(code=item.code, status=ServiceItem.Status.DRAFT).first()
+    if draft is not None:
+        return draft
+    data = item_to_data(item)
+    version = (ServiceItem.objects.filter(code=item.code).aggregate(v=Max("version"))["v"] or 0) + 1
+    return _create_version(data, item.department, list(item.topics.all()), version=version,
+                           status=ServiceItem.Status.DRAFT, previous=item)
+
+
+@transaction.atomic
+def item_publish(*, item: ServiceItem) -> ServiceItem:
+    """Publish a draft after checking the whole guide; the previous version is superseded."""
+    item = ServiceItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ServiceItem.Status.DRAFT:
+        raise ValidationError("只有草稿版本可以发布")
+    departments = {item.department.code: item.department}
+    topics = {t.code: t for t in item.topics.all()}
+    errors = validate_item_data(normalize_item_data(item_to_data(item)), departments, topics)
+    if errors:
+        raise ValidationError(["；".join(map(str, e.path)) + "：" + e.message for e in errors])
+    _publish(item)
+    return item
+
+
+@transaction.atomic
+def item_retire(*, item: ServiceItem) -> ServiceItem:
+    """Take an item off the public catalogue (its versions stay for existing cases)."""
+    ServiceItem.objects.filter(pk=item.pk).update(status=ServiceItem.Status.RETIRED)
+    SearchDocument.objects.filter(item=item).delete()
+    _bump_revision()
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def region_upsert(*, code: str, name: str, level: str, parent_code: str | None = None) -> Region:
+    parent = Region.objects.get(code=parent_code) if parent_code else None
+    region, _ = Region.objects.update_or_create(code=code, defaults={"name": name, "level": level, "parent": parent})
+    region.full_clean()
+    return region
+
+
+@transaction.atomic
+def department_upsert(*, code: str, name: str, region_code: str, short_name: str = "", phone: str = "",
+                      order: int = 0) -> Department:
+    department, _ = Department.objects.update_or_create(
+        code=code,
+        defaults={"name": name, "short_name": short_name, "phone": phone, "order": order,
+                  "region": Region.objects.get(code=region_code)},
+    )
+    _bump_revision()  # department names are part of search documents' filters and display
+    return department
+
+
+def topic_upsert(*, code: str, name: str, audience: str, order: int = 0) -> Topic:
+    topic, _ = Topic.objects.update_or_create(code=code, defaults={"name": name, "audience": audience,
+                                                                   "order": order})
+    return topic

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from govhall.catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("items/", views.item_list, name="items"),
+    path("items/<str:code>/", views.guide, name="guide"),
+    path("items/<str:code>/materials/", views.guide_materials, name="guide_materials"),
+    path("items/<str:code>/qr.svg", views.guide_qr, name="guide_qr"),
+    path("lists/<str:name>/", views.public_list, name="public_list"),
+    path("departments/", views.department_list, name="departments"),
+    path("departments/<str:code>/", views.power_list, name="power_list"),
+]

@@ -1,0 +1,74 @@
+"""Environment configuration: every setting govhall reads from the environment.
+
+Each variable is declared once here with its default and meaning; settings.py reads
+them through :func:`env` and ``docs/configuration.md`` is generated from
+:data:`VARIABLES` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    meaning: str
+
+
+VARIABLES: dict[str, Variable] = {
+    v.name: v
+    for v in [
+        Variable("DEBUG", "1", "Development mode (1/0). Production must set 0."),
+        Variable(
+            "SECRET_KEY",
+            "",
+            "Django secret key. Required when DEBUG=0; a fixed insecure key is used in development.",
+        ),
+        Variable("ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the site answers to."),
+        Variable(
+            "CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://host) trusted for CSRF behind a proxy."
+        ),
+        Variable(
+            "DATABASE_URL",
+            "",
+            "Database URL (postgres://user:pass@host/db). Empty: SQLite file var/govhall.sqlite3 in WAL mode.",
+        ),
+        Variable("GOVHALL_VAR_DIR", "var", "Directory for the SQLite database, uploads and other runtime files."),
+        Variable("MEDIA_ROOT", "", "Where uploaded files are stored (default: <GOVHALL_VAR_DIR>/media)."),
+        Variable("STATIC_ROOT", "", "Where collectstatic puts static files (default: <GOVHALL_VAR_DIR>/static)."),
+        Variable("SECURE_SSL_REDIRECT", "1", "Redirect HTTP to HTTPS when DEBUG=0 (set 0 if the proxy does it)."),
+        Variable("SECURE_HSTS_SECONDS", "31536000", "HSTS max-age when DEBUG=0."),
+        Variable(
+            "SECURE_PROXY_SSL_HEADER",
+            "",
+            "Set to 1 when behind a proxy that sets X-Forwarded-Proto (trusts that header).",
+        ),
+        Variable("GOVHALL_DEMO_PASSWORD", "govhall-demo", "Password given to the demo accounts by load_demo."),
+        Variable("GOVHALL_SITE_URL", "http://127.0.0.1:8000", "Public base URL, used in QR codes and documents."),
+        Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
+        Variable("LOG_LEVEL", "INFO", "Log level of the govhall loggers."),
+    ]
+}
+
+
+def env(name: str) -> str:
+    """The value of a declared variable, or its default."""
+    return os.environ.get(name, VARIABLES[name].default)
+
+
+def env_bool(name: str) -> bool:
+    return env(name).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str) -> list[str]:
+    return [part.strip() for part in env(name).split(",") if part.strip()]
+
+
+def markdown_table() -> str:
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for v in VARIABLES.values():
+        lines.append(f"| `{v.name}` | `{v.default}` | {v.meaning} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+"""Structured API errors: every error answer is {"code", "message", "detail"}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthorizationError as NinjaAuthorizationError
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    detail: Any = None
+
+
+class DomainError(Exception):
+    """An error a service raises on purpose; the API maps it to a structured answer.
+
+    Pages show ``message`` (Chinese); API clients switch on ``code``.
+    """
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, detail: Any = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+def install_handlers(api: NinjaAPI) -> None:
+    def answer(request, status: int, code: str, message: str, detail: Any = None):
+        return api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
+
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return answer(request, exc.status, exc.code, exc.message, exc.detail)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc: ValidationError):
+        return answer(request, 422, "validation_error", "请求参数不正确", exc.errors)
+
+    @api.exception_handler(DjangoValidationError)
+    def django_validation_error(request, exc: DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return answer(request, 422, "validation_error", "；".join(exc.messages), detail)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request, exc):
+        return answer(request, 401, "unauthenticated", "需要登录或有效的访问令牌")
+
+    @api.exception_handler(NinjaAuthorizationError)
+    def authorization_error(request, exc):
+        return answer(request, 403, "forbidden", "无权执行此操作")
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        return answer(request, 403, "forbidden", str(exc) or "无权执行此操作")
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return answer(request, 404, "not_found", str(exc) or "未找到")
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 429: "rate_limited"}.get(exc.status_code, "error")
+        return answer(request, exc.status_code, code, str(exc))
