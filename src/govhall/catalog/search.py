@@ -161,6 +161,25 @@ def _prefix_matches(vocab: list[str], prefix: str, limit: int = 50) -> list[str]
     return out
 
 
+def _segments(chunk: str) -> list[str]:
+    """jieba's words of a CJK run, with runs of single characters kept together (结昏 in
+    结昏登记 is a typo jieba splits into letters; together they still sound like 结婚)."""
+    out: list[str] = []
+    singles = ""
+    for word in jieba.cut(chunk):
+        if len(word) == 1:
+            singles += word
+            continue
+        if singles:
+            out.append(singles)
+            singles = ""
+        if word not in _STOP:
+            out.append(word)
+    if singles:
+        out.append(singles)
+    return [w for w in out if w not in _STOP] or [chunk]
+
+
 def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
     """The query as groups of alternative terms with a quality factor (1 = exact).
 
@@ -170,8 +189,9 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
     groups: list[list[tuple[str, float]]] = []
     for chunk in _WORD.findall(query):
         if _CJK.match(chunk):
-            words = [w for w in jieba.cut_for_search(chunk) if len(w) > 1 and w not in _STOP] or [chunk]
-            for word in dict.fromkeys(words):
+            whole_sound = "py:" + "".join(lazy_pinyin(chunk))
+            chunk_groups = []
+            for word in dict.fromkeys(_segments(chunk)):
                 alternatives = [(word, 1.0)] if word in index.postings else []
                 if not alternatives:
                     alternatives = [(b, 0.6) for b in _bigrams(word) if b in index.postings]
@@ -185,7 +205,12 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
                 sound = "py:" + "".join(lazy_pinyin(word))
                 if sound in index.postings:
                     alternatives.append((sound, 0.8))
-                groups.append(alternatives)
+                chunk_groups.append(alternatives)
+            if len(chunk) > 1 and whole_sound in index.postings:
+                # the whole query sounds like a name: every part counts as matched there
+                for alternatives in chunk_groups:
+                    alternatives.append((whole_sound, 0.9))
+            groups.extend(chunk_groups)
         else:
             alternatives = []
             for prefix, exact_quality in (("py:", 1.0), ("in:", 0.9)):

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from django.conf import settings
 
 from govhall.core.management.commands.write_openapi import openapi_text
@@ -19,6 +21,7 @@ def test_ping(client):
     assert client.get("/api/v1/ping").json() == {"ok": True}
 
 
+@pytest.mark.django_db
 def test_unknown_api_path_is_structured(client):
     response = client.get("/api/v1/catalog/items/NO-SUCH-ITEM")
     assert response.status_code == 404
