@@ -36,8 +36,8 @@ test: setup
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check src bench tests
-	$(VENV)/bin/ruff format --check src bench tests
+	$(VENV)/bin/ruff check src bench tests conftest.py
+	$(VENV)/bin/ruff format --check src bench tests conftest.py
 
 format: setup
 	$(VENV)/bin/ruff format src bench tests

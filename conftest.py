@@ -49,9 +49,11 @@ def bearer(client):
     def make(username: str) -> dict[str, str]:
         from django.conf import settings
 
-        response = client.post("/api/v1/auth/token",
-                               {"username": username, "password": settings.GOVHALL_DEMO_PASSWORD},
-                               content_type="application/json")
+        response = client.post(
+            "/api/v1/auth/token",
+            {"username": username, "password": settings.GOVHALL_DEMO_PASSWORD},
+            content_type="application/json",
+        )
         assert response.status_code == 200, response.content
         return {"Authorization": f"Bearer {response.json()['token']}"}
 

@@ -1,5 +1,3 @@
-import re
-
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -41,4 +39,6 @@ def test_search_open_guide_answer_situation_see_qr(page, live_server, catalogue)
     screenshot(page, "guide-after-situation")
     # some answer to the question changes the material list
     assert len({tuple(n) for n in names_by_option}) > 1 or any(len(n) != rows_before for n in names_by_option), (
-        question, names_by_option)
+        question,
+        names_by_option,
+    )

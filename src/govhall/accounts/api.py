@@ -14,7 +14,7 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
 
 
 @router.post(

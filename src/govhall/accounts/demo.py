@@ -44,8 +44,7 @@ def load() -> list[DemoAccount]:
     groups = role_groups_ensure()
     region = Region.objects.get(code=DEMO_REGION)
     for account in DEMO_ACCOUNTS:
-        user, created = User.objects.get_or_create(username=account.username,
-                                                   defaults={"display_name": account.name})
+        user, created = User.objects.get_or_create(username=account.username, defaults={"display_name": account.name})
         if created or not user.check_password(settings.GOVHALL_DEMO_PASSWORD):
             user.set_password(settings.GOVHALL_DEMO_PASSWORD)
         user.display_name = account.name
@@ -55,20 +54,24 @@ def load() -> list[DemoAccount]:
         if account.role:
             StaffProfile.objects.update_or_create(
                 user=user,
-                defaults={"role": account.role, "region": region,
-                          "department": Department.objects.get(code=account.department)
-                          if account.department else None},
+                defaults={
+                    "role": account.role,
+                    "region": region,
+                    "department": Department.objects.get(code=account.department) if account.department else None,
+                },
             )
             user.groups.set([groups[account.role]])
     citizen = User.objects.get(username="citizen")
     citizen.phone = "13800138000"
     citizen.save(update_fields=["phone"])
     Applicant.objects.update_or_create(
-        kind=Applicant.Kind.NATURAL, id_number=DEMO_ID_NUMBER,
+        kind=Applicant.Kind.NATURAL,
+        id_number=DEMO_ID_NUMBER,
         defaults={"name": "张明", "phone": "13800138000", "user": citizen},
     )
     company, _ = Applicant.objects.update_or_create(
-        kind=Applicant.Kind.LEGAL, uscc=DEMO_COMPANY_USCC,
+        kind=Applicant.Kind.LEGAL,
+        uscc=DEMO_COMPANY_USCC,
         defaults={"name": "西安莲湖云帆科技有限公司", "legal_representative": "李华", "phone": "13900139000"},
     )
     Operator.objects.get_or_create(applicant=company, user=User.objects.get(username="company"))

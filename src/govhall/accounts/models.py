@@ -34,9 +34,7 @@ class Applicant(models.Model):
 
     kind = models.CharField("申请人类型", max_length=10, choices=Kind.choices)
     name = models.CharField("名称/姓名", max_length=200)
-    id_number = models.CharField(
-        "居民身份证号码", max_length=18, blank=True, validators=[validate_id_number]
-    )
+    id_number = models.CharField("居民身份证号码", max_length=18, blank=True, validators=[validate_id_number])
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, validators=[validate_uscc])
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=11, blank=True, validators=[validate_mobile])
@@ -50,9 +48,7 @@ class Applicant(models.Model):
         verbose_name = "申请人"
         verbose_name_plural = "申请人"
         constraints = [
-            models.UniqueConstraint(
-                fields=["id_number"], condition=Q(kind="natural"), name="unique_natural_id_number"
-            ),
+            models.UniqueConstraint(fields=["id_number"], condition=Q(kind="natural"), name="unique_natural_id_number"),
             models.UniqueConstraint(fields=["uscc"], condition=Q(kind="legal"), name="unique_legal_uscc"),
             models.CheckConstraint(
                 condition=(Q(kind="natural") & ~Q(id_number="")) | (Q(kind="legal") & ~Q(uscc="")),
@@ -84,6 +80,9 @@ class Operator(models.Model):
         verbose_name_plural = "经办人"
         constraints = [models.UniqueConstraint(fields=["applicant", "user"], name="unique_operator")]
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.applicant}"
+
 
 class StaffProfile(models.Model):
     """A staff member's role and scope: the department and region they act for."""
@@ -93,8 +92,7 @@ class StaffProfile(models.Model):
     department = models.ForeignKey(
         "catalog.Department", verbose_name="部门", null=True, blank=True, on_delete=models.PROTECT
     )
-    region = models.ForeignKey("catalog.Region", verbose_name="区域", null=True, blank=True,
-                               on_delete=models.PROTECT)
+    region = models.ForeignKey("catalog.Region", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:
         verbose_name = "工作人员"
@@ -116,6 +114,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = "访问令牌"
         verbose_name_plural = "访问令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} 的访问令牌"
 
     @staticmethod
     def hash_key(key: str) -> str:

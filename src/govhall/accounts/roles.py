@@ -18,8 +18,15 @@ class Role(models.TextChoices):
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMINISTRATOR: [
         f"catalog.{verb}_{model}"
-        for model in ["region", "department", "topic", "serviceitem", "materialrequirement",
-                      "situation", "situationoption"]
+        for model in [
+            "region",
+            "department",
+            "topic",
+            "serviceitem",
+            "materialrequirement",
+            "situation",
+            "situationoption",
+        ]
         for verb in ["view", "add", "change", "delete"]
     ],
     Role.HALL_MANAGER: ["catalog.view_serviceitem", "catalog.view_department", "catalog.view_region"],

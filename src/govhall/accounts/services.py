@@ -58,8 +58,7 @@ def role_groups_ensure() -> dict[str, Group]:
         group, _ = Group.objects.get_or_create(name=role.label)
         wanted = ROLE_PERMISSIONS.get(role, [])
         perms = [
-            Permission.objects.get(content_type__app_label=p.split(".")[0], codename=p.split(".")[1])
-            for p in wanted
+            Permission.objects.get(content_type__app_label=p.split(".")[0], codename=p.split(".")[1]) for p in wanted
         ]
         group.permissions.set(perms)
         groups[role.value] = group

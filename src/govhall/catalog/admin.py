@@ -67,8 +67,22 @@ class DraftOnlyMixin:
 class MaterialInline(DraftOnlyMixin, admin.TabularInline):
     model = MaterialRequirement
     extra = 0
-    fields = ("order", "name", "required", "is_main", "deferrable", "conditional", "originals", "copies",
-              "form", "source", "licence_type", "template", "example", "notes")
+    fields = (
+        "order",
+        "name",
+        "required",
+        "is_main",
+        "deferrable",
+        "conditional",
+        "originals",
+        "copies",
+        "form",
+        "source",
+        "licence_type",
+        "template",
+        "example",
+        "notes",
+    )
 
 
 class SituationInline(DraftOnlyMixin, admin.TabularInline):
@@ -84,10 +98,28 @@ class ImportForm(forms.Form):
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "version", "status", "department", "kind", "is_instant", "online_depth",
-                    "deferral_allowed", "commitment_allowed")
-    list_filter = ("status", "department", "kind", "is_instant", "online_depth", "deferral_allowed",
-                   "commitment_allowed", "applicant_type")
+    list_display = (
+        "code",
+        "name",
+        "version",
+        "status",
+        "department",
+        "kind",
+        "is_instant",
+        "online_depth",
+        "deferral_allowed",
+        "commitment_allowed",
+    )
+    list_filter = (
+        "status",
+        "department",
+        "kind",
+        "is_instant",
+        "online_depth",
+        "deferral_allowed",
+        "commitment_allowed",
+        "applicant_type",
+    )
     search_fields = ("code", "base_code", "name", "aliases")
     readonly_fields = ("status", "version", "published_at", "created_at")
     filter_horizontal = ("topics",)
@@ -95,15 +127,46 @@ class ServiceItemAdmin(admin.ModelAdmin):
     actions = ["revise", "publish", "retire"]
     change_list_template = "admin/catalog/serviceitem/change_list.html"
     fieldsets = (
-        ("基本信息", {"fields": ("code", "base_code", "version", "status", "published_at", "name", "aliases",
-                             "kind", "department", "region_level", "topics", "applicant_type")}),
+        (
+            "基本信息",
+            {
+                "fields": (
+                    "code",
+                    "base_code",
+                    "version",
+                    "status",
+                    "published_at",
+                    "name",
+                    "aliases",
+                    "kind",
+                    "department",
+                    "region_level",
+                    "topics",
+                    "applicant_type",
+                )
+            },
+        ),
         ("依据与条件", {"fields": ("legal_basis", "conditions")}),
-        ("时限与跑动", {"fields": ("statutory_days", "promised_days", "is_instant", "max_visits",
-                              "online_depth", "channels", "nearby")}),
+        (
+            "时限与跑动",
+            {
+                "fields": (
+                    "statutory_days",
+                    "promised_days",
+                    "is_instant",
+                    "max_visits",
+                    "online_depth",
+                    "channels",
+                    "nearby",
+                )
+            },
+        ),
         ("收费", {"fields": ("is_free", "fee_description", "fee_basis")}),
         ("结果与送达", {"fields": ("result_type", "result_name", "delivery_modes", "steps")}),
-        ("地点与咨询", {"fields": ("hall_location", "window", "service_hours", "enquiry_phone",
-                              "complaint_phone")}),
+        (
+            "地点与咨询",
+            {"fields": ("hall_location", "window", "service_hours", "enquiry_phone", "complaint_phone")},
+        ),
         ("改革举措", {"fields": ("deferral_allowed", "deferral_days", "commitment_allowed")}),
     )
 
@@ -162,8 +225,13 @@ class ServiceItemAdmin(admin.ModelAdmin):
                     f"导入完成：新增{len(result.created)}项，修订{len(result.revised)}项，未变化{len(result.unchanged)}项",
                 )
                 return redirect(reverse("admin:catalog_serviceitem_changelist"))
-        context = {**self.admin_site.each_context(request), "form": form, "errors": errors,
-                   "title": "从表格导入事项", "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "errors": errors,
+            "title": "从表格导入事项",
+            "opts": self.model._meta,
+        }
         return render(request, "admin/catalog/serviceitem/import.html", context, status=400 if errors else 200)
 
     def export_view(self, request):
@@ -171,10 +239,15 @@ class ServiceItemAdmin(admin.ModelAdmin):
             return HttpResponse("无权导出事项", status=403)
         from govhall.catalog.selectors import published_items
 
-        items = published_items().prefetch_related("topics", "materials", "situations__options__adds",
-                                                   "situations__options__removes").order_by("code")
+        items = (
+            published_items()
+            .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
+            .order_by("code")
+        )
         content = xlsx.export_workbook([services.item_to_data(i) for i in items])
-        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="govhall-catalog-{stamp}.xlsx"'
         return response

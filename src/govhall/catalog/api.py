@@ -131,12 +131,22 @@ class ItemFilters(Schema):
 
 def _summary(item: ServiceItem) -> dict:
     return {
-        "code": item.code, "base_code": item.base_code, "version": item.version, "name": item.name,
-        "kind": item.kind, "kind_label": item.get_kind_display(), "department": item.department.code,
-        "department_name": item.department.name, "applicant_type": item.applicant_type,
-        "is_instant": item.is_instant, "online_depth": item.online_depth, "max_visits": item.max_visits,
-        "promised_days": item.promised_days, "statutory_days": item.statutory_days,
-        "deferral_allowed": item.deferral_allowed, "commitment_allowed": item.commitment_allowed,
+        "code": item.code,
+        "base_code": item.base_code,
+        "version": item.version,
+        "name": item.name,
+        "kind": item.kind,
+        "kind_label": item.get_kind_display(),
+        "department": item.department.code,
+        "department_name": item.department.name,
+        "applicant_type": item.applicant_type,
+        "is_instant": item.is_instant,
+        "online_depth": item.online_depth,
+        "max_visits": item.max_visits,
+        "promised_days": item.promised_days,
+        "statutory_days": item.statutory_days,
+        "deferral_allowed": item.deferral_allowed,
+        "commitment_allowed": item.commitment_allowed,
         "url": f"/items/{item.code}/",
     }
 
@@ -147,28 +157,69 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
 
     return {
         **_summary(item),
-        "aliases": item.alias_list, "region_level": item.region_level,
+        "aliases": item.alias_list,
+        "region_level": item.region_level,
         "topics": [t.code for t in item.topics.all()],
-        **{f: getattr(item, f) for f in (
-            "legal_basis", "conditions", "channels", "nearby", "is_free", "fee_description", "fee_basis",
-            "result_type", "result_name", "delivery_modes", "steps", "hall_location", "window",
-            "enquiry_phone", "complaint_phone", "service_hours", "deferral_days")},
+        **{
+            f: getattr(item, f)
+            for f in (
+                "legal_basis",
+                "conditions",
+                "channels",
+                "nearby",
+                "is_free",
+                "fee_description",
+                "fee_basis",
+                "result_type",
+                "result_name",
+                "delivery_modes",
+                "steps",
+                "hall_location",
+                "window",
+                "enquiry_phone",
+                "complaint_phone",
+                "service_hours",
+                "deferral_days",
+            )
+        },
         "published_at": item.published_at.isoformat() if item.published_at else None,
         "materials": [
             {
-                **{f: getattr(m, f) for f in ("id", "name", "required", "is_main", "deferrable", "conditional",
-                                              "originals", "copies", "form", "source", "licence_type", "notes")},
+                **{
+                    f: getattr(m, f)
+                    for f in (
+                        "id",
+                        "name",
+                        "required",
+                        "is_main",
+                        "deferrable",
+                        "conditional",
+                        "originals",
+                        "copies",
+                        "form",
+                        "source",
+                        "licence_type",
+                        "notes",
+                    )
+                },
                 "asked_of_applicant": m.asked_of_applicant,
-                "template_url": file_url(m.template), "example_url": file_url(m.example),
+                "template_url": file_url(m.template),
+                "example_url": file_url(m.example),
             }
             for m in item.materials.all()
         ],
         "situations": [
             {
-                "id": s.id, "question": s.question, "help_text": s.help_text,
+                "id": s.id,
+                "question": s.question,
+                "help_text": s.help_text,
                 "options": [
-                    {"id": o.id, "label": o.label, "adds": [m.id for m in o.adds.all()],
-                     "removes": [m.id for m in o.removes.all()]}
+                    {
+                        "id": o.id,
+                        "label": o.label,
+                        "adds": [m.id for m in o.adds.all()],
+                        "removes": [m.id for m in o.removes.all()],
+                    }
                     for o in s.options.all()
                 ],
             }
@@ -182,15 +233,29 @@ def list_items(request, filters: Query[ItemFilters]):
     """`q` searches names, aliases, materials and conditions in Chinese, pinyin (`yingyezhizhao`)
     or initials (`yyzz`), best match first; without `q` items are listed by department."""
     page = selectors.item_search(
-        q=filters.q, department=filters.department, applicant_type=filters.applicant_type, kind=filters.kind,
-        topic=filters.topic, public_list=filters.list, page=filters.page, page_size=filters.page_size,
+        q=filters.q,
+        department=filters.department,
+        applicant_type=filters.applicant_type,
+        kind=filters.kind,
+        topic=filters.topic,
+        public_list=filters.list,
+        page=filters.page,
+        page_size=filters.page_size,
     )
-    return {"count": page.total, "page": page.page, "page_size": page.page_size, "pages": page.pages,
-            "results": [_summary(i) for i in page.items]}
+    return {
+        "count": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+        "pages": page.pages,
+        "results": [_summary(i) for i in page.items],
+    }
 
 
-@router.get("/items/{code}", response={200: ItemGuideOut, 404: ErrorOut},
-            summary="The full guide (一次性告知) of a published item")
+@router.get(
+    "/items/{code}",
+    response={200: ItemGuideOut, 404: ErrorOut},
+    summary="The full guide (一次性告知) of a published item",
+)
 def get_item(request, code: str):
     return item_guide(selectors.item_get(code), request)
 
@@ -201,8 +266,11 @@ class TailoredMaterialsOut(Schema):
     materials: list[MaterialOut]
 
 
-@router.get("/items/{code}/materials", response={200: TailoredMaterialsOut, 404: ErrorOut},
-            summary="The material list for given situation answers (情形引导)")
+@router.get(
+    "/items/{code}/materials",
+    response={200: TailoredMaterialsOut, 404: ErrorOut},
+    summary="The material list for given situation answers (情形引导)",
+)
 def tailored_materials(request, code: str, answers: str = ""):
     """`answers` is `situationId:optionId,situationId:optionId`."""
     item = selectors.item_get(code)
@@ -210,7 +278,11 @@ def tailored_materials(request, code: str, answers: str = ""):
     chosen = selectors.parse_answers(item, raw)
     guide = item_guide(item)
     keep = {m.id for m in selectors.materials_for_answers(item, chosen)}
-    return {"code": item.code, "answers": chosen, "materials": [m for m in guide["materials"] if m["id"] in keep]}
+    return {
+        "code": item.code,
+        "answers": chosen,
+        "materials": [m for m in guide["materials"] if m["id"] in keep],
+    }
 
 
 @router.get("/departments", response=list[DepartmentOut], summary="Departments")

@@ -54,8 +54,7 @@ class Region(models.Model):
 
 
 class Department(models.Model):
-    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT,
-                               related_name="departments")
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="departments")
     code = models.CharField("部门编码", max_length=30, unique=True)
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=30, blank=True)
@@ -153,10 +152,10 @@ class ServiceItem(models.Model):
     name = models.CharField("事项名称", max_length=200)
     aliases = models.CharField("别名/俗称", max_length=300, blank=True, help_text="以、或逗号分隔")
     kind = models.CharField("事项类型", max_length=20, choices=ItemKind.choices)
-    department = models.ForeignKey(Department, verbose_name="实施部门", on_delete=models.PROTECT,
-                                   related_name="items")
-    region_level = models.CharField("行使层级", max_length=10, choices=Region.Level.choices,
-                                    default=Region.Level.DISTRICT)
+    department = models.ForeignKey(Department, verbose_name="实施部门", on_delete=models.PROTECT, related_name="items")
+    region_level = models.CharField(
+        "行使层级", max_length=10, choices=Region.Level.choices, default=Region.Level.DISTRICT
+    )
     topics = models.ManyToManyField(Topic, verbose_name="主题", blank=True, related_name="items")
     applicant_type = models.CharField("服务对象", max_length=10, choices=ApplicantType.choices)
     legal_basis = models.TextField("设定依据")
@@ -166,8 +165,7 @@ class ServiceItem(models.Model):
     statutory_days = models.PositiveIntegerField("法定时限（工作日）")
     promised_days = models.PositiveIntegerField("承诺时限（工作日）")
     is_instant = models.BooleanField("即办件", default=False)
-    max_visits = models.PositiveSmallIntegerField("到现场次数", default=1,
-                                                  validators=[MaxValueValidator(5)])
+    max_visits = models.PositiveSmallIntegerField("到现场次数", default=1, validators=[MaxValueValidator(5)])
     online_depth = models.CharField("网办深度", max_length=20, choices=OnlineDepth.choices)
     channels = models.JSONField("办理渠道", default=list, blank=True)
     nearby = models.BooleanField("可就近办", default=False, help_text="可在街道、社区或驿站就近办理")
@@ -181,8 +179,12 @@ class ServiceItem(models.Model):
     result_type = models.CharField("结果类型", max_length=15, choices=ResultType.choices)
     result_name = models.CharField("结果名称", max_length=100)
     delivery_modes = models.JSONField("送达方式", default=list, blank=True)
-    steps = models.JSONField("办理流程", default=list, blank=True,
-                             help_text='如 [{"name": "受理", "description": "..."}]，最多4个环节')
+    steps = models.JSONField(
+        "办理流程",
+        default=list,
+        blank=True,
+        help_text='如 [{"name": "受理", "description": "..."}]，最多4个环节',
+    )
 
     # where and whom to ask
     hall_location = models.CharField("办理地点", max_length=200, blank=True)
@@ -193,8 +195,9 @@ class ServiceItem(models.Model):
 
     # reforms
     deferral_allowed = models.BooleanField("可容缺受理", default=False)
-    deferral_days = models.PositiveSmallIntegerField("容缺补齐时限（工作日）", default=0,
-                                                     validators=[MinValueValidator(0)])
+    deferral_days = models.PositiveSmallIntegerField(
+        "容缺补齐时限（工作日）", default=0, validators=[MinValueValidator(0)]
+    )
     commitment_allowed = models.BooleanField("可告知承诺", default=False)
 
     class Meta:
@@ -204,13 +207,16 @@ class ServiceItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="unique_item_code_version"),
             # one live version per code: URLs resolve the code to it
-            models.UniqueConstraint(fields=["code"], condition=Q(status="published"),
-                                    name="unique_published_item_code"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(status="published"), name="unique_published_item_code"
+            ),
             models.UniqueConstraint(fields=["code"], condition=Q(status="draft"), name="unique_draft_item_code"),
-            models.CheckConstraint(condition=Q(promised_days__lte=models.F("statutory_days")),
-                                   name="promised_within_statutory"),
-            models.CheckConstraint(condition=Q(deferral_allowed=False) | Q(deferral_days__gt=0),
-                                   name="deferral_needs_days"),
+            models.CheckConstraint(
+                condition=Q(promised_days__lte=models.F("statutory_days")), name="promised_within_statutory"
+            ),
+            models.CheckConstraint(
+                condition=Q(deferral_allowed=False) | Q(deferral_days__gt=0), name="deferral_needs_days"
+            ),
         ]
         indexes = [models.Index(fields=["status", "department"])]
 
@@ -283,14 +289,16 @@ class MaterialRequirement(models.Model):
     required = models.BooleanField("必要", default=True)
     is_main = models.BooleanField("主要材料", default=True, help_text="主要材料不可容缺")
     deferrable = models.BooleanField("可容缺", default=False)
-    conditional = models.BooleanField("仅在特定情形下提交", default=False,
-                                      help_text="勾选后仅当情形答案添加该材料时才需要")
+    conditional = models.BooleanField(
+        "仅在特定情形下提交", default=False, help_text="勾选后仅当情形答案添加该材料时才需要"
+    )
     originals = models.PositiveSmallIntegerField("原件份数", default=0)
     copies = models.PositiveSmallIntegerField("复印件份数", default=0)
     form = models.CharField("材料形式", max_length=12, choices=Form.choices, default=Form.BOTH)
     source = models.CharField("来源渠道", max_length=12, choices=Source.choices, default=Source.APPLICANT)
-    licence_type = models.CharField("对应证照", max_length=100, blank=True,
-                                    help_text="来源为电子证照时，所调用的证照名称")
+    licence_type = models.CharField(
+        "对应证照", max_length=100, blank=True, help_text="来源为电子证照时，所调用的证照名称"
+    )
     template = models.FileField("空白表格", upload_to="catalog/templates/", blank=True)
     example = models.FileField("示例样表", upload_to="catalog/examples/", blank=True)
     notes = models.CharField("填报须知", max_length=500, blank=True)
@@ -301,8 +309,7 @@ class MaterialRequirement(models.Model):
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "name"], name="unique_material_name_per_item"),
-            models.CheckConstraint(condition=Q(deferrable=False) | Q(is_main=False),
-                                   name="only_secondary_deferrable"),
+            models.CheckConstraint(condition=Q(deferrable=False) | Q(is_main=False), name="only_secondary_deferrable"),
         ]
 
     def __str__(self) -> str:
@@ -342,10 +349,10 @@ class SituationOption(models.Model):
     situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="options")
     order = models.PositiveIntegerField("序号", default=0)
     label = models.CharField("答案", max_length=100)
-    adds = models.ManyToManyField(MaterialRequirement, verbose_name="增加材料", blank=True,
-                                  related_name="added_by")
-    removes = models.ManyToManyField(MaterialRequirement, verbose_name="免交材料", blank=True,
-                                     related_name="removed_by")
+    adds = models.ManyToManyField(MaterialRequirement, verbose_name="增加材料", blank=True, related_name="added_by")
+    removes = models.ManyToManyField(
+        MaterialRequirement, verbose_name="免交材料", blank=True, related_name="removed_by"
+    )
 
     class Meta:
         verbose_name = "情形答案"
@@ -371,6 +378,9 @@ class CatalogRevision(models.Model):
         verbose_name = "事项库版本号"
         verbose_name_plural = "事项库版本号"
 
+    def __str__(self) -> str:
+        return str(self.number)
+
 
 class SearchDocument(models.Model):
     """The search terms of a published item, computed once at publication (jieba and
@@ -382,3 +392,6 @@ class SearchDocument(models.Model):
     class Meta:
         verbose_name = "检索文档"
         verbose_name_plural = "检索文档"
+
+    def __str__(self) -> str:
+        return f"检索文档：{self.item}"

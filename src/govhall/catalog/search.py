@@ -30,8 +30,14 @@ from rapidfuzz import fuzz, process
 jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
 
 # Weight of a match in each field: the name decides, aliases nearly so.
-FIELD_WEIGHTS = {"name": 10.0, "alias": 8.0, "result": 4.0, "material": 2.5, "department": 2.0,
-                 "condition": 1.0}
+FIELD_WEIGHTS = {
+    "name": 10.0,
+    "alias": 8.0,
+    "result": 4.0,
+    "material": 2.5,
+    "department": 2.0,
+    "condition": 1.0,
+}
 PINYIN_FIELDS = ("name", "alias", "result")
 _STOP = set("的了和与及或在为是对于由把被向等其之以及、，。；：（）()《》“”\"' ")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -198,8 +204,9 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
                 if not alternatives and len(word) >= 2:
                     alternatives = [
                         (term, 0.5 * score / 100)
-                        for term, score, _ in process.extract(word, index.text_vocab, scorer=fuzz.ratio,
-                                                              score_cutoff=66, limit=3)
+                        for term, score, _ in process.extract(
+                            word, index.text_vocab, scorer=fuzz.ratio, score_cutoff=66, limit=3
+                        )
                     ]
                 # same sound, other characters (a pinyin-IME typo): match by the word's pinyin
                 sound = "py:" + "".join(lazy_pinyin(word))
@@ -226,8 +233,9 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
             if not alternatives and len(chunk) >= 4:
                 alternatives = [
                     (term, 0.5 * score / 100)
-                    for term, score, _ in process.extract("py:" + chunk, index.pinyin_vocab, scorer=fuzz.ratio,
-                                                          score_cutoff=80, limit=5)
+                    for term, score, _ in process.extract(
+                        "py:" + chunk, index.pinyin_vocab, scorer=fuzz.ratio, score_cutoff=80, limit=5
+                    )
                 ]
             groups.append(alternatives)
     return groups
@@ -302,9 +310,13 @@ def current_index() -> Index:
             (
                 (
                     Doc(
-                        item_id=d.item.id, code=d.item.code, name=normalize(d.item.name),
-                        aliases=[normalize(a) for a in d.item.alias_list], department_id=d.item.department_id,
-                        applicant_type=d.item.applicant_type, kind=d.item.kind,
+                        item_id=d.item.id,
+                        code=d.item.code,
+                        name=normalize(d.item.name),
+                        aliases=[normalize(a) for a in d.item.alias_list],
+                        department_id=d.item.department_id,
+                        applicant_type=d.item.applicant_type,
+                        kind=d.item.kind,
                         topic_ids=frozenset(t.id for t in d.item.topics.all()),
                     ),
                     d.terms,

@@ -81,19 +81,22 @@ def item_search(
     """Search (ranked, when q is given) or browse (by department order and code)."""
     page = max(1, page)
     page_size = min(max(1, page_size), 100)
-    department_id = Department.objects.filter(code=department).values_list("id", flat=True).first() \
-        if department else None
+    department_id = (
+        Department.objects.filter(code=department).values_list("id", flat=True).first() if department else None
+    )
     topic_id = Topic.objects.filter(code=topic).values_list("id", flat=True).first() if topic else None
     if (department and department_id is None) or (topic and topic_id is None):
         return SearchPage([], 0, page, page_size)
     start = (page - 1) * page_size
     if q.strip():
-        filters = search.Filters(department_id=department_id, applicant_type=applicant_type, kind=kind,
-                                 topic_id=topic_id)
+        filters = search.Filters(
+            department_id=department_id, applicant_type=applicant_type, kind=kind, topic_id=topic_id
+        )
         ids = search.search(search.current_index(), q, filters)
         if public_list:
-            allowed = set(published_items().filter(PUBLIC_LISTS[public_list][2], id__in=ids)
-                          .values_list("id", flat=True))
+            allowed = set(
+                published_items().filter(PUBLIC_LISTS[public_list][2], id__in=ids).values_list("id", flat=True)
+            )
             ids = [i for i in ids if i in allowed]
         page_ids = ids[start : start + page_size]
         by_id = published_items().prefetch_related("topics").in_bulk(page_ids)

@@ -33,26 +33,86 @@ from govhall.catalog.models import (
 ItemData = dict[str, Any]
 
 ITEM_FIELDS = [
-    "code", "base_code", "name", "aliases", "kind", "department", "region_level", "applicant_type", "topics",
-    "legal_basis", "conditions", "statutory_days", "promised_days", "is_instant", "max_visits", "online_depth",
-    "channels", "nearby", "is_free", "fee_description", "fee_basis", "result_type", "result_name",
-    "delivery_modes", "steps", "hall_location", "window", "enquiry_phone", "complaint_phone", "service_hours",
-    "deferral_allowed", "deferral_days", "commitment_allowed",
+    "code",
+    "base_code",
+    "name",
+    "aliases",
+    "kind",
+    "department",
+    "region_level",
+    "applicant_type",
+    "topics",
+    "legal_basis",
+    "conditions",
+    "statutory_days",
+    "promised_days",
+    "is_instant",
+    "max_visits",
+    "online_depth",
+    "channels",
+    "nearby",
+    "is_free",
+    "fee_description",
+    "fee_basis",
+    "result_type",
+    "result_name",
+    "delivery_modes",
+    "steps",
+    "hall_location",
+    "window",
+    "enquiry_phone",
+    "complaint_phone",
+    "service_hours",
+    "deferral_allowed",
+    "deferral_days",
+    "commitment_allowed",
 ]
 MATERIAL_FIELDS = [
-    "name", "required", "is_main", "deferrable", "conditional", "originals", "copies", "form", "source",
-    "licence_type", "notes",
+    "name",
+    "required",
+    "is_main",
+    "deferrable",
+    "conditional",
+    "originals",
+    "copies",
+    "form",
+    "source",
+    "licence_type",
+    "notes",
 ]
 _SCALAR_ITEM_FIELDS = [f for f in ITEM_FIELDS if f not in ("department", "topics")]
 _DEFAULTS: dict[str, Any] = {
-    "aliases": "", "region_level": "district", "topics": [], "is_instant": False, "max_visits": 1,
-    "channels": [], "nearby": False, "is_free": True, "fee_description": "", "fee_basis": "", "steps": [],
-    "hall_location": "", "window": "", "enquiry_phone": "", "complaint_phone": "", "service_hours": "",
-    "deferral_allowed": False, "deferral_days": 0, "commitment_allowed": False,
+    "aliases": "",
+    "region_level": "district",
+    "topics": [],
+    "is_instant": False,
+    "max_visits": 1,
+    "channels": [],
+    "nearby": False,
+    "is_free": True,
+    "fee_description": "",
+    "fee_basis": "",
+    "steps": [],
+    "hall_location": "",
+    "window": "",
+    "enquiry_phone": "",
+    "complaint_phone": "",
+    "service_hours": "",
+    "deferral_allowed": False,
+    "deferral_days": 0,
+    "commitment_allowed": False,
 }
 _MATERIAL_DEFAULTS: dict[str, Any] = {
-    "required": True, "is_main": True, "deferrable": False, "conditional": False, "originals": 0,
-    "copies": 0, "form": "both", "source": "applicant", "licence_type": "", "notes": "",
+    "required": True,
+    "is_main": True,
+    "deferrable": False,
+    "conditional": False,
+    "originals": 0,
+    "copies": 0,
+    "form": "both",
+    "source": "applicant",
+    "licence_type": "",
+    "notes": "",
 }
 
 
@@ -127,8 +187,21 @@ def normalize_item_data(data: ItemData) -> ItemData:
 def validate_item_data(data: ItemData, departments: dict[str, Department], topics: dict[str, Topic]) -> list:
     """All problems of one item's data, without writing anything."""
     errors: list[DataError] = []
-    for field in ("code", "base_code", "name", "kind", "department", "applicant_type", "legal_basis",
-                  "conditions", "statutory_days", "promised_days", "online_depth", "result_type", "result_name"):
+    for field in (
+        "code",
+        "base_code",
+        "name",
+        "kind",
+        "department",
+        "applicant_type",
+        "legal_basis",
+        "conditions",
+        "statutory_days",
+        "promised_days",
+        "online_depth",
+        "result_type",
+        "result_name",
+    ):
         if data.get(field) in (None, ""):
             errors.append(DataError((field,), "必填项不能为空"))
     if data.get("department") and data["department"] not in departments:
@@ -166,7 +239,9 @@ def validate_item_data(data: ItemData, departments: dict[str, Department], topic
             for key in ("adds", "removes"):
                 for name in o[key]:
                     if name not in names:
-                        errors.append(DataError(("situations", si, "options", oi, key), f"材料“{name}”不在该事项的材料清单中"))
+                        errors.append(
+                            DataError(("situations", si, "options", oi, key), f"材料“{name}”不在该事项的材料清单中")
+                        )
     return errors
 
 
@@ -179,8 +254,15 @@ def _bump_revision() -> None:
     CatalogRevision.objects.update_or_create(pk=1, defaults={"number": secrets.randbits(62)})
 
 
-def _create_version(data: ItemData, department: Department, topics: list[Topic], *, version: int,
-                    status: str, previous: ServiceItem | None = None) -> ServiceItem:
+def _create_version(
+    data: ItemData,
+    department: Department,
+    topics: list[Topic],
+    *,
+    version: int,
+    status: str,
+    previous: ServiceItem | None = None,
+) -> ServiceItem:
     item = ServiceItem.objects.create(
         **{f: data[f] for f in _SCALAR_ITEM_FIELDS}, department=department, version=version, status=status
     )
@@ -195,8 +277,7 @@ def _create_version(data: ItemData, department: Department, topics: list[Topic],
             fields.update(template=old.template, example=old.example)
         by_name[m["name"]] = MaterialRequirement.objects.create(item=item, order=i + 1, **fields)
     for si, s in enumerate(data["situations"]):
-        situation = Situation.objects.create(item=item, order=si + 1, question=s["question"],
-                                             help_text=s["help_text"])
+        situation = Situation.objects.create(item=item, order=si + 1, question=s["question"], help_text=s["help_text"])
         for oi, o in enumerate(s["options"]):
             option = SituationOption.objects.create(situation=situation, order=oi + 1, label=o["label"])
             option.adds.set([by_name[n] for n in o["adds"]])
@@ -258,8 +339,12 @@ def catalog_import(items: list[ItemData]) -> ImportResult:
             version = (ServiceItem.objects.filter(code=data["code"]).aggregate(v=Max("version"))["v"] or 0) + 1
             ServiceItem.objects.filter(code=data["code"], status=ServiceItem.Status.DRAFT).delete()
             item = _create_version(
-                data, departments[data["department"]], [topics[c] for c in data["topics"]],
-                version=version, status=ServiceItem.Status.DRAFT, previous=previous,
+                data,
+                departments[data["department"]],
+                [topics[c] for c in data["topics"]],
+                version=version,
+                status=ServiceItem.Status.DRAFT,
+                previous=previous,
             )
             _publish(item)
             (result.revised if previous else result.created).append(data["code"])
@@ -275,8 +360,14 @@ def item_revise(*, item: ServiceItem) -> ServiceItem:
         return draft
     data = item_to_data(item)
     version = (ServiceItem.objects.filter(code=item.code).aggregate(v=Max("version"))["v"] or 0) + 1
-    return _create_version(data, item.department, list(item.topics.all()), version=version,
-                           status=ServiceItem.Status.DRAFT, previous=item)
+    return _create_version(
+        data,
+        item.department,
+        list(item.topics.all()),
+        version=version,
+        status=ServiceItem.Status.DRAFT,
+        previous=item,
+    )
 
 
 @transaction.atomic
@@ -313,18 +404,23 @@ def region_upsert(*, code: str, name: str, level: str, parent_code: str | None =
 
 
 @transaction.atomic
-def department_upsert(*, code: str, name: str, region_code: str, short_name: str = "", phone: str = "",
-                      order: int = 0) -> Department:
+def department_upsert(
+    *, code: str, name: str, region_code: str, short_name: str = "", phone: str = "", order: int = 0
+) -> Department:
     department, _ = Department.objects.update_or_create(
         code=code,
-        defaults={"name": name, "short_name": short_name, "phone": phone, "order": order,
-                  "region": Region.objects.get(code=region_code)},
+        defaults={
+            "name": name,
+            "short_name": short_name,
+            "phone": phone,
+            "order": order,
+            "region": Region.objects.get(code=region_code),
+        },
     )
     _bump_revision()  # department names are part of search documents' filters and display
     return department
 
 
 def topic_upsert(*, code: str, name: str, audience: str, order: int = 0) -> Topic:
-    topic, _ = Topic.objects.update_or_create(code=code, defaults={"name": name, "audience": audience,
-                                                                   "order": order})
+    topic, _ = Topic.objects.update_or_create(code=code, defaults={"name": name, "audience": audience, "order": order})
     return topic

@@ -22,11 +22,15 @@ def _guide_url(item: ServiceItem) -> str:
 
 @require_GET
 def home(request):
-    return render(request, "catalog/home.html", {
-        "public_lists": selectors.PUBLIC_LISTS,
-        "topics": selectors.topics_by_audience(),
-        "departments": selectors.departments_with_counts(),
-    })
+    return render(
+        request,
+        "catalog/home.html",
+        {
+            "public_lists": selectors.PUBLIC_LISTS,
+            "topics": selectors.topics_by_audience(),
+            "departments": selectors.departments_with_counts(),
+        },
+    )
 
 
 @require_GET
@@ -40,39 +44,63 @@ def item_list(request):
     except ValueError:
         page_number = 1
     page = selectors.item_search(
-        q=get.get("q", "")[:100], department=get.get("department") or None, applicant_type=applicant_type,
-        kind=kind, topic=get.get("topic") or None, public_list=public_list, page=page_number,
+        q=get.get("q", "")[:100],
+        department=get.get("department") or None,
+        applicant_type=applicant_type,
+        kind=kind,
+        topic=get.get("topic") or None,
+        public_list=public_list,
+        page=page_number,
     )
     department = Department.objects.filter(code=get.get("department")).first() if get.get("department") else None
     topic = Topic.objects.filter(code=get.get("topic")).first() if get.get("topic") else None
     heading = (
-        selectors.PUBLIC_LISTS[public_list][0] if public_list
-        else department.name if department
-        else topic.name if topic
+        selectors.PUBLIC_LISTS[public_list][0]
+        if public_list
+        else department.name
+        if department
+        else topic.name
+        if topic
         else APPLICANT_TYPES.get(applicant_type or "", "全部事项")
     )
     query = get.copy()
     query.pop("page", None)
-    return render(request, "catalog/item_list.html", {
-        "page": page, "q": get.get("q", ""), "heading": heading, "department": department, "topic": topic,
-        "applicant_type": applicant_type, "public_list": public_list,
-        "list_description": selectors.PUBLIC_LISTS[public_list][1] if public_list else "",
-        "departments": selectors.departments_with_counts(), "query": query.urlencode(),
-        "applicant_types": APPLICANT_TYPES,
-    })
+    return render(
+        request,
+        "catalog/item_list.html",
+        {
+            "page": page,
+            "q": get.get("q", ""),
+            "heading": heading,
+            "department": department,
+            "topic": topic,
+            "applicant_type": applicant_type,
+            "public_list": public_list,
+            "list_description": selectors.PUBLIC_LISTS[public_list][1] if public_list else "",
+            "departments": selectors.departments_with_counts(),
+            "query": query.urlencode(),
+            "applicant_types": APPLICANT_TYPES,
+        },
+    )
 
 
 @require_GET
 def guide(request, code: str):
     item = selectors.item_get(code)
     answers = selectors.parse_answers(item, request.GET)
-    return render(request, "catalog/guide.html", {
-        "item": item, "answers": answers, "materials": selectors.materials_for_answers(item, answers),
-        "qr_svg": segno.make(_guide_url(item), error="m").svg_inline(scale=4, dark="#1d3557"),
-        "guide_url": _guide_url(item),
-        "channels": [Channel(c).label for c in item.channels],
-        "delivery": [DeliveryMode(d).label for d in item.delivery_modes],
-    })
+    return render(
+        request,
+        "catalog/guide.html",
+        {
+            "item": item,
+            "answers": answers,
+            "materials": selectors.materials_for_answers(item, answers),
+            "qr_svg": segno.make(_guide_url(item), error="m").svg_inline(scale=4, dark="#1d3557"),
+            "guide_url": _guide_url(item),
+            "channels": [Channel(c).label for c in item.channels],
+            "delivery": [DeliveryMode(d).label for d in item.delivery_modes],
+        },
+    )
 
 
 @require_GET
@@ -112,6 +140,12 @@ def department_list(request):
 def power_list(request, code: str):
     department = get_object_or_404(Department.objects.select_related("region"), code=code)
     groups = selectors.department_power_list(department)
-    return render(request, "catalog/power_list.html", {
-        "department": department, "groups": groups, "total": sum(len(items) for items in groups.values()),
-    })
+    return render(
+        request,
+        "catalog/power_list.html",
+        {
+            "department": department,
+            "groups": groups,
+            "total": sum(len(items) for items in groups.values()),
+        },
+    )

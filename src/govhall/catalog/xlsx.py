@@ -117,8 +117,13 @@ class SheetError:
         return f"{where}：{self.message}"
 
     def as_dict(self) -> dict:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "header": self.header,
-                "message": self.message}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "header": self.header,
+            "message": self.message,
+        }
 
 
 class XlsxImportError(Exception):
@@ -213,8 +218,16 @@ def export_workbook(items: list[ItemData]) -> bytes:
             rows[MATERIALS_SHEET].append([data["code"], *[_to_cell(c, m[c.field]) for c in MATERIAL_COLUMNS[1:]]])
         for s in data["situations"]:
             for o in s["options"]:
-                rows[SITUATIONS_SHEET].append([data["code"], s["question"], s["help_text"], o["label"],
-                                               "\n".join(o["adds"]), "\n".join(o["removes"])])
+                rows[SITUATIONS_SHEET].append(
+                    [
+                        data["code"],
+                        s["question"],
+                        s["help_text"],
+                        o["label"],
+                        "\n".join(o["adds"]),
+                        "\n".join(o["removes"]),
+                    ]
+                )
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     for title, columns in SHEETS.items():
         ws = wb.create_sheet(title)
@@ -224,8 +237,9 @@ def export_workbook(items: list[ItemData]) -> bytes:
         for row in rows[title]:
             ws.append(row)
         for i, c in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = 40 if c.kind in ("steps", "lines") or c.field in (
-                "legal_basis", "conditions", "name") else 16
+            ws.column_dimensions[get_column_letter(i)].width = (
+                40 if c.kind in ("steps", "lines") or c.field in ("legal_basis", "conditions", "name") else 16
+            )
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -281,7 +295,9 @@ def parse_workbook(content: bytes) -> list[_Located]:
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
-        raise XlsxImportError([SheetError("", 0, "", "", f"无法读取文件，请上传 .xlsx 格式的表格（{exc.__class__.__name__}）")]) from None
+        raise XlsxImportError(
+            [SheetError("", 0, "", "", f"无法读取文件，请上传 .xlsx 格式的表格（{exc.__class__.__name__}）")]
+        ) from None
     errors: list[SheetError] = []
     item_rows = _read_sheet(wb, ITEMS_SHEET, errors)
     material_rows = _read_sheet(wb, MATERIALS_SHEET, errors)
@@ -298,23 +314,36 @@ def parse_workbook(content: bytes) -> list[_Located]:
     for row, values in material_rows:
         target = located.get(values.get("item"))
         if target is None:
-            errors.append(SheetError(MATERIALS_SHEET, row, "A", "实施编码", f"事项表中没有实施编码“{values.get('item')}”"))
+            errors.append(
+                SheetError(MATERIALS_SHEET, row, "A", "实施编码", f"事项表中没有实施编码“{values.get('item')}”")
+            )
             continue
         target.data["materials"].append({k: v for k, v in values.items() if k != "item" and v is not None})
         target.material_rows.append(row)
     for row, values in situation_rows:
         target = located.get(values.get("item"))
         if target is None:
-            errors.append(SheetError(SITUATIONS_SHEET, row, "A", "实施编码", f"事项表中没有实施编码“{values.get('item')}”"))
+            errors.append(
+                SheetError(SITUATIONS_SHEET, row, "A", "实施编码", f"事项表中没有实施编码“{values.get('item')}”")
+            )
             continue
         situations = target.data["situations"]
-        option = {"label": values.get("label"), "adds": values.get("adds", []), "removes": values.get("removes", [])}
+        option = {
+            "label": values.get("label"),
+            "adds": values.get("adds", []),
+            "removes": values.get("removes", []),
+        }
         if situations and situations[-1]["question"] == values.get("question"):
             situations[-1]["options"].append(option)
             target.situation_rows[-1].append(row)
         else:
-            situations.append({"question": values.get("question"), "help_text": values.get("help_text", ""),
-                               "options": [option]})
+            situations.append(
+                {
+                    "question": values.get("question"),
+                    "help_text": values.get("help_text", ""),
+                    "options": [option],
+                }
+            )
             target.situation_rows.append([row])
     if errors:
         raise XlsxImportError(errors)

@@ -29,7 +29,9 @@ VARIABLES: dict[str, Variable] = {
         ),
         Variable("ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the site answers to."),
         Variable(
-            "CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://host) trusted for CSRF behind a proxy."
+            "CSRF_TRUSTED_ORIGINS",
+            "",
+            "Comma-separated origins (https://host) trusted for CSRF behind a proxy.",
         ),
         Variable(
             "DATABASE_URL",

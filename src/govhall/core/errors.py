@@ -87,6 +87,13 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-                405: "method_not_allowed", 409: "conflict", 429: "rate_limited"}.get(exc.status_code, "error")
+        code = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            409: "conflict",
+            429: "rate_limited",
+        }.get(exc.status_code, "error")
         return answer(request, exc.status_code, code, str(exc))

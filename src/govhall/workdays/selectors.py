@@ -63,9 +63,7 @@ def unknown_years(start_year: int, end_year: int) -> list[int]:
 
 
 def unknown_year_warning(year: int) -> str:
-    return (
-        f"{year}年的节假日安排尚未录入，涉及该年的办理期限按周末推算，为临时期限。请按国务院办公厅通知录入。"
-    )
+    return f"{year}年的节假日安排尚未录入，涉及该年的办理期限按周末推算，为临时期限。请按国务院办公厅通知录入。"
 
 
 def calendar_warnings(*, today: datetime.date) -> list[str]:

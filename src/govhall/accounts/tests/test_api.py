@@ -9,8 +9,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_for_good_credentials(client, demo):
-    response = client.post("/api/v1/auth/token", {"username": "citizen", "password": settings.GOVHALL_DEMO_PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "citizen", "password": settings.GOVHALL_DEMO_PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     assert len(token) >= 40
@@ -20,8 +23,9 @@ def test_token_for_good_credentials(client, demo):
 
 
 def test_bad_credentials_give_structured_401(client, demo):
-    response = client.post("/api/v1/auth/token", {"username": "citizen", "password": "wrong"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token", {"username": "citizen", "password": "wrong"}, content_type="application/json"
+    )
     assert response.status_code == 401
     body = response.json()
     assert body["code"] == "invalid_credentials"

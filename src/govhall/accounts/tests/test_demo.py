@@ -7,7 +7,7 @@ from govhall.accounts.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_accounts_exist_with_roles(demo):  # noqa: F811 - the fixture loads them
+def test_demo_accounts_exist_with_roles(demo):
     names = set(User.objects.values_list("username", flat=True))
     assert {"citizen", "company", "clerk", "approver", "supervisor", "assistant", "admin"} <= names
     assert User.objects.get(username="admin").is_superuser
@@ -19,14 +19,22 @@ def test_demo_accounts_exist_with_roles(demo):  # noqa: F811 - the fixture loads
 
 
 def test_loading_twice_changes_nothing(demo):
-    before = (User.objects.count(), Applicant.objects.count(), StaffProfile.objects.count(),
-              list(User.objects.order_by("id").values_list("password", flat=True)))
+    before = (
+        User.objects.count(),
+        Applicant.objects.count(),
+        StaffProfile.objects.count(),
+        list(User.objects.order_by("id").values_list("password", flat=True)),
+    )
     demo_module_load = demo_load = None  # noqa: F841
     from govhall.accounts import demo as accounts_demo
 
     accounts_demo.load()
-    after = (User.objects.count(), Applicant.objects.count(), StaffProfile.objects.count(),
-             list(User.objects.order_by("id").values_list("password", flat=True)))
+    after = (
+        User.objects.count(),
+        Applicant.objects.count(),
+        StaffProfile.objects.count(),
+        list(User.objects.order_by("id").values_list("password", flat=True)),
+    )
     assert before == after
 
 

@@ -25,8 +25,9 @@ def test_known_codes_are_valid():
     assert is_valid_uscc(KNOWN_USCC)
 
 
-@pytest.mark.parametrize("value", ["110105194912310021", "11010519491231002", "1101051949123100XX",
-                                   "110105194913310028", ""])
+@pytest.mark.parametrize(
+    "value", ["110105194912310021", "11010519491231002", "1101051949123100XX", "110105194913310028", ""]
+)
 def test_bad_id_numbers(value):
     assert not is_valid_id_number(value)
     with pytest.raises(ValidationError, match="GB 11643"):
@@ -46,7 +47,7 @@ def test_any_single_digit_change_breaks_an_id_number(first17):
     valid = first17 + id_number_check_char(first17)
     assert is_valid_id_number(valid)
     for i in range(17):
-        changed = valid[:i] + str((int(valid[i]) + 1) % 10) + valid[i + 1:]
+        changed = valid[:i] + str((int(valid[i]) + 1) % 10) + valid[i + 1 :]
         assert not is_valid_id_number(changed)
 
 
@@ -55,7 +56,7 @@ def test_any_single_character_change_breaks_a_uscc(first17, position, shift):
     valid = first17 + uscc_check_char(first17)
     assert is_valid_uscc(valid)
     replaced = USCC_ALPHABET[(USCC_ALPHABET.index(valid[position]) + shift) % 31]
-    assert not is_valid_uscc(valid[:position] + replaced + valid[position + 1:])
+    assert not is_valid_uscc(valid[:position] + replaced + valid[position + 1 :])
 
 
 def test_mobile():

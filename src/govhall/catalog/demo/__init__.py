@@ -13,12 +13,18 @@ def load() -> ImportResult:
     from govhall.catalog.demo import data
 
     for region in data.REGIONS:
-        services.region_upsert(code=region["code"], name=region["name"], level=region["level"],
-                               parent_code=region["parent"])
+        services.region_upsert(
+            code=region["code"], name=region["name"], level=region["level"], parent_code=region["parent"]
+        )
     for d in data.DEPARTMENTS:
-        services.department_upsert(code=d["code"], name=d["name"], region_code=d["region"],
-                                   short_name=d.get("short_name", ""), phone=d.get("phone", ""),
-                                   order=d.get("order", 0))
+        services.department_upsert(
+            code=d["code"],
+            name=d["name"],
+            region_code=d["region"],
+            short_name=d.get("short_name", ""),
+            phone=d.get("phone", ""),
+            order=d.get("order", 0),
+        )
     for t in data.TOPICS:
         services.topic_upsert(code=t["code"], name=t["name"], audience=t["audience"], order=t.get("order", 0))
     return services.catalog_import(data.ITEMS)

@@ -449,9 +449,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["company-setup"],
         legal_basis=("《中华人民共和国公司法》第三十四条；《中华人民共和国市场主体登记管理条例》第二十四条"),
-        conditions=(
-            "公司登记事项发生变更的，应当自作出变更决议、决定或者法定变更事项发生之日起30日内申请变更登记"
-        ),
+        conditions=("公司登记事项发生变更的，应当自作出变更决议、决定或者法定变更事项发生之日起30日内申请变更登记"),
         statutory_days=3,
         promised_days=1,
         online_depth="online_prereview",
@@ -588,8 +586,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="both",
         topics=["permits"],
         legal_basis=(
-            "《中华人民共和国食品安全法》第三十五条；"
-            "《食品经营许可和备案管理办法》（国家市场监督管理总局令第78号）"
+            "《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》（国家市场监督管理总局令第78号）"
         ),
         conditions=(
             "已取得营业执照等合法主体资格；具有与经营的食品品种、数量相适应的经营场所和设备设施；"
@@ -622,9 +619,7 @@ ITEMS: list[dict[str, Any]] = [
                 originals=1,
                 notes="可容缺，10个工作日内补齐",
             ),
-            secondary(
-                "食品安全管理人员培训合格证明", deferrable=True, copies=1, notes="可容缺，10个工作日内补齐"
-            ),
+            secondary("食品安全管理人员培训合格证明", deferrable=True, copies=1, notes="可容缺，10个工作日内补齐"),
             material("食品经营许可告知承诺书", conditional=True, originals=1),
             agent_material(),
         ],
@@ -649,8 +644,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="both",
         topics=["permits"],
         legal_basis=(
-            "《中华人民共和国食品安全法》第三十五条；"
-            "《食品经营许可和备案管理办法》（国家市场监督管理总局令第78号）"
+            "《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》（国家市场监督管理总局令第78号）"
         ),
         conditions="已取得营业执照，仅销售预包装食品（含保健食品、特殊医学用途配方食品等除外情形按规定执行）",
         statutory_days=1,
@@ -823,9 +817,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="企业完税证明、开完税证明、单位完税证明",
         applicant_type="legal",
         topics=["tax"],
-        legal_basis=(
-            "《中华人民共和国税收征收管理法》第三十四条；《税收票证管理办法》（国家税务总局令第28号）"
-        ),
+        legal_basis=("《中华人民共和国税收征收管理法》第三十四条；《税收票证管理办法》（国家税务总局令第28号）"),
         conditions="纳税人已缴纳税款、需要证明完税情况的",
         statutory_days=1,
         promised_days=0,
@@ -857,8 +849,7 @@ ITEMS: list[dict[str, Any]] = [
             "《国家税务总局关于创新跨区域涉税事项报验管理制度的通知》（税总发〔2017〕103号）"
         ),
         conditions=(
-            "纳税人跨省（自治区、直辖市和计划单列市）临时从事生产经营活动，"
-            "在外出经营前向机构所在地税务机关报告"
+            "纳税人跨省（自治区、直辖市和计划单列市）临时从事生产经营活动，在外出经营前向机构所在地税务机关报告"
         ),
         statutory_days=1,
         promised_days=1,
@@ -921,8 +912,7 @@ ITEMS: list[dict[str, Any]] = [
         topics=["tax", "company-setup"],
         legal_basis="《中华人民共和国税收征收管理法》第十六条；《税务登记管理办法》",
         conditions=(
-            "纳税人税务登记内容发生变化的，自市场监管部门办理变更登记之日起30日内办理；"
-            "市场监管登记信息已共享的自动更新"
+            "纳税人税务登记内容发生变化的，自市场监管部门办理变更登记之日起30日内办理；市场监管登记信息已共享的自动更新"
         ),
         statutory_days=1,
         promised_days=1,
@@ -949,8 +939,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["tax"],
         legal_basis=(
-            "《中华人民共和国增值税暂行条例》第十三条；"
-            "《增值税一般纳税人登记管理办法》（国家税务总局令第43号）"
+            "《中华人民共和国增值税暂行条例》第十三条；《增值税一般纳税人登记管理办法》（国家税务总局令第43号）"
         ),
         conditions="年应税销售额超过小规模纳税人标准，或会计核算健全、能够提供准确税务资料的纳税人",
         statutory_days=1,
@@ -1171,9 +1160,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="失业证、登记失业、失业人员登记",
         applicant_type="natural",
         topics=["employment"],
-        legal_basis=(
-            "《中华人民共和国社会保险法》第五十条；《中华人民共和国就业促进法》；《就业服务与就业管理规定》"
-        ),
+        legal_basis=("《中华人民共和国社会保险法》第五十条；《中华人民共和国就业促进法》；《就业服务与就业管理规定》"),
         conditions="法定劳动年龄内、有劳动能力、有就业要求、处于无业状态的城乡劳动者，可在常住地办理失业登记",
         statutory_days=1,
         promised_days=0,
@@ -1317,9 +1304,7 @@ ITEMS: list[dict[str, Any]] = [
             material("职工退休申请表", originals=1),
             licence("本人居民身份证", "居民身份证"),
             material("职工人事档案", conditional=True, originals=1, notes="用于认定视同缴费年限，审核后退还"),
-            secondary(
-                "社会保障卡", deferrable=True, form="paper", notes="用于发放养老金；可容缺，10个工作日内补办"
-            ),
+            secondary("社会保障卡", deferrable=True, form="paper", notes="用于发放养老金；可容缺，10个工作日内补办"),
             material("弹性提前退休申请书", conditional=True, originals=1),
         ],
         situations=[
@@ -1396,9 +1381,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["hr", "permits"],
         legal_basis="《人力资源市场暂行条例》第十八条、第十九条；《人力资源服务机构管理规定》",
-        conditions=(
-            "有明确的章程和管理制度，有开展业务必备的固定场所、办公设施和开办资金，有相应的专职工作人员"
-        ),
+        conditions=("有明确的章程和管理制度，有开展业务必备的固定场所、办公设施和开办资金，有相应的专职工作人员"),
         statutory_days=20,
         promised_days=5,
         online_depth="online_prereview",
@@ -1530,9 +1513,7 @@ ITEMS: list[dict[str, Any]] = [
         ),
         materials=[
             licence("参保人居民身份证", "居民身份证"),
-            material(
-                "住院医疗费用票据", originals=1, form="paper", notes="医疗收费票据原件；电子票据可在线核验"
-            ),
+            material("住院医疗费用票据", originals=1, form="paper", notes="医疗收费票据原件；电子票据可在线核验"),
             material("出院记录（出院小结）", copies=1),
             secondary(
                 "住院费用明细清单",
@@ -1596,8 +1577,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="natural",
         topics=["medical"],
         legal_basis=(
-            "《国家医保局 财政部关于进一步做好基本医疗保险跨省异地就医直接结算工作的通知》"
-            "（医保发〔2022〕22号）"
+            "《国家医保局 财政部关于进一步做好基本医疗保险跨省异地就医直接结算工作的通知》（医保发〔2022〕22号）"
         ),
         conditions="参保人员异地长期居住或临时外出就医，需在就医地直接结算的",
         statutory_days=1,
@@ -1635,9 +1615,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="慢性病认定、办慢病卡、门诊特殊病",
         applicant_type="natural",
         topics=["medical"],
-        legal_basis=(
-            "《国务院办公厅关于建立健全职工基本医疗保险门诊共济保障机制的指导意见》（国办发〔2021〕14号）"
-        ),
+        legal_basis=("《国务院办公厅关于建立健全职工基本医疗保险门诊共济保障机制的指导意见》（国办发〔2021〕14号）"),
         conditions="参保人员患有纳入本市门诊慢特病保障范围的病种，符合认定标准",
         statutory_days=20,
         promised_days=10,
@@ -1697,9 +1675,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="natural",
         topics=["birth", "huji"],
         legal_basis="《中华人民共和国户口登记条例》第七条",
-        conditions=(
-            "婴儿出生后一个月以内，由户主、亲属、抚养人向婴儿常住地户口登记机关申报出生登记；可随父或随母落户"
-        ),
+        conditions=("婴儿出生后一个月以内，由户主、亲属、抚养人向婴儿常住地户口登记机关申报出生登记；可随父或随母落户"),
         statutory_days=1,
         promised_days=0,
         is_instant=True,
@@ -1719,9 +1695,7 @@ ITEMS: list[dict[str, Any]] = [
             shared("随迁方户口簿信息", notes="通过公安户籍信息系统核验，无需提交户口簿"),
             licence("父母结婚证", "结婚证", conditional=True),
             material("非婚生育情况说明", conditional=True, originals=1),
-            material(
-                "非随迁方户籍证明", conditional=True, copies=1, notes="外省户籍的提供户口簿首页及本人页复印件"
-            ),
+            material("非随迁方户籍证明", conditional=True, copies=1, notes="外省户籍的提供户口簿首页及本人页复印件"),
         ],
         situations=[
             situation(
@@ -1790,9 +1764,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="natural",
         topics=["huji", "id-docs"],
         legal_basis="《居住证暂行条例》第二条、第九条、第十一条",
-        conditions=(
-            "离开常住户口所在地，到本市居住半年以上，符合有合法稳定就业、合法稳定住所、连续就读条件之一的"
-        ),
+        conditions=("离开常住户口所在地，到本市居住半年以上，符合有合法稳定就业、合法稳定住所、连续就读条件之一的"),
         statutory_days=15,
         promised_days=7,
         online_depth="online_prereview",
@@ -1905,9 +1877,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="刻章、刻公章、印章备案、企业刻章",
         applicant_type="legal",
         topics=["company-setup"],
-        legal_basis=(
-            "《印铸刻字业暂行管理规则》；《国务院关于取消和下放一批行政许可事项的决定》（国发〔2020〕13号）"
-        ),
+        legal_basis=("《印铸刻字业暂行管理规则》；《国务院关于取消和下放一批行政许可事项的决定》（国发〔2020〕13号）"),
         conditions="新设立或需要重新刻制公章的企业、单位；新开办企业首套印章由政府免费刻制",
         statutory_days=1,
         promised_days=0,
@@ -2054,9 +2024,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["permits"],
         legal_basis="《中华人民共和国母婴保健法》第三十二条；《中华人民共和国母婴保健法实施办法》第三十五条",
-        conditions=(
-            "医疗保健机构开展婚前医学检查、助产技术、结扎手术和终止妊娠手术等，符合规定的条件和技术标准"
-        ),
+        conditions=("医疗保健机构开展婚前医学检查、助产技术、结扎手术和终止妊娠手术等，符合规定的条件和技术标准"),
         statutory_days=20,
         promised_days=10,
         online_depth="online_prereview",
@@ -2085,9 +2053,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="natural",
         topics=["employment", "medical"],
         legal_basis="《护士条例》第七条、第八条；《护士执业注册管理办法》",
-        conditions=(
-            "取得护士执业资格考试合格证明，符合健康标准，拟在本区卫生健康部门审批（备案）的医疗机构执业"
-        ),
+        conditions=("取得护士执业资格考试合格证明，符合健康标准，拟在本区卫生健康部门审批（备案）的医疗机构执业"),
         statutory_days=20,
         promised_days=5,
         online_depth="full_online",
@@ -2116,9 +2082,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="both",
         topics=["permits"],
         legal_basis="《公共场所卫生管理条例》第八条；《公共场所卫生管理条例实施细则》第二十二条",
-        conditions=(
-            "住宿、沐浴、美容美发、游泳等公共场所经营者，场所布局、卫生设施和卫生管理制度符合卫生标准和规范"
-        ),
+        conditions=("住宿、沐浴、美容美发、游泳等公共场所经营者，场所布局、卫生设施和卫生管理制度符合卫生标准和规范"),
         statutory_days=20,
         promised_days=5,
         online_depth="online_prereview",
@@ -2310,9 +2274,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="租房备案、租赁备案、租赁合同备案",
         applicant_type="both",
         topics=["housing"],
-        legal_basis=(
-            "《中华人民共和国城市房地产管理法》第五十四条；《商品房屋租赁管理办法》第十四条、第十六条"
-        ),
+        legal_basis=("《中华人民共和国城市房地产管理法》第五十四条；《商品房屋租赁管理办法》第十四条、第十六条"),
         conditions="房屋租赁合同订立后30日内，由租赁当事人到房屋所在地办理登记备案",
         statutory_days=3,
         promised_days=1,
@@ -2345,8 +2307,7 @@ ITEMS: list[dict[str, Any]] = [
         topics=["housing"],
         legal_basis="《公共租赁住房管理办法》（住房和城乡建设部令第11号）第七条、第九条",
         conditions=(
-            "在本市无住房或住房面积低于规定标准，收入、财产低于规定标准的城镇中等偏下收入住房困难家庭、"
-            "新就业无房职工等"
+            "在本市无住房或住房面积低于规定标准，收入、财产低于规定标准的城镇中等偏下收入住房困难家庭、新就业无房职工等"
         ),
         statutory_days=30,
         promised_days=20,
@@ -2389,9 +2350,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="竣工备案、竣工验收备案",
         applicant_type="legal",
         topics=["construction"],
-        legal_basis=(
-            "《建设工程质量管理条例》第四十九条；《房屋建筑和市政基础设施工程竣工验收备案管理办法》"
-        ),
+        legal_basis=("《建设工程质量管理条例》第四十九条；《房屋建筑和市政基础设施工程竣工验收备案管理办法》"),
         conditions="建设单位自工程竣工验收合格之日起15日内申请备案",
         statutory_days=15,
         promised_days=3,
@@ -2529,9 +2488,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="both",
         topics=["real-estate"],
         legal_basis="《中华人民共和国民法典》第四百零二条；《不动产登记暂行条例》第五条、第十四条",
-        conditions=(
-            "以不动产设定抵押的，由抵押人和抵押权人共同申请；可通过银行网点“不动产登记+金融服务”线上办理"
-        ),
+        conditions=("以不动产设定抵押的，由抵押人和抵押权人共同申请；可通过银行网点“不动产登记+金融服务”线上办理"),
         statutory_days=30,
         promised_days=1,
         online_depth="full_online",
@@ -2594,9 +2551,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="both",
         topics=["construction"],
         legal_basis="《中华人民共和国城乡规划法》第四十一条",
-        conditions=(
-            "在乡、村庄规划区内进行乡镇企业、乡村公共设施和公益事业建设及农村村民住宅建设，符合乡、村庄规划"
-        ),
+        conditions=("在乡、村庄规划区内进行乡镇企业、乡村公共设施和公益事业建设及农村村民住宅建设，符合乡、村庄规划"),
         statutory_days=20,
         promised_days=10,
         online_depth="online_prereview",
@@ -2663,9 +2618,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["construction", "environment"],
         legal_basis=("《中华人民共和国环境影响评价法》第二十二条；《建设项目环境保护管理条例》第九条"),
-        conditions=(
-            "依据《建设项目环境影响评价分类管理名录》应当编制环境影响报告表的建设项目，在开工建设前报批"
-        ),
+        conditions=("依据《建设项目环境影响评价分类管理名录》应当编制环境影响报告表的建设项目，在开工建设前报批"),
         statutory_days=30,
         promised_days=10,
         online_depth="online_prereview",
@@ -2705,9 +2658,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["environment", "permits"],
         legal_basis="《中华人民共和国环境保护法》第四十五条；《排污许可管理条例》",
-        conditions=(
-            "纳入固定污染源排污许可分类管理名录、实行排污许可重点管理或简化管理的排污单位，在排放污染物前申请"
-        ),
+        conditions=("纳入固定污染源排污许可分类管理名录、实行排污许可重点管理或简化管理的排污单位，在排放污染物前申请"),
         statutory_days=20,
         promised_days=10,
         online_depth="online_prereview",
@@ -2749,9 +2700,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="环评登记表、环评备案",
         applicant_type="legal",
         topics=["construction", "environment"],
-        legal_basis=(
-            "《中华人民共和国环境影响评价法》第十六条、第二十二条；《建设项目环境影响登记表备案管理办法》"
-        ),
+        legal_basis=("《中华人民共和国环境影响评价法》第十六条、第二十二条；《建设项目环境影响登记表备案管理办法》"),
         conditions="依据分类管理名录应当填报环境影响登记表的建设项目，在建成并投入生产运营前备案",
         statutory_days=1,
         promised_days=0,
@@ -2780,8 +2729,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["construction", "environment"],
         legal_basis=(
-            "《建设项目环境保护管理条例》第十七条；"
-            "《建设项目竣工环境保护验收暂行办法》（国环规环评〔2017〕4号）"
+            "《建设项目环境保护管理条例》第十七条；《建设项目竣工环境保护验收暂行办法》（国环规环评〔2017〕4号）"
         ),
         conditions="建设单位已按规定自主完成竣工环境保护验收并公开验收报告",
         statutory_days=15,
@@ -2812,9 +2760,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="legal",
         topics=["housing-fund", "company-setup"],
         legal_basis="《住房公积金管理条例》第十四条",
-        conditions=(
-            "新设立的单位自设立之日起30日内办理住房公积金缴存登记，并自登记之日起20日内为职工设立个人账户"
-        ),
+        conditions=("新设立的单位自设立之日起30日内办理住房公积金缴存登记，并自登记之日起20日内为职工设立个人账户"),
         statutory_days=1,
         promised_days=0,
         is_instant=True,
@@ -2968,8 +2914,7 @@ ITEMS: list[dict[str, Any]] = [
         topics=["housing"],
         legal_basis="《住房公积金管理条例》第二十六条",
         conditions=(
-            "连续足额缴存住房公积金满规定期限，购买、建造、翻建、大修自住住房，"
-            "具有较稳定的经济收入和偿还贷款能力"
+            "连续足额缴存住房公积金满规定期限，购买、建造、翻建、大修自住住房，具有较稳定的经济收入和偿还贷款能力"
         ),
         statutory_days=15,
         promised_days=10,
@@ -3014,9 +2959,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="natural",
         topics=["marriage"],
         legal_basis="《中华人民共和国民法典》第一千零四十九条；《婚姻登记条例》第四条、第五条",
-        conditions=(
-            "男女双方完全自愿，达到法定婚龄（男22周岁、女20周岁），均无配偶，不属于直系血亲或三代以内旁系血亲"
-        ),
+        conditions=("男女双方完全自愿，达到法定婚龄（男22周岁、女20周岁），均无配偶，不属于直系血亲或三代以内旁系血亲"),
         statutory_days=1,
         promised_days=0,
         is_instant=True,
@@ -3058,9 +3001,7 @@ ITEMS: list[dict[str, Any]] = [
         aliases="协议离婚、办离婚、离婚证",
         applicant_type="natural",
         topics=["marriage"],
-        legal_basis=(
-            "《中华人民共和国民法典》第一千零七十六条、第一千零七十七条；《婚姻登记条例》第十条、第十一条"
-        ),
+        legal_basis=("《中华人民共和国民法典》第一千零七十六条、第一千零七十七条；《婚姻登记条例》第十条、第十一条"),
         conditions=(
             "夫妻双方自愿离婚，对子女抚养、财产及债务处理等事项协商一致；"
             "提交申请之日起30日为离婚冷静期，期满后30日内双方亲自到场申请发给离婚证"
@@ -3095,9 +3036,7 @@ ITEMS: list[dict[str, Any]] = [
         applicant_type="natural",
         topics=["marriage"],
         legal_basis="《婚姻登记条例》第十七条",
-        conditions=(
-            "结婚证遗失或损毁，婚姻关系仍然存续的，可向原登记机关或一方常住户口所在地的婚姻登记机关申请补领"
-        ),
+        conditions=("结婚证遗失或损毁，婚姻关系仍然存续的，可向原登记机关或一方常住户口所在地的婚姻登记机关申请补领"),
         statutory_days=1,
         promised_days=0,
         is_instant=True,
@@ -3124,12 +3063,9 @@ ITEMS: list[dict[str, Any]] = [
         aliases="低保、申请低保、城市低保",
         applicant_type="natural",
         topics=["social-aid"],
-        legal_basis=(
-            "《社会救助暂行办法》第九条、第十一条；《最低生活保障审核确认办法》（民发〔2021〕57号）"
-        ),
+        legal_basis=("《社会救助暂行办法》第九条、第十一条；《最低生活保障审核确认办法》（民发〔2021〕57号）"),
         conditions=(
-            "共同生活的家庭成员人均收入低于当地最低生活保障标准，且家庭财产状况符合规定的，"
-            "向户籍所在地街道办事处申请"
+            "共同生活的家庭成员人均收入低于当地最低生活保障标准，且家庭财产状况符合规定的，向户籍所在地街道办事处申请"
         ),
         statutory_days=30,
         promised_days=20,
@@ -3175,12 +3111,8 @@ ITEMS: list[dict[str, Any]] = [
         aliases="残疾人两项补贴、残疾人补贴、护理补贴",
         applicant_type="natural",
         topics=["social-aid"],
-        legal_basis=(
-            "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）"
-        ),
-        conditions=(
-            "持有第二代残疾人证的低保家庭残疾人（生活补贴）或残疾等级为一、二级的重度残疾人（护理补贴）"
-        ),
+        legal_basis=("《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）"),
+        conditions=("持有第二代残疾人证的低保家庭残疾人（生活补贴）或残疾等级为一、二级的重度残疾人（护理补贴）"),
         statutory_days=20,
         promised_days=15,
         online_depth="online_prereview",

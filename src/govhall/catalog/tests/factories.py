@@ -40,9 +40,14 @@ def item_data(code: str = "TEST-XK-001", **overrides: Any) -> dict[str, Any]:
             {"name": "租赁合同", "is_main": False, "conditional": True, "copies": 1},
         ],
         "situations": [
-            {"question": "场所是否租赁？", "help_text": "",
-             "options": [{"label": "是", "adds": ["租赁合同"], "removes": []},
-                         {"label": "否", "adds": [], "removes": ["场所证明"]}]},
+            {
+                "question": "场所是否租赁？",
+                "help_text": "",
+                "options": [
+                    {"label": "是", "adds": ["租赁合同"], "removes": []},
+                    {"label": "否", "adds": [], "removes": ["场所证明"]},
+                ],
+            },
         ],
     }
     for key, value in overrides.items():

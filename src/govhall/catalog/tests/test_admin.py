@@ -1,9 +1,9 @@
 import io
 
 import pytest
+from conftest import login
 from django.conf import settings
 
-from conftest import login
 from govhall.catalog import services
 from govhall.catalog.models import ServiceItem
 from govhall.catalog.selectors import item_get

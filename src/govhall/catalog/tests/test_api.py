@@ -48,8 +48,7 @@ def test_tailored_materials(client, demo):
     guide = client.get("/api/v1/catalog/items/API-002").json()
     situation = guide["situations"][0]
     no = next(o for o in situation["options"] if o["label"] == "否")
-    body = client.get("/api/v1/catalog/items/API-002/materials",
-                      {"answers": f"{situation['id']}:{no['id']}"}).json()
+    body = client.get("/api/v1/catalog/items/API-002/materials", {"answers": f"{situation['id']}:{no['id']}"}).json()
     assert [m["name"] for m in body["materials"]] == ["申请书", "营业执照"]
 
 
@@ -70,6 +69,16 @@ def test_drafts_are_not_public(client, demo):
 
 def test_departments_and_topics(client, demo):
     departments = client.get("/api/v1/catalog/departments").json()
-    assert {"lh-scjg", "lh-sw", "lh-rs", "lh-yb", "lh-ga", "lh-wj", "lh-zj", "lh-zrzy", "lh-sthj",
-            "lh-gjj"} <= {d["code"] for d in departments}
+    assert {
+        "lh-scjg",
+        "lh-sw",
+        "lh-rs",
+        "lh-yb",
+        "lh-ga",
+        "lh-wj",
+        "lh-zj",
+        "lh-zrzy",
+        "lh-sthj",
+        "lh-gjj",
+    } <= {d["code"] for d in departments}
     assert client.get("/api/v1/catalog/topics").json()

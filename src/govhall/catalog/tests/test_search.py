@@ -15,19 +15,34 @@ def catalogue(demo):
 
     def item(code, name, aliases="", result="证明", materials=("申请表",), applicant="legal", conditions="无"):
         return item_data(
-            code, name=name, aliases=aliases, result_name=result, department=DEPT, applicant_type=applicant,
-            conditions=conditions, deferral_allowed=False, deferral_days=0, situations=[],
+            code,
+            name=name,
+            aliases=aliases,
+            result_name=result,
+            department=DEPT,
+            applicant_type=applicant,
+            conditions=conditions,
+            deferral_allowed=False,
+            deferral_days=0,
+            situations=[],
             materials=[{"name": m} for m in materials],
         )
 
-    services.catalog_import([
-        item("S-A", "有限责任公司设立登记", aliases="办营业执照、开公司", result="营业执照"),
-        item("S-B", "个体工商户设立登记", result="营业执照"),
-        item("S-C", "食品经营许可", result="食品经营许可证", materials=("营业执照", "食品安全管理制度")),
-        item("S-D", "结婚登记", result="结婚证", applicant="natural"),
-        item("S-E", "门诊慢特病待遇认定", result="认定结果", applicant="natural",
-             conditions="参保人员患有高血压、糖尿病等慢性病"),
-    ])
+    services.catalog_import(
+        [
+            item("S-A", "有限责任公司设立登记", aliases="办营业执照、开公司", result="营业执照"),
+            item("S-B", "个体工商户设立登记", result="营业执照"),
+            item("S-C", "食品经营许可", result="食品经营许可证", materials=("营业执照", "食品安全管理制度")),
+            item("S-D", "结婚登记", result="结婚证", applicant="natural"),
+            item(
+                "S-E",
+                "门诊慢特病待遇认定",
+                result="认定结果",
+                applicant="natural",
+                conditions="参保人员患有高血压、糖尿病等慢性病",
+            ),
+        ]
+    )
 
 
 def codes(q, **filters):

@@ -76,8 +76,9 @@ def test_only_secondary_materials_are_deferrable(demo):
     data["materials"][0]["deferrable"] = True  # a main material
     with pytest.raises(services.CatalogImportError) as exc:
         services.catalog_import([data])
-    assert any(e.path == ("materials", 0, "deferrable") and "主要材料不可容缺" in e.message
-               for _, e in exc.value.errors)
+    assert any(
+        e.path == ("materials", 0, "deferrable") and "主要材料不可容缺" in e.message for _, e in exc.value.errors
+    )
 
 
 def test_deferrable_material_needs_an_item_that_allows_deferral(demo):

@@ -21,8 +21,22 @@ def test_search_page(client, demo):
 def test_guide_page_is_a_complete_one_time_notice(client, demo):
     services.catalog_import([item_data("VIEW-001")])
     page = client.get("/items/VIEW-001/").content.decode()
-    for text in ("测试许可事项", "一次性告知", "受理条件", "《测试条例》第三条", "法定时限", "承诺时限",
-                 "申请书", "营业执照", "免提交", "可容缺", "场所是否租赁？", "<svg", "打印", "办理流程"):
+    for text in (
+        "测试许可事项",
+        "一次性告知",
+        "受理条件",
+        "《测试条例》第三条",
+        "法定时限",
+        "承诺时限",
+        "申请书",
+        "营业执照",
+        "免提交",
+        "可容缺",
+        "场所是否租赁？",
+        "<svg",
+        "打印",
+        "办理流程",
+    ):
         assert text in page, text
     assert "租赁合同" not in page.split("申请材料")[1].split("办理流程")[0].split("</form>")[1]
 

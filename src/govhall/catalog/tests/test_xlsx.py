@@ -12,8 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _all_data():
-    items = published_items().prefetch_related("topics", "materials", "situations__options__adds",
-                                               "situations__options__removes").order_by("code")
+    items = (
+        published_items()
+        .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
+        .order_by("code")
+    )
     return [services.item_to_data(i) for i in items]
 
 
@@ -38,8 +41,12 @@ def test_round_trip_changes_nothing(demo):
 
 
 def test_good_file_creates_items(demo):
-    content = xlsx.export_workbook([services.normalize_item_data(item_data("XLSX-001")),
-                                    services.normalize_item_data(item_data("XLSX-002", name="另一个事项"))])
+    content = xlsx.export_workbook(
+        [
+            services.normalize_item_data(item_data("XLSX-001")),
+            services.normalize_item_data(item_data("XLSX-002", name="另一个事项")),
+        ]
+    )
     result = xlsx.import_workbook(content)
     assert result.created == ["XLSX-001", "XLSX-002"]
     item = published_items().get(code="XLSX-001")
@@ -76,8 +83,10 @@ def _cell(wb, sheet, header):
 
 @pytest.fixture
 def two_items():
-    return [services.normalize_item_data(item_data("BAD-001")),
-            services.normalize_item_data(item_data("BAD-002", name="第二个"))]
+    return [
+        services.normalize_item_data(item_data("BAD-001")),
+        services.normalize_item_data(item_data("BAD-002", name="第二个")),
+    ]
 
 
 def test_not_an_xlsx_file(demo):
@@ -124,7 +133,7 @@ def test_rule_violation_is_located(demo, two_items):
 
 def test_deferrable_main_material_is_located_on_materials_sheet(demo, two_items):
     def mutate(wb):
-        setattr(_cell(wb, "材料", "可容缺"), "value", "是")  # row 2 = 申请书, a main material
+        _cell(wb, "材料", "可容缺").value = "是"  # row 2 = 申请书, a main material
 
     errors = _bad(two_items, mutate)
     assert any(e.sheet == "材料" and e.row == 2 and e.header == "可容缺" for e in errors)
@@ -155,7 +164,7 @@ def test_situation_naming_an_unknown_material(demo, two_items):
 
 def test_every_error_is_reported_at_once(demo, two_items):
     def mutate(wb):
-        setattr(_cell(wb, "事项", "事项类型"), "value", "错")
-        setattr(_cell(wb, "材料", "原件份数"), "value", "-1")
+        _cell(wb, "事项", "事项类型").value = "错"
+        _cell(wb, "材料", "原件份数").value = "-1"
 
     assert len(_bad(two_items, mutate)) == 2

@@ -21,7 +21,14 @@ def test_free_text_masking_leaves_other_numbers():
 def test_log_lines_never_carry_full_numbers(caplog):
     logger = logging.getLogger("govhall.test")
     handler_filter = MaskingFilter()
-    record = logger.makeRecord("govhall.test", logging.INFO, __file__, 1, "phone %s id %s",
-                               ("13800138000", "11010519491231002X"), None)
+    record = logger.makeRecord(
+        "govhall.test",
+        logging.INFO,
+        __file__,
+        1,
+        "phone %s id %s",
+        ("13800138000", "11010519491231002X"),
+        None,
+    )
     handler_filter.filter(record)
     assert record.getMessage() == "phone 138****8000 id 110105********002X"

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from django.conf import settings
 
 from govhall.core.management.commands.write_openapi import openapi_text

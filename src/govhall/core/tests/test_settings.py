@@ -23,15 +23,25 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
     environment = {**os.environ, "DEBUG": "0", "SECRET_KEY": "", "GOVHALL_VAR_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 

@@ -54,9 +54,7 @@ def test_entering_an_arrangement_in_the_admin(admin_client, november_2026):
     assert "2027-02-06 至 2027-02-13 春节" in change and "2027-02-14 春节调休上班" in change
 
     # Correcting the year: the whole list is entered again and replaces the old one.
-    response = admin_client.post(
-        url, {"holidays_text": "2027-01-01 元旦", "workdays_text": "", "note": "更正"}
-    )
+    response = admin_client.post(url, {"holidays_text": "2027-01-01 元旦", "workdays_text": "", "note": "更正"})
     assert response.status_code == 302, response.content.decode()
     assert list(CalendarOverride.objects.values_list("date", flat=True)) == [D(2027, 1, 1)]
     assert YearArrangement.objects.get(year=2027).note == "更正"

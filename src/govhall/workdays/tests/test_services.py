@@ -96,9 +96,7 @@ def test_arrangement_is_checked(db):
     with pytest.raises(ValidationError, match="不在2027年"):
         services.arrangement_enter(year=2027, holidays=[(D(2026, 12, 31), "元旦")], workdays=[])
     with pytest.raises(ValidationError, match="重复"):
-        services.arrangement_enter(
-            year=2027, holidays=[(D(2027, 1, 1), "元旦")], workdays=[(D(2027, 1, 1), "元旦")]
-        )
+        services.arrangement_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦")], workdays=[(D(2027, 1, 1), "元旦")])
     assert not YearArrangement.objects.exists()
 
 
