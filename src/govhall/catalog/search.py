@@ -117,7 +117,7 @@ class Index:
     docs: list[Doc] = field(default_factory=list)
     postings: dict[str, dict[int, float]] = field(default_factory=dict)  # term -> {doc index: weight}
     pinyin_vocab: list[str] = field(default_factory=list)  # sorted, for prefix lookups
-    text_vocab: list[str] = field(default_factory=list)
+    terms_by_char: dict[str, list[str]] = field(default_factory=dict)  # CJK character -> words holding it
 
     def idf(self, term: str) -> float:
         return math.log(1 + len(self.docs) / (1 + len(self.postings.get(term, ()))))
@@ -136,7 +136,11 @@ def build_index(revision: int, rows) -> Index:
                     postings[term][position] = weight
     index.postings = dict(postings)
     index.pinyin_vocab = sorted(t for t in index.postings if t.startswith(("py:", "in:")))
-    index.text_vocab = sorted(t for t in index.postings if not t.startswith(("py:", "in:")))
+    by_char: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(t for t in index.postings if not t.startswith(("py:", "in:"))):
+        for char in set(term):
+            by_char[char].append(term)
+    index.terms_by_char = dict(by_char)
     return index
 
 
@@ -202,10 +206,13 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
                 if not alternatives:
                     alternatives = [(b, 0.6) for b in _bigrams(word) if b in index.postings]
                 if not alternatives and len(word) >= 2:
+                    # edit distance only against words sharing a character: cheap, and still
+                    # catches a dropped, doubled or swapped character
+                    candidates = sorted({t for c in set(word) for t in index.terms_by_char.get(c, ())})
                     alternatives = [
                         (term, 0.5 * score / 100)
                         for term, score, _ in process.extract(
-                            word, index.text_vocab, scorer=fuzz.ratio, score_cutoff=66, limit=3
+                            word, candidates, scorer=fuzz.ratio, score_cutoff=66, limit=3
                         )
                     ]
                 # same sound, other characters (a pinyin-IME typo): match by the word's pinyin
@@ -231,10 +238,12 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
             if chunk in index.postings:
                 alternatives.append((chunk, 1.0))
             if not alternatives and len(chunk) >= 4:
+                # a pinyin slip rarely touches the first two letters: compare within that range
+                candidates = _prefix_matches(index.pinyin_vocab, "py:" + chunk[:2], limit=5000)
                 alternatives = [
                     (term, 0.5 * score / 100)
                     for term, score, _ in process.extract(
-                        "py:" + chunk, index.pinyin_vocab, scorer=fuzz.ratio, score_cutoff=80, limit=5
+                        "py:" + chunk, candidates, scorer=fuzz.ratio, score_cutoff=80, limit=5
                     )
                 ]
             groups.append(alternatives)

@@ -28,6 +28,28 @@ PUBLIC_LISTS: dict[str, tuple[str, str, Q]] = {
 }
 
 
+# What a result list shows; the guide's long texts are not loaded for lists.
+SUMMARY_FIELDS = (
+    "code",
+    "base_code",
+    "version",
+    "name",
+    "kind",
+    "department__code",
+    "department__name",
+    "department__order",
+    "applicant_type",
+    "is_instant",
+    "online_depth",
+    "max_visits",
+    "promised_days",
+    "statutory_days",
+    "deferral_allowed",
+    "commitment_allowed",
+    "status",
+)
+
+
 def published_items() -> QuerySet[ServiceItem]:
     return ServiceItem.objects.filter(status=ServiceItem.Status.PUBLISHED).select_related("department")
 
@@ -99,7 +121,7 @@ def item_search(
             )
             ids = [i for i in ids if i in allowed]
         page_ids = ids[start : start + page_size]
-        by_id = published_items().prefetch_related("topics").in_bulk(page_ids)
+        by_id = published_items().only(*SUMMARY_FIELDS).in_bulk(page_ids)
         return SearchPage([by_id[i] for i in page_ids if i in by_id], len(ids), page, page_size)
     qs = published_items()
     if department_id:
@@ -114,7 +136,7 @@ def item_search(
         qs = qs.filter(PUBLIC_LISTS[public_list][2])
     qs = qs.order_by("department__order", "code")
     total = qs.count()
-    return SearchPage(list(qs.prefetch_related("topics")[start : start + page_size]), total, page, page_size)
+    return SearchPage(list(qs.only(*SUMMARY_FIELDS)[start : start + page_size]), total, page, page_size)
 
 
 def materials_for_answers(item: ServiceItem, answers: dict[int, int]) -> list[MaterialRequirement]:
