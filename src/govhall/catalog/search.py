@@ -16,6 +16,7 @@ Tolerance for a citizen's typing:
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 import threading
@@ -109,6 +110,7 @@ class Doc:
     applicant_type: str
     kind: str
     topic_ids: frozenset[int]
+    lists: frozenset[str] = frozenset()  # the public lists (四办清单) the item is on
 
 
 @dataclass
@@ -150,8 +152,11 @@ class Filters:
     applicant_type: str | None = None  # natural / legal
     kind: str | None = None
     topic_id: int | None = None
+    public_list: str | None = None
 
     def accepts(self, doc: Doc) -> bool:
+        if self.public_list and self.public_list not in doc.lists:
+            return False
         if self.department_id is not None and doc.department_id != self.department_id:
             return False
         if self.applicant_type and doc.applicant_type not in (self.applicant_type, "both"):
@@ -250,48 +255,106 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
     return groups
 
 
-def search(index: Index, query: str, filters: Filters = Filters()) -> list[int]:
+BONUS_WINDOW = 200  # candidates that get the name-match bonus; see search()
+
+
+@dataclass
+class Result:
+    """Ranked item ids, sorted lazily: most searches only ever read the first page."""
+
+    total: int
+    _top: list[int]
+    _rest: list[tuple[float, int]]  # (-score, position) beyond the bonus window, unsorted
+    _index: Index
+
+    def ids(self, start: int, stop: int) -> list[int]:
+        if stop > len(self._top) and self._rest:
+            self._rest.sort()
+            self._top += [self._index.docs[p].item_id for _, p in self._rest]
+            self._rest = []
+        return self._top[start:stop]
+
+    def all_ids(self) -> list[int]:
+        return self.ids(0, self.total)
+
+
+def search(index: Index, query: str, filters: Filters = Filters()) -> Result:
     """Item ids, best match first (ties broken by code, so every database agrees)."""
     query = normalize(query)
     groups = _query_groups(index, query)
     if not groups:
-        return []
+        return Result(0, [], [], index)
     scores: dict[int, float] = defaultdict(float)
     matched: dict[int, int] = defaultdict(int)
     for alternatives in groups:
         best: dict[int, float] = {}
         for term, quality in alternatives:
-            idf = index.idf(term)
-            for position, weight in index.postings.get(term, {}).items():
-                value = weight * idf * quality
-                if value > best.get(position, 0):
+            postings = index.postings.get(term)
+            if not postings:
+                continue
+            factor = index.idf(term) * quality
+            if not best:
+                best = {position: weight * factor for position, weight in postings.items()}
+                continue
+            for position, weight in postings.items():
+                value = weight * factor
+                if value > best.get(position, 0.0):
                     best[position] = value
         for position, value in best.items():
             scores[position] += value
             matched[position] += 1
     n_groups = len(groups)
+    if n_groups > 1:
+        # items matching every part of the query come before those matching some
+        for position in scores:
+            coverage = matched[position] / n_groups
+            scores[position] *= coverage * coverage
+    if filters != Filters():
+        scores = {p: v for p, v in scores.items() if filters.accepts(index.docs[p])}
+    ranked = [(-score, position) for position, score in scores.items()]
+    # A name or alias that equals, starts with or contains the query gets a bonus. Such an
+    # item also scores high without it (its name matches every part), so the bonus only
+    # needs to be weighed inside the top window, and order outside it cannot change.
     compact = query.replace(" ", "")
-    ranked = []
-    for position, score in scores.items():
-        doc = index.docs[position]
-        if not filters.accepts(doc):
-            continue
-        coverage = matched[position] / n_groups
-        score *= coverage * coverage
-        if compact and _CJK.search(compact):
-            names = [doc.name, *doc.aliases]
-            if any(n == compact for n in names):
-                score += 100
-            elif any(n.startswith(compact) for n in names):
-                score += 40
-            elif any(compact in n for n in names):
-                score += 25
-        ranked.append((-score, doc.code, doc.item_id))
-    ranked.sort()
-    return [item_id for _, _, item_id in ranked]
+    window = heapq.nsmallest(BONUS_WINDOW, ranked)
+    if len(window) < len(ranked):
+        cut = window[-1]
+        rest = [entry for entry in ranked if entry > cut]
+    else:
+        rest = []
+    if compact and _CJK.search(compact):
+        window = [(neg - _name_bonus(index.docs[position], compact), position) for neg, position in window]
+    window.sort()
+    return Result(len(ranked), [index.docs[p].item_id for _, p in window], rest, index)
+
+
+def _name_bonus(doc: Doc, compact: str) -> float:
+    names = [doc.name, *doc.aliases]
+    if compact in names:
+        return 100.0
+    if any(n.startswith(compact) for n in names):
+        return 40.0
+    if any(compact in n for n in names):
+        return 25.0
+    return 0.0
 
 
 # ---------------------------------------------------------------- the per-process index
+
+
+def public_lists_of(item) -> frozenset[str]:
+    """The public lists an item is on; the same rules as selectors.PUBLIC_LISTS' queries."""
+    lists = set()
+    if item.is_instant:
+        lists.add("instant")
+    if item.online_depth == "full_online":
+        lists.add("online")
+    if item.max_visits <= 1:
+        lists.add("one-visit")
+    if item.nearby:
+        lists.add("nearby")
+    return frozenset(lists)
+
 
 _lock = threading.Lock()
 _index: Index | None = None
@@ -327,6 +390,7 @@ def current_index() -> Index:
                         applicant_type=d.item.applicant_type,
                         kind=d.item.kind,
                         topic_ids=frozenset(t.id for t in d.item.topics.all()),
+                        lists=public_lists_of(d.item),
                     ),
                     d.terms,
                 )

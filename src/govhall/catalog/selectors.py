@@ -112,17 +112,16 @@ def item_search(
     start = (page - 1) * page_size
     if q.strip():
         filters = search.Filters(
-            department_id=department_id, applicant_type=applicant_type, kind=kind, topic_id=topic_id
+            department_id=department_id,
+            applicant_type=applicant_type,
+            kind=kind,
+            topic_id=topic_id,
+            public_list=public_list,
         )
-        ids = search.search(search.current_index(), q, filters)
-        if public_list:
-            allowed = set(
-                published_items().filter(PUBLIC_LISTS[public_list][2], id__in=ids).values_list("id", flat=True)
-            )
-            ids = [i for i in ids if i in allowed]
-        page_ids = ids[start : start + page_size]
+        result = search.search(search.current_index(), q, filters)
+        page_ids = result.ids(start, start + page_size)
         by_id = published_items().only(*SUMMARY_FIELDS).in_bulk(page_ids)
-        return SearchPage([by_id[i] for i in page_ids if i in by_id], len(ids), page, page_size)
+        return SearchPage([by_id[i] for i in page_ids if i in by_id], result.total, page, page_size)
     qs = published_items()
     if department_id:
         qs = qs.filter(department_id=department_id)

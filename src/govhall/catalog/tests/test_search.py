@@ -136,3 +136,20 @@ def test_text_terms():
     terms = search.text_terms("营业执照")
     assert {"营业", "执照", "营业执照"} <= terms
     assert {"py:yingyezhizhao", "in:yyzz"} <= search.pinyin_terms("营业执照")
+
+
+def test_index_public_lists_agree_with_the_list_queries(demo):
+    from govhall.catalog.selectors import PUBLIC_LISTS, published_items
+
+    for item in published_items():
+        expected = {
+            name for name, (_, _, q) in PUBLIC_LISTS.items() if published_items().filter(q, pk=item.pk).exists()
+        }
+        assert search.public_lists_of(item) == expected, item.code
+
+
+def test_search_within_a_public_list(catalogue):
+    from govhall.catalog.selectors import item_search
+
+    page = item_search(q="登记", public_list="instant", page_size=100)
+    assert page.items and all(i.is_instant for i in page.items)
