@@ -100,17 +100,50 @@ def document_terms(item) -> dict[str, list[str]]:
     return {key: sorted(value) for key, value in fields.items()}
 
 
+@dataclass(frozen=True)
+class DepartmentRef:
+    id: int
+    code: str
+    name: str
+
+
 @dataclass
 class Doc:
+    """One published item in the index. It carries what a result list shows, with the
+    same attribute names as ServiceItem, so a results page needs no database row."""
+
     item_id: int
     code: str
     name: str
-    aliases: list[str]
-    department_id: int
+    name_keys: list[str]  # normalized name and aliases, for the name-match bonus
+    department: DepartmentRef
     applicant_type: str
     kind: str
     topic_ids: frozenset[int]
-    lists: frozenset[str] = frozenset()  # the public lists (四办清单) the item is on
+    lists: frozenset[str]  # the public lists (四办清单) the item is on
+    base_code: str = ""
+    version: int = 1
+    is_instant: bool = False
+    online_depth: str = ""
+    max_visits: int = 1
+    promised_days: int = 0
+    statutory_days: int = 0
+    deferral_allowed: bool = False
+    commitment_allowed: bool = False
+
+    @property
+    def department_id(self) -> int:
+        return self.department.id
+
+    def get_kind_display(self) -> str:
+        from govhall.catalog.models import ItemKind
+
+        return ItemKind(self.kind).label
+
+    def get_online_depth_display(self) -> str:
+        from govhall.catalog.models import OnlineDepth
+
+        return OnlineDepth(self.online_depth).label
 
 
 @dataclass
@@ -267,15 +300,15 @@ class Result:
     _rest: list[tuple[float, int]]  # (-score, position) beyond the bonus window, unsorted
     _index: Index
 
-    def ids(self, start: int, stop: int) -> list[int]:
+    def docs(self, start: int, stop: int) -> list[Doc]:
         if stop > len(self._top) and self._rest:
             self._rest.sort()
-            self._top += [self._index.docs[p].item_id for _, p in self._rest]
+            self._top += [p for _, p in self._rest]
             self._rest = []
-        return self._top[start:stop]
+        return [self._index.docs[p] for p in self._top[start:stop]]
 
-    def all_ids(self) -> list[int]:
-        return self.ids(0, self.total)
+    def ids(self, start: int, stop: int) -> list[int]:
+        return [doc.item_id for doc in self.docs(start, stop)]
 
 
 def search(index: Index, query: str, filters: Filters = Filters()) -> Result:
@@ -325,11 +358,11 @@ def search(index: Index, query: str, filters: Filters = Filters()) -> Result:
     if compact and _CJK.search(compact):
         window = [(neg - _name_bonus(index.docs[position], compact), position) for neg, position in window]
     window.sort()
-    return Result(len(ranked), [index.docs[p].item_id for _, p in window], rest, index)
+    return Result(len(ranked), [p for _, p in window], rest, index)
 
 
 def _name_bonus(doc: Doc, compact: str) -> float:
-    names = [doc.name, *doc.aliases]
+    names = doc.name_keys
     if compact in names:
         return 100.0
     if any(n.startswith(compact) for n in names):
@@ -340,6 +373,34 @@ def _name_bonus(doc: Doc, compact: str) -> float:
 
 
 # ---------------------------------------------------------------- the per-process index
+
+
+def _doc(item) -> Doc:
+    return Doc(
+        item_id=item.id,
+        code=item.code,
+        name=item.name,
+        name_keys=[normalize(n) for n in (item.name, *item.alias_list)],
+        department=DepartmentRef(item.department.id, item.department.code, item.department.name),
+        applicant_type=item.applicant_type,
+        kind=item.kind,
+        topic_ids=frozenset(t.id for t in item.topics.all()),
+        lists=public_lists_of(item),
+        **{
+            f: getattr(item, f)
+            for f in (
+                "base_code",
+                "version",
+                "is_instant",
+                "online_depth",
+                "max_visits",
+                "promised_days",
+                "statutory_days",
+                "deferral_allowed",
+                "commitment_allowed",
+            )
+        },
+    )
 
 
 def public_lists_of(item) -> frozenset[str]:
@@ -373,7 +434,7 @@ def current_index() -> Index:
             return _index
         rows = (
             SearchDocument.objects.filter(item__status="published")
-            .select_related("item")
+            .select_related("item__department")
             .prefetch_related("item__topics")
             .order_by("item__code")
         )
@@ -381,17 +442,7 @@ def current_index() -> Index:
             revision,
             (
                 (
-                    Doc(
-                        item_id=d.item.id,
-                        code=d.item.code,
-                        name=normalize(d.item.name),
-                        aliases=[normalize(a) for a in d.item.alias_list],
-                        department_id=d.item.department_id,
-                        applicant_type=d.item.applicant_type,
-                        kind=d.item.kind,
-                        topic_ids=frozenset(t.id for t in d.item.topics.all()),
-                        lists=public_lists_of(d.item),
-                    ),
+                    _doc(d.item),
                     d.terms,
                 )
                 for d in rows.iterator(chunk_size=2000)

@@ -79,7 +79,7 @@ def item_version_get(item_id: int) -> ServiceItem:
 
 @dataclass
 class SearchPage:
-    items: list[ServiceItem]
+    items: list  # ServiceItem rows when browsing, search.Doc entries (same attributes) when searching
     total: int
     page: int
     page_size: int
@@ -119,9 +119,8 @@ def item_search(
             public_list=public_list,
         )
         result = search.search(search.current_index(), q, filters)
-        page_ids = result.ids(start, start + page_size)
-        by_id = published_items().only(*SUMMARY_FIELDS).in_bulk(page_ids)
-        return SearchPage([by_id[i] for i in page_ids if i in by_id], result.total, page, page_size)
+        # results come from the index itself: it is exactly the published catalogue at this revision
+        return SearchPage(result.docs(start, start + page_size), result.total, page, page_size)
     qs = published_items()
     if department_id:
         qs = qs.filter(department_id=department_id)
