@@ -25,9 +25,28 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = ["营业执照", "yyzz", "公积金提取", "jiehun", "食品经营许可", "社会保障卡", "不动产登记", "营业职照",
-           "医保 报销", "出生医学证明", "shigong", "户口", "完税证明", "环评", "养老保险", "yibao", "准生证",
-           "档案托管", "结婚登记", "施工许可"]
+QUERIES = [
+    "营业执照",
+    "yyzz",
+    "公积金提取",
+    "jiehun",
+    "食品经营许可",
+    "社会保障卡",
+    "不动产登记",
+    "营业职照",
+    "医保 报销",
+    "出生医学证明",
+    "shigong",
+    "户口",
+    "完税证明",
+    "环评",
+    "养老保险",
+    "yibao",
+    "准生证",
+    "档案托管",
+    "结婚登记",
+    "施工许可",
+]
 VARIANTS = ["", "（分中心）", "（自贸区）", "（高新区）", "（经开区）", "（曲江）", "（浐灞）", "（港务区）"]
 
 
@@ -61,8 +80,11 @@ def generate(n: int) -> None:
         template = copy.deepcopy(data.ITEMS[i % len(data.ITEMS)])
         variant = i // len(data.ITEMS)
         template["code"] = f"BENCH-{i:06d}"
-        template["name"] = template["name"] + VARIANTS[variant % len(VARIANTS)] + (
-            f"{variant // len(VARIANTS)}" if variant >= len(VARIANTS) else "")
+        template["name"] = (
+            template["name"]
+            + VARIANTS[variant % len(VARIANTS)]
+            + (f"{variant // len(VARIANTS)}" if variant >= len(VARIANTS) else "")
+        )
         batch.append(template)
         if len(batch) == 500:
             catalog_import(batch)
@@ -100,7 +122,7 @@ def timed(url: str) -> float:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -115,9 +137,20 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "DEBUG": "1", "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "govhall.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "govhall.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
