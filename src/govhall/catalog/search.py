@@ -239,6 +239,7 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
         if _CJK.match(chunk):
             whole_sound = "py:" + "".join(lazy_pinyin(chunk))
             chunk_groups = []
+            all_exact = True
             for word in dict.fromkeys(_segments(chunk)):
                 alternatives = [(word, 1.0)] if word in index.postings else []
                 if not alternatives:
@@ -253,12 +254,17 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
                             word, candidates, scorer=fuzz.ratio, score_cutoff=66, limit=3
                         )
                     ]
-                # same sound, other characters (a pinyin-IME typo): match by the word's pinyin
-                sound = "py:" + "".join(lazy_pinyin(word))
-                if sound in index.postings:
-                    alternatives.append((sound, 0.8))
+                exact = bool(alternatives) and alternatives[0] == (word, 1.0)
+                if not exact:
+                    # same sound, other characters (a pinyin-IME typo): match by the word's pinyin.
+                    # Not needed when the word itself is known: its sound matches a subset of the
+                    # same names at a lower quality.
+                    sound = "py:" + "".join(lazy_pinyin(word))
+                    if sound in index.postings:
+                        alternatives.append((sound, 0.8))
                 chunk_groups.append(alternatives)
-            if len(chunk) > 1 and whole_sound in index.postings:
+                all_exact = all_exact and exact
+            if len(chunk) > 1 and not all_exact and whole_sound in index.postings:
                 # the whole query sounds like a name: every part counts as matched there
                 for alternatives in chunk_groups:
                     alternatives.append((whole_sound, 0.9))
