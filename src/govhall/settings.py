@@ -31,10 +31,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "govhall.core",
     "govhall.accounts",
     "govhall.catalog",
     "govhall.workdays",
+    "govhall.notify",
+    "govhall.licences",
+    "govhall.cases",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +129,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background work (notifications, deadline sweeps) through the Django tasks API.
+# "db": django-tasks-db, run `manage.py db_worker`; "immediate": run in-process at
+# enqueue time (tests, single-process demos). Any other value is a backend path.
+_TASKS_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": _TASKS_BACKENDS.get(env("GOVHALL_TASKS"), env("GOVHALL_TASKS"))}}
+
 GOVHALL_DEMO_PASSWORD = env("GOVHALL_DEMO_PASSWORD")
+GOVHALL_PDF_FONT = env("GOVHALL_PDF_FONT")
+GOVHALL_SMS_BACKEND = env("GOVHALL_SMS_BACKEND")
+GOVHALL_UPLOAD_MAX_MB = int(env("GOVHALL_UPLOAD_MAX_MB"))
 GOVHALL_TOKEN_TTL_HOURS = int(env("GOVHALL_TOKEN_TTL_HOURS"))
 
 # Security: strict defaults whenever DEBUG is off (manage.py check --deploy is clean).

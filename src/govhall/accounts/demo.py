@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from govhall.accounts.models import Applicant, Operator, StaffProfile, User
+from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, Window
 from govhall.accounts.roles import Role
 from govhall.accounts.services import role_groups_ensure
 from govhall.accounts.validators import id_number_check_char, uscc_check_char
@@ -15,6 +15,10 @@ from govhall.accounts.validators import id_number_check_char, uscc_check_char
 DEMO_REGION = "610104"
 DEMO_ID_NUMBER = "61010419900307123" + id_number_check_char("61010419900307123")
 DEMO_COMPANY_USCC = "91610104MA6TG1234" + uscc_check_char("91610104MA6TG1234")
+DEMO_OTHER_ID_NUMBER = "61010419851112204" + id_number_check_char("61010419851112204")
+DEMO_HALL = "莲湖区政务服务中心"
+# General intake windows 1–8, the issuing window 9 (统一窗口出件).
+DEMO_WINDOWS = [(str(n), Window.Kind.GENERAL) for n in range(1, 9)] + [("9", Window.Kind.ISSUING)]
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,12 @@ DEMO_ACCOUNTS = [
     DemoAccount("company", "李华", "申请人（法人“西安莲湖云帆科技有限公司”的经办人）"),
     DemoAccount("clerk", "王芳", "综合窗口受理员（莲湖区政务服务中心）", Role.CLERK),
     DemoAccount("approver", "赵强", "首席审批员（区市场监督管理局）", Role.CHIEF_APPROVER, "lh-scjg"),
+    DemoAccount("reviewer", "孙丽", "部门审查员（区市场监督管理局）", Role.REVIEWER, "lh-scjg"),
+    DemoAccount("manager", "周涛", "大厅管理员（莲湖区政务服务中心）", Role.HALL_MANAGER),
     DemoAccount("supervisor", "陈静", "电子监察员", Role.SUPERVISOR),
     DemoAccount("assistant", "刘洋", "驿站帮办代办员", Role.ASSISTANT),
     DemoAccount("admin", "系统管理员", "系统管理员（超级用户）", Role.ADMINISTRATOR),
+    DemoAccount("citizen2", "李娜", "另一位申请人（自然人），用来演示他人办件不可见"),
 ]
 
 
@@ -43,6 +50,15 @@ def load() -> list[DemoAccount]:
 
     groups = role_groups_ensure()
     region = Region.objects.get(code=DEMO_REGION)
+    hall, _ = Hall.objects.update_or_create(
+        region=region,
+        name=DEMO_HALL,
+        defaults={"address": "西安市莲湖区政务服务中心一层", "phone": "029-87654321"},
+    )
+    windows = {
+        code: Window.objects.update_or_create(hall=hall, code=code, defaults={"kind": kind})[0]
+        for code, kind in DEMO_WINDOWS
+    }
     for account in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(username=account.username, defaults={"display_name": account.name})
         if created or not user.check_password(settings.GOVHALL_DEMO_PASSWORD):
@@ -58,6 +74,8 @@ def load() -> list[DemoAccount]:
                     "role": account.role,
                     "region": region,
                     "department": Department.objects.get(code=account.department) if account.department else None,
+                    "hall": hall if account.role in (Role.CLERK, Role.HALL_MANAGER) else None,
+                    "window": windows["1"] if account.role == Role.CLERK else None,
                 },
             )
             user.groups.set([groups[account.role]])
@@ -68,6 +86,14 @@ def load() -> list[DemoAccount]:
         kind=Applicant.Kind.NATURAL,
         id_number=DEMO_ID_NUMBER,
         defaults={"name": "张明", "phone": "13800138000", "user": citizen},
+    )
+    citizen2 = User.objects.get(username="citizen2")
+    citizen2.phone = "13700137000"
+    citizen2.save(update_fields=["phone"])
+    Applicant.objects.update_or_create(
+        kind=Applicant.Kind.NATURAL,
+        id_number=DEMO_OTHER_ID_NUMBER,
+        defaults={"name": "李娜", "phone": "13700137000", "user": citizen2},
     )
     company, _ = Applicant.objects.update_or_create(
         kind=Applicant.Kind.LEGAL,

@@ -84,6 +84,43 @@ class Operator(models.Model):
         return f"{self.user} → {self.applicant}"
 
 
+class Hall(models.Model):
+    """政务服务大厅 / 中心: where general windows take cases in and issue results."""
+
+    region = models.ForeignKey("catalog.Region", verbose_name="区域", on_delete=models.PROTECT, related_name="halls")
+    name = models.CharField("名称", max_length=100)
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("咨询电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "政务服务大厅"
+        verbose_name_plural = "政务服务大厅"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Window(models.Model):
+    """A counter in a hall: general intake (综合窗口), issuing (出件窗口) or dedicated (专窗)."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", "综合受理窗口"
+        ISSUING = "issuing", "统一出件窗口"
+        DEDICATED = "dedicated", "专窗"
+
+    hall = models.ForeignKey(Hall, verbose_name="大厅", on_delete=models.CASCADE, related_name="windows")
+    code = models.CharField("窗口号", max_length=10)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.GENERAL)
+
+    class Meta:
+        verbose_name = "窗口"
+        verbose_name_plural = "窗口"
+        constraints = [models.UniqueConstraint(fields=["hall", "code"], name="unique_window_code")]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.code}号窗口"
+
+
 class StaffProfile(models.Model):
     """A staff member's role and scope: the department and region they act for."""
 
@@ -93,6 +130,9 @@ class StaffProfile(models.Model):
         "catalog.Department", verbose_name="部门", null=True, blank=True, on_delete=models.PROTECT
     )
     region = models.ForeignKey("catalog.Region", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT)
+    # Clerks and hall managers work in a hall (a clerk sees the cases taken in there).
+    hall = models.ForeignKey(Hall, verbose_name="大厅", null=True, blank=True, on_delete=models.PROTECT)
+    window = models.ForeignKey(Window, verbose_name="窗口", null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
         verbose_name = "工作人员"

@@ -52,6 +52,24 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_SITE_URL", "http://127.0.0.1:8000", "Public base URL, used in QR codes and documents."),
         Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
         Variable("LOG_LEVEL", "INFO", "Log level of the govhall loggers."),
+        Variable(
+            "GOVHALL_TASKS",
+            "immediate",
+            "Task backend: `immediate` (run at enqueue, no worker), `db` (django-tasks-db; run `manage.py "
+            "db_worker`), or a backend's dotted path (e.g. django-tasks-rq).",
+        ),
+        Variable(
+            "GOVHALL_PDF_FONT",
+            "",
+            "TrueType/OpenType CJK font embedded in PDFs. Empty: the first of the Debian WenQuanYi/Noto CJK fonts "
+            "found, else the non-embedded STSong-Light.",
+        ),
+        Variable(
+            "GOVHALL_SMS_BACKEND",
+            "govhall.notify.backends.OutboxBackend",
+            "SMS gateway adapter (dotted path). The default keeps messages in the outbox table only.",
+        ),
+        Variable("GOVHALL_UPLOAD_MAX_MB", "10", "Largest material file an applicant or clerk may upload, in MB."),
     ]
 }
 

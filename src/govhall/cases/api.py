@@ -1,0 +1,512 @@
+"""Cases API: filing, materials, transitions, detail and lists, and the public progress query.
+
+Thin: parse, call a service or selector, shape the answer with ``case_out``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import FileResponse
+from django.urls import reverse
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.throttling import AnonRateThrottle
+
+from govhall.accounts.auth import API_AUTH
+from govhall.cases import selectors, services, workflow
+from govhall.cases.idempotency import idempotent
+from govhall.cases.models import Case, Document, SubmittedMaterial
+from govhall.core.errors import ErrorOut, NotFound
+from govhall.core.masking import mask_name
+
+router = Router(tags=["cases"], auth=API_AUTH)
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class CaseCreateIn(Schema):
+    item_code: str
+    situation_answers: dict[str, int] = {}
+    form: dict[str, Any] = {}
+    applicant_id: int | None = None
+
+
+class CorrectionItemIn(Schema):
+    requirement_id: int | None = None
+    name: str = ""
+    problem: str
+
+
+class TransitionIn(Schema):
+    action: str
+    comment: str = ""
+    expected_version: int | None = None
+    deferred: list[int] | None = None
+    commitment: str | None = None
+    signed_by: str | None = None
+    items: list[CorrectionItemIn] | None = None
+    reason: str | None = None
+    legal_basis: str | None = None
+    delivery_mode: str | None = None
+    tracking_number: str | None = None
+    address: str | None = None
+    requirement_ids: list[int] | None = None
+
+
+class VerificationIn(Schema):
+    passed: bool
+    comment: str
+
+
+class ItemRef(Schema):
+    code: str
+    name: str
+    version: int
+    is_instant: bool
+
+
+class ApplicantOut(Schema):
+    kind: str
+    name: str
+    code: str  # masked for natural persons
+    phone: str  # masked
+
+
+class DeadlineOut(Schema):
+    accepted_on: datetime.date | None
+    limit_workdays: int | None
+    due_date: datetime.date | None
+    provisional: bool
+    remaining_workdays: int | None
+    paused: bool
+    overdue: bool
+
+
+class ChecklistOut(Schema):
+    requirement_id: int
+    name: str
+    required: bool
+    is_main: bool
+    deferrable: bool
+    source: str
+    supplied: bool
+    deferred: bool
+
+
+class MaterialOut(Schema):
+    id: int
+    requirement_id: int
+    name: str
+    source: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    licence_number: str
+    uploaded_at: datetime.datetime
+    download_url: str | None
+
+
+class DeferralOut(Schema):
+    requirement_id: int
+    name: str
+    due_date: datetime.date
+    provisional: bool
+    status: str
+
+
+class CommitmentOut(Schema):
+    kind: str
+    text: str
+    signed_by: str
+    recorded_at: datetime.datetime
+    verification: str
+    verification_due: datetime.date | None
+
+
+class CorrectionOut(Schema):
+    items: list[dict[str, Any]]
+    requested_at: datetime.datetime
+    resolved_at: datetime.datetime | None
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    label: str
+    sha256: str
+    created_at: datetime.datetime
+    download_url: str
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    actor_name: str
+    actor_role: str
+    from_state: str
+    to_state: str
+    comment: str
+    created_at: datetime.datetime
+
+
+class CaseOut(Schema):
+    number: str
+    state: str
+    state_label: str
+    version: int
+    channel: str
+    item: ItemRef
+    applicant: ApplicantOut
+    department: str
+    hall: str | None
+    window: str | None
+    created_at: datetime.datetime
+    submitted_at: datetime.datetime | None
+    accepted_at: datetime.datetime | None
+    decided_at: datetime.datetime | None
+    issued_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    deadline: DeadlineOut
+    approval_basis: str
+    decision_reason: str
+    decision_legal_basis: str
+    licence_number: str
+    licence_url: str | None
+    delivery_mode: str
+    tracking_number: str
+    checklist: list[ChecklistOut]
+    materials: list[MaterialOut]
+    deferrals: list[DeferralOut]
+    commitments: list[CommitmentOut]
+    corrections: list[CorrectionOut]
+    documents: list[DocumentOut]
+    timeline: list[EventOut]
+    actions: list[str]
+
+
+class CaseSummaryOut(Schema):
+    number: str
+    state: str
+    state_label: str
+    item_code: str
+    item_name: str
+    applicant_name: str
+    department: str
+    created_at: datetime.datetime
+    due_date: datetime.date | None
+    remaining_workdays: int | None
+    overdue: bool
+
+
+class CasePageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[CaseSummaryOut]
+
+
+class ProgressOut(Schema):
+    number: str
+    state: str
+    state_label: str
+    item_name: str
+    applicant_name: str
+    department: str
+    submitted_at: datetime.datetime | None
+    accepted_at: datetime.datetime | None
+    due_date: datetime.date | None
+    closed_at: datetime.datetime | None
+
+
+def _deadline(case: Case) -> dict:
+    d = selectors.case_deadline(case)
+    return {
+        "accepted_on": d.accepted_on,
+        "limit_workdays": d.limit_workdays,
+        "due_date": d.due_date,
+        "provisional": d.provisional,
+        "remaining_workdays": d.remaining_workdays,
+        "paused": d.paused,
+        "overdue": d.overdue,
+    }
+
+
+def _applicant(case: Case) -> dict:
+    a = case.applicant
+    return {"kind": a.kind, "name": a.name, "code": a.masked_code, "phone": a.masked_phone}
+
+
+def case_out(case: Case, user) -> dict:
+    """The detail answer; ``case`` comes from ``selectors.detail_queryset()``."""
+    materials = list(case.materials.all())
+    deferrals = list(case.deferrals.all())
+    supplied = {m.requirement_id for m in materials}
+    deferred = {d.requirement_id for d in deferrals}
+    roles = selectors.actor_roles(user, case)
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "version": case.version,
+        "channel": case.channel,
+        "item": {
+            "code": case.item.code,
+            "name": case.item.name,
+            "version": case.item.version,
+            "is_instant": case.item.is_instant,
+        },
+        "applicant": _applicant(case),
+        "department": case.department.name,
+        "hall": case.hall.name if case.hall else None,
+        "window": str(case.intake_window) if case.intake_window else None,
+        "created_at": case.created_at,
+        "submitted_at": case.submitted_at,
+        "accepted_at": case.accepted_at,
+        "decided_at": case.decided_at,
+        "issued_at": case.issued_at,
+        "closed_at": case.closed_at,
+        "deadline": _deadline(case),
+        "approval_basis": case.approval_basis,
+        "decision_reason": case.decision_reason,
+        "decision_legal_basis": case.decision_legal_basis,
+        "licence_number": case.licence_number,
+        "licence_url": f"/api/v1/licences/{case.licence_number}/file" if case.licence_number else None,
+        "delivery_mode": case.delivery_mode,
+        "tracking_number": case.tracking_number,
+        "checklist": [
+            {
+                "requirement_id": m.id,
+                "name": m.name,
+                "required": m.required,
+                "is_main": m.is_main,
+                "deferrable": m.deferrable,
+                "source": m.source,
+                "supplied": m.id in supplied,
+                "deferred": m.id in deferred,
+            }
+            for m in services.required_materials(case)
+        ],
+        "materials": [
+            {
+                "id": m.id,
+                "requirement_id": m.requirement_id,
+                "name": m.requirement.name,
+                "source": m.source,
+                "original_name": m.original_name,
+                "content_type": m.content_type,
+                "size": m.size,
+                "sha256": m.sha256,
+                "licence_number": m.licence_number,
+                "uploaded_at": m.uploaded_at,
+                "download_url": reverse("api-v1:case_material_file", args=[case.number, m.id]) if m.file else None,
+            }
+            for m in materials
+        ],
+        "deferrals": [
+            {
+                "requirement_id": d.requirement_id,
+                "name": d.requirement.name,
+                "due_date": d.due_date,
+                "provisional": d.due_provisional,
+                "status": d.status,
+            }
+            for d in deferrals
+        ],
+        "commitments": [
+            {
+                "kind": c.kind,
+                "text": c.text,
+                "signed_by": c.signed_by,
+                "recorded_at": c.recorded_at,
+                "verification": c.verification,
+                "verification_due": c.verification_due,
+            }
+            for c in case.commitments.all()
+        ],
+        "corrections": [
+            {"items": c.items, "requested_at": c.requested_at, "resolved_at": c.resolved_at}
+            for c in case.corrections.all()
+        ],
+        "documents": [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "label": d.get_kind_display(),
+                "sha256": d.sha256,
+                "created_at": d.created_at,
+                "download_url": reverse("api-v1:case_document_file", args=[case.number, d.id]),
+            }
+            for d in case.documents.all()
+        ],
+        "timeline": [
+            {
+                "seq": e.seq,
+                "action": e.action,
+                "actor_name": e.actor_name,
+                "actor_role": e.actor_role,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "comment": e.comment,
+                "created_at": e.created_at,
+            }
+            for e in case.events.all()
+        ],
+        "actions": [t.action for t in workflow.actions_from(case.state) if roles & set(t.roles)],
+    }
+
+
+def _detail(number: str, user) -> dict:
+    return case_out(selectors.case_for_actor(number, user, queryset=selectors.detail_queryset()), user)
+
+
+@router.post("", response={201: CaseOut, **ERRORS}, summary="Create a draft case (申请)")
+@idempotent
+def create_case(request, payload: CaseCreateIn):
+    user = request.auth
+    applicant = services.applicant_for(user, payload.applicant_id)
+    case = services.case_create(
+        actor=user,
+        item_code=payload.item_code,
+        applicant=applicant,
+        situation_answers=payload.situation_answers,
+        form=payload.form,
+    )
+    return 201, _detail(case.number, user)
+
+
+@router.get("", response={200: CasePageOut, **ERRORS}, summary="Cases the caller may see")
+def list_cases(
+    request,
+    state: str | None = None,
+    item_code: str | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(20, ge=1, le=100),
+):
+    qs = selectors.list_queryset(request.auth, state=state, item_code=item_code)
+    total = qs.count()
+    rows = list(qs[(page - 1) * page_size : page * page_size])
+    results = []
+    for case in rows:
+        deadline = selectors.case_deadline(case)
+        results.append(
+            {
+                "number": case.number,
+                "state": case.state,
+                "state_label": case.get_state_display(),
+                "item_code": case.item.code,
+                "item_name": case.item.name,
+                "applicant_name": mask_name(case.applicant.name)
+                if case.applicant.kind == "natural"
+                else case.applicant.name,
+                "department": case.department.name,
+                "created_at": case.created_at,
+                "due_date": deadline.due_date,
+                "remaining_workdays": deadline.remaining_workdays,
+                "overdue": deadline.overdue,
+            }
+        )
+    return {"count": total, "page": page, "page_size": page_size, "results": results}
+
+
+@router.get("/{number}", response={200: CaseOut, **ERRORS}, summary="A case with deadline, documents and timeline")
+def get_case(request, number: str):
+    return _detail(number, request.auth)
+
+
+@router.post(
+    "/{number}/materials", response={201: CaseOut, **ERRORS}, summary="Upload a material (PDF, JPG, PNG)"
+)
+@idempotent
+def upload_material(request, number: str, requirement_id: Form[int], file: File[UploadedFile]):
+    user = request.auth
+    case = selectors.case_for_actor(number, user)
+    services.material_upload(case=case, actor=user, requirement_id=requirement_id, upload=file)
+    return 201, _detail(number, user)
+
+
+@router.post("/{number}/submit", response={200: CaseOut, **ERRORS}, summary="Submit (or resubmit after correction)")
+@idempotent
+def submit_case(request, number: str):
+    user = request.auth
+    case = selectors.case_for_actor(number, user)
+    services.case_transition(case=case, actor=user, action="submit")
+    return 200, _detail(number, user)
+
+
+@router.post("/{number}/transitions", response={200: CaseOut, **ERRORS}, summary="Take a workflow action")
+@idempotent
+def transition_case(request, number: str, payload: TransitionIn):
+    user = request.auth
+    case = selectors.case_for_actor(number, user)
+    params = payload.dict(exclude={"action", "comment", "expected_version"}, exclude_none=True)
+    services.case_transition(
+        case=case,
+        actor=user,
+        action=payload.action,
+        comment=payload.comment,
+        params=params,
+        expected_version=payload.expected_version,
+    )
+    return 200, _detail(number, user)
+
+
+@router.post(
+    "/{number}/verification", response={200: CaseOut, **ERRORS}, summary="Record the check of a 告知承诺 approval"
+)
+@idempotent
+def verify_commitment(request, number: str, payload: VerificationIn):
+    user = request.auth
+    case = selectors.case_for_actor(number, user)
+    services.commitment_verify(case=case, actor=user, passed=payload.passed, comment=payload.comment)
+    return 200, _detail(number, user)
+
+
+@router.get("/{number}/documents/{document_id}", url_name="case_document_file", summary="Download a case document")
+def document_file(request, number: str, document_id: int):
+    case = selectors.case_for_actor(number, request.auth)
+    doc = Document.objects.filter(case=case, pk=document_id).first()
+    if doc is None:
+        raise NotFound("未找到该文书", code="document_not_found")
+    return FileResponse(doc.file.open("rb"), content_type="application/pdf", filename=doc.file.name.rsplit("/", 1)[-1])
+
+
+@router.get(
+    "/{number}/materials/{material_id}/file", url_name="case_material_file", summary="Download a submitted material"
+)
+def material_file(request, number: str, material_id: int):
+    case = selectors.case_for_actor(number, request.auth)
+    material = SubmittedMaterial.objects.filter(case=case, pk=material_id).exclude(file="").first()
+    if material is None:
+        raise NotFound("未找到该材料", code="material_not_found")
+    return FileResponse(material.file.open("rb"), content_type=material.content_type)
+
+
+progress_router = Router(tags=["cases"])
+
+
+@progress_router.get(
+    "",
+    response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=[AnonRateThrottle("30/m")],
+    summary="Public progress query (办件进度查询): case number + last 4 digits of the applicant's phone",
+)
+def progress(request, number: str, phone_last4: str):
+    case = selectors.progress_lookup(number.strip(), phone_last4.strip())
+    if case is None:
+        raise NotFound("未查到办件：请核对办件编号和手机号后四位", code="case_not_found")
+    deadline = selectors.case_deadline(case)
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "item_name": case.item.name,
+        "applicant_name": mask_name(case.applicant.name),
+        "department": case.department.name,
+        "submitted_at": case.submitted_at,
+        "accepted_at": case.accepted_at,
+        "due_date": deadline.due_date,
+        "closed_at": case.closed_at,
+    }

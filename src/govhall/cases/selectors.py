@@ -1,0 +1,226 @@
+"""Reads of cases: who may see which case, queues, detail pages and the public progress query.
+
+Scope rules (every read and every action starts here):
+* applicant side: the applicant's own account, the operators of a legal-person applicant,
+  and whoever filed the case (an assistant filing for someone: 帮办代办);
+* clerk and hall manager: cases taken in at their hall;
+* reviewer and chief approver: cases of their department;
+* supervisor: cases of departments in their region and the regions below it;
+* administrator (and superusers): everything.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from govhall.accounts.models import Applicant, StaffProfile, User
+from govhall.accounts.roles import Role
+from govhall.cases import workflow
+from govhall.cases.models import Case, Deferral, Pause, State, SubmittedMaterial, TimelineEvent
+from govhall.core.errors import NotFound
+from govhall.workdays.selectors import get_calendar
+
+
+def staff_profile(user: User) -> StaffProfile | None:
+    try:
+        return user.staff_profile
+    except StaffProfile.DoesNotExist:
+        return None
+
+
+def _region_and_below(region_id: int) -> list[int]:
+    from govhall.catalog.models import Region
+
+    children: dict[int | None, list[int]] = {}
+    for rid, parent in Region.objects.values_list("id", "parent_id"):
+        children.setdefault(parent, []).append(rid)
+    found, todo = [], [region_id]
+    while todo:
+        rid = todo.pop()
+        found.append(rid)
+        todo.extend(children.get(rid, []))
+    return found
+
+
+def _applicant_side(user: User) -> Q:
+    own = Applicant.objects.filter(Q(user=user) | Q(operators__user=user)).values("id")
+    return Q(applicant_id__in=own) | Q(filed_by=user)
+
+
+def _staff_scope(user: User) -> Q | None:
+    """The cases a staff member sees through their role, or None for no staff scope."""
+    if user.is_superuser:
+        return Q()
+    profile = staff_profile(user)
+    if profile is None:
+        return None
+    role = profile.role
+    if role == Role.ADMINISTRATOR:
+        return Q()
+    if role in (Role.CLERK, Role.HALL_MANAGER) and profile.hall_id:
+        return Q(hall_id=profile.hall_id)
+    if role in (Role.REVIEWER, Role.CHIEF_APPROVER) and profile.department_id:
+        return Q(department_id=profile.department_id)
+    if role == Role.SUPERVISOR and profile.region_id:
+        return Q(department__region_id__in=_region_and_below(profile.region_id))
+    return None
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    if not user.is_authenticated:
+        return Case.objects.none()
+    condition = _applicant_side(user)
+    staff = _staff_scope(user)
+    if staff is not None:
+        # Drafts are the applicant's own business until submitted (a clerk's own intake
+        # drafts are theirs through filed_by).
+        condition |= staff & ~Q(state=State.DRAFT)
+    return Case.objects.filter(condition)
+
+
+def is_applicant_side(user: User, case: Case) -> bool:
+    if case.filed_by_id == user.id:
+        return True
+    applicant = case.applicant
+    if applicant.user_id == user.id:
+        return True
+    return applicant.operators.filter(user=user).exists()
+
+
+def actor_roles(user: User, case: Case) -> set[str]:
+    """The workflow roles ``user`` holds on ``case`` (staff role only within its scope)."""
+    roles: set[str] = set()
+    if is_applicant_side(user, case):
+        roles.add(workflow.APPLICANT)
+    staff = _staff_scope(user)
+    profile = staff_profile(user)
+    if staff is not None and profile is not None:
+        if case.state != State.DRAFT and (staff == Q() or Case.objects.filter(staff, pk=case.pk).exists()):
+            roles.add(profile.role)
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return roles
+
+
+def case_for_actor(number: str, user: User, *, queryset: QuerySet[Case] | None = None) -> Case:
+    """The case if ``user`` may see it; otherwise NotFound, never Forbidden (an outsider
+    learns nothing, not even that the number exists)."""
+    qs = queryset if queryset is not None else Case.objects.all()
+    case = qs.filter(pk__in=visible_cases(user).filter(number=number).values("pk")).first()
+    if case is None:
+        raise NotFound("未找到该办件", code="case_not_found")
+    return case
+
+
+def detail_queryset() -> QuerySet[Case]:
+    """Everything the case page and API detail show, in a fixed number of queries."""
+    return Case.objects.select_related(
+        "item", "item__department", "applicant", "department", "hall", "intake_window", "filed_by"
+    ).prefetch_related(
+        Prefetch("materials", queryset=SubmittedMaterial.objects.filter(current=True).select_related("requirement")),
+        Prefetch("deferrals", queryset=Deferral.objects.select_related("requirement")),
+        "commitments",
+        "corrections",
+        "pauses",
+        "documents",
+        Prefetch("events", queryset=TimelineEvent.objects.order_by("seq")),
+    )
+
+
+def list_queryset(user: User, *, state: str | None = None, item_code: str | None = None) -> QuerySet[Case]:
+    qs = visible_cases(user).select_related("item", "applicant", "department").prefetch_related("pauses")
+    if state:
+        qs = qs.filter(state=state)
+    if item_code:
+        qs = qs.filter(item__code=item_code)
+    return qs.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    accepted_on: datetime.date | None
+    limit_workdays: int | None
+    due_date: datetime.date | None
+    provisional: bool
+    remaining_workdays: int | None
+    paused: bool
+    overdue: bool
+
+
+def case_deadline(case: Case, today: datetime.date | None = None) -> DeadlineView:
+    """Due date and working days left, from the stored due date and the (prefetched) pauses."""
+    today = today or timezone.localdate()
+    paused = any(p.to_date is None for p in case.pauses.all())
+    remaining = None
+    if case.accepted_on is None or case.limit_workdays is None:
+        return DeadlineView(None, None, None, False, None, False, False)
+    calendar = get_calendar()
+    if paused:
+        pauses = [(p.from_date, p.to_date) for p in case.pauses.all()]
+        remaining = calendar.due_date(case.accepted_on, case.limit_workdays, pauses).days_left_when_stopped
+    elif case.due_date is not None:
+        remaining = calendar.remaining_workdays(today, case.due_date)
+    running = case.state in workflow.UNDER_REVIEW or (
+        case.state == State.CORRECTION_REQUESTED and case.accepted_on is not None
+    )
+    overdue = bool(running and not paused and case.due_date and today > case.due_date)
+    return DeadlineView(
+        case.accepted_on,
+        case.limit_workdays,
+        case.due_date,
+        case.due_provisional,
+        remaining if running else None,
+        paused,
+        overdue,
+    )
+
+
+def open_pause(case: Case) -> Pause | None:
+    return next((p for p in case.pauses.all() if p.to_date is None), None)
+
+
+def overdue_deferrals(case: Case, today: datetime.date | None = None) -> list[Deferral]:
+    today = today or timezone.localdate()
+    return [d for d in case.deferrals.all() if d.status == Deferral.Status.PENDING and d.due_date < today]
+
+
+def cases_with_overdue_deferrals(user: User) -> QuerySet[Case]:
+    """For the supervisor: accepted cases whose deferred materials are late."""
+    today = timezone.localdate()
+    late = Deferral.objects.filter(status=Deferral.Status.PENDING, due_date__lt=today).values("case_id")
+    return visible_cases(user).filter(pk__in=late).exclude(state__in=workflow.TERMINAL)
+
+
+# Queues of the staff workbench: name -> (Chinese title, states, role that works it).
+QUEUES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "prereview": ("待预审", (State.SUBMITTED,)),
+    "correction": ("待补正", (State.CORRECTION_REQUESTED,)),
+    "review": ("待审查", (State.ACCEPTED, State.SUSPENDED)),
+    "decision": ("待决定", (State.ACCEPTED,)),
+    "issue": ("待出件", (State.APPROVED,)),
+    "delivery": ("待送达", (State.ISSUED,)),
+}
+
+
+def queue(user: User, name: str) -> QuerySet[Case]:
+    _, states = QUEUES[name]
+    return list_queryset(user).filter(state__in=states).order_by("due_date", "submitted_at", "id")
+
+
+def progress_lookup(number: str, phone_last4: str) -> Case | None:
+    """办件进度查询: the case when the number and the last four digits of the applicant's
+    phone match; None otherwise (the caller answers the same way for both failures)."""
+    case = (
+        Case.objects.select_related("item", "applicant", "department")
+        .prefetch_related("pauses")
+        .filter(number=number)
+        .exclude(state=State.DRAFT)
+        .first()
+    )
+    if case is None or len(phone_last4) != 4 or not case.applicant.phone.endswith(phone_last4):
+        return None
+    return case
