@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from govhall.accounts.models import Applicant, Operator, StaffProfile, User
+from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, Window
 
 
 class StaffProfileInline(admin.StackedInline):
@@ -37,3 +37,15 @@ class ApplicantAdmin(admin.ModelAdmin):
     @admin.display(description="联系电话")
     def masked_phone(self, obj):
         return obj.masked_phone
+
+
+class WindowInline(admin.TabularInline):
+    model = Window
+    extra = 0
+
+
+@admin.register(Hall)
+class HallAdmin(admin.ModelAdmin):
+    list_display = ("name", "region", "address", "phone")
+    list_filter = ("region",)
+    inlines = [WindowInline]

@@ -416,9 +416,7 @@ def get_case(request, number: str):
     return _detail(number, request.auth)
 
 
-@router.post(
-    "/{number}/materials", response={201: CaseOut, **ERRORS}, summary="Upload a material (PDF, JPG, PNG)"
-)
+@router.post("/{number}/materials", response={201: CaseOut, **ERRORS}, summary="Upload a material (PDF, JPG, PNG)")
 @idempotent
 def upload_material(request, number: str, requirement_id: Form[int], file: File[UploadedFile]):
     user = request.auth

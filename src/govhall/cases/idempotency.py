@@ -63,9 +63,7 @@ def idempotent(view):
                     return answer
                 status, body = view(request, *args, **kwargs)
                 body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-                IdempotencyRecord.objects.create(
-                    user=user, key=key, fingerprint=fingerprint, status=status, body=body
-                )
+                IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint, status=status, body=body)
                 return status, body
         except IntegrityError:
             # A concurrent request with the same key committed first: answer as it did.

@@ -239,6 +239,9 @@ class CorrectionRequest(models.Model):
         verbose_name_plural = "补正告知"
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.case.number} 补正（{len(self.items)}项）"
+
 
 class Pause(models.Model):
     """A stretch of days on which the clock stands still (both ends included)."""
@@ -257,6 +260,9 @@ class Pause(models.Model):
         verbose_name = "计时暂停"
         verbose_name_plural = "计时暂停"
         ordering = ["from_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_date}–{self.to_date or '至今'}"
 
 
 class Document(models.Model):
@@ -356,3 +362,6 @@ class IdempotencyRecord(models.Model):
         verbose_name = "幂等记录"
         verbose_name_plural = "幂等记录"
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -36,7 +36,6 @@ from govhall.cases.models import (
     State,
     SubmittedMaterial,
     TimelineEvent,
-    event_hash,
 )
 from govhall.catalog.models import DeliveryMode, MaterialRequirement, ResultType, ServiceItem
 from govhall.catalog.selectors import materials_for_answers
@@ -157,7 +156,9 @@ def _header(case: Case) -> documents.CaseHeader:
 def required_materials(case: Case) -> list[MaterialRequirement]:
     """The materials this case's item asks for, given its situation answers."""
     answers = {int(k): int(v) for k, v in (case.situation_answers or {}).items()}
-    item = ServiceItem.objects.prefetch_related("materials", "situations__options__adds", "situations__options__removes")
+    item = ServiceItem.objects.prefetch_related(
+        "materials", "situations__options__adds", "situations__options__removes"
+    )
     return materials_for_answers(item.get(pk=case.item_id), answers)
 
 
@@ -214,7 +215,9 @@ def _check_answers(item: ServiceItem, answers: dict) -> dict[str, int]:
             raise DomainError("情形选择格式不正确", code="invalid_situation_answer", detail={key: value}) from None
         if sid not in options or oid not in options[sid]:
             raise DomainError(
-                "所选情形或答案不属于该事项", code="invalid_situation_answer", detail={"situation": key, "option": value}
+                "所选情形或答案不属于该事项",
+                code="invalid_situation_answer",
+                detail={"situation": key, "option": value},
             )
         clean[str(sid)] = oid
     return clean
@@ -363,7 +366,9 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
         raise Forbidden("无权为该办件上传材料", code="upload_forbidden")
     requirement = next((m for m in required_materials(case) if m.id == requirement_id), None)
     if requirement is None:
-        raise DomainError("该材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": requirement_id})
+        raise DomainError(
+            "该材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": requirement_id}
+        )
     data, mime = _check_upload(upload)
     SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
     material = SubmittedMaterial(
@@ -376,7 +381,9 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
     )
-    material.file.save(f"{case.number}-{requirement.id}.{ALLOWED_UPLOAD_TYPES[mime].lower()}", ContentFile(data), save=False)
+    material.file.save(
+        f"{case.number}-{requirement.id}.{ALLOWED_UPLOAD_TYPES[mime].lower()}", ContentFile(data), save=False
+    )
     material.save()
     if deferral is not None:
         deferral.status = Deferral.Status.RECEIVED
@@ -404,7 +411,7 @@ class Context:
     actor: User
     roles: set[str]
     params: dict[str, Any]
-    today: datetime.date = field(default_factory=_today)
+    today: datetime.date = field(default_factory=lambda: _today())
     comment: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     notices: list[tuple[str, str]] = field(default_factory=list)  # (event, text) for the applicant
@@ -419,6 +426,9 @@ class Context:
 def _effect_submit(ctx: Context) -> None:
     case = ctx.case
     missing = _missing(case, required_materials(case))
+    if case.item.deferral_allowed and case.accepted_on is None:
+        # The applicant may ask for 容缺受理: the clerk decides at pre-review.
+        missing = [m for m in missing if not m.deferrable]
     if missing:
         raise DomainError(
             "以下必要材料尚未提交：" + "、".join(m.name for m in missing),
@@ -490,7 +500,9 @@ def _effect_accept_with_deferral(ctx: Context) -> None:
     by_id = {m.id: m for m in materials}
     unknown = sorted(deferred_ids - by_id.keys())
     if unknown:
-        raise DomainError("容缺材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_ids": unknown})
+        raise DomainError(
+            "容缺材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_ids": unknown}
+        )
     not_deferrable = [by_id[i] for i in sorted(deferred_ids) if not by_id[i].deferrable]
     if not_deferrable:
         raise Conflict(
@@ -560,7 +572,9 @@ def _effect_request_correction(ctx: Context) -> None:
         problem = str(entry.get("problem") or "").strip()
         rid = entry.get("requirement_id")
         if rid is not None and int(rid) not in by_id:
-            raise DomainError("补正材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": rid})
+            raise DomainError(
+                "补正材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": rid}
+            )
         if not problem:
             raise DomainError("每项补正内容都须写明问题", code="missing_field", detail={"field": "items.problem"})
         name = by_id[int(rid)].name if rid is not None else str(entry.get("name") or "申请表")

@@ -113,5 +113,3 @@ def mermaid() -> str:
         for target in targets:
             lines.append(f"    {t.source.value} --> {target.value}: {t.action} ({', '.join(t.roles)})")
     return "\n".join(lines) + "\n"
-
-

@@ -1,0 +1,231 @@
+"""Throughput of filing a case through the API (create + upload materials + submit) with N
+concurrent clients, next to a bare JSON endpoint on the same server in the same run.
+
+    .venv/bin/python bench/submit.py [--clients 8] [--seconds 15] [--workers 2]
+    DATABASE_URL=postgres://... .venv/bin/python bench/submit.py      # on PostgreSQL
+
+Serves the project with gunicorn (``--workers`` processes, 4 threads each) on 127.0.0.1.
+Each client is a distinct applicant with its own bearer token. Phase 1: every client
+calls /api/v1/ping in a loop. Phase 2: every client files cases of 个体工商户设立登记: POST
+/cases, one POST /cases/{n}/materials per required material (a real ~2 KB PDF), POST
+/cases/{n}/submit. Prints requests/s and p50/p95 latency of both phases and the ratio of
+the submit path's request throughput to the bare one. Target: ratio >= 0.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from catalog_search import ROOT, free_port, percentile, wait_for
+
+ITEM = "610104-SCJG-XK-004"  # 个体工商户设立登记: an application form and an identity proof
+
+
+def setup_django() -> None:
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["GOVHALL_VAR_DIR"] = str(ROOT / "var" / "bench-submit")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govhall.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+
+
+def prepare(clients: int) -> list[str]:
+    """Migrate, load the demo, and give each client an applicant account and a token."""
+    from django.core.management import call_command
+
+    from govhall.accounts import demo as accounts_demo
+    from govhall.accounts.models import Applicant, User
+    from govhall.accounts.services import token_create
+    from govhall.accounts.validators import id_number_check_char
+    from govhall.catalog import demo as catalog_demo
+
+    call_command("migrate", verbosity=0)
+    catalog_demo.load()
+    accounts_demo.load()
+    tokens = []
+    for i in range(clients):
+        username = f"bench{i:03d}"
+        user, created = User.objects.get_or_create(username=username, defaults={"display_name": f"压测{i}"})
+        if created:
+            user.set_password("bench-password")
+            user.save()
+        body = f"6101041990010{i:03d}"[:17]
+        Applicant.objects.get_or_create(
+            user=user,
+            defaults={
+                "kind": "natural",
+                "name": f"压测{i}",
+                "id_number": body + id_number_check_char(body),
+                "phone": f"1380000{i:04d}",
+            },
+        )
+        tokens.append(token_create(username=username, password="bench-password"))
+    return tokens
+
+
+def pdf_bytes() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "govhall bench material " + "x" * 200)
+    page.save()
+    return buffer.getvalue()
+
+
+class Client:
+    def __init__(self, base: str, token: str):
+        self.base = base
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.latencies: list[float] = []
+        self.requests = 0
+        self.errors = 0
+        self.cases = 0
+
+    def call(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None) -> dict:
+        headers = dict(self.headers)
+        if content_type:
+            headers["Content-Type"] = content_type
+        request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                payload = response.read()
+        except urllib.error.HTTPError as exc:
+            self.errors += 1
+            raise RuntimeError(f"{method} {path}: {exc.code} {exc.read()[:300]!r}") from None
+        self.latencies.append((time.perf_counter() - started) * 1000)
+        self.requests += 1
+        return json.loads(payload) if payload else {}
+
+    def ping(self) -> None:
+        self.call("GET", "/ping")
+
+    def file_case(self, pdf: bytes) -> None:
+        created = self.call("POST", "/cases", json.dumps({"item_code": ITEM}).encode(), "application/json")
+        number = created["number"]
+        for entry in created["checklist"]:
+            if entry["required"] and not entry["supplied"]:
+                body, content_type = multipart({"requirement_id": str(entry["requirement_id"])}, pdf)
+                self.call("POST", f"/cases/{number}/materials", body, content_type)
+        submitted = self.call("POST", f"/cases/{number}/submit", b"", "application/json")
+        assert submitted["state"] == "submitted", submitted["state"]
+        self.cases += 1
+
+
+def multipart(fields: dict[str, str], pdf: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="material.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\n".encode()
+        + pdf
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def run_phase(clients: list[Client], seconds: float, work) -> tuple[float, list[float], int]:
+    for c in clients:
+        c.latencies, c.requests, c.errors, c.cases = [], 0, 0, 0
+    stop = time.perf_counter() + seconds
+    failures: list[str] = []
+
+    def loop(client: Client) -> None:
+        while time.perf_counter() < stop:
+            try:
+                work(client)
+            except Exception as exc:
+                failures.append(str(exc))
+
+    threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        print(f"  {len(failures)} failures, first: {failures[0]}")
+    total = sum(c.requests for c in clients)
+    return total / elapsed, [x for c in clients for x in c.latencies], len(failures)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection
+
+    tokens = prepare(args.clients)
+    pdf = pdf_bytes()
+    port = free_port()
+    env = {**os.environ, "DEBUG": "1", "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "govhall.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        wait_for(base + "/ping")
+        clients = [Client(base, t) for t in tokens]
+        for c in clients:  # warm up every worker and thread
+            c.file_case(pdf)
+            c.ping()
+        bare_rps, bare_lat, _ = run_phase(clients, args.seconds, Client.ping)
+        path_rps, path_lat, failures = run_phase(clients, args.seconds, lambda c: c.file_case(pdf))
+        cases = sum(c.cases for c in clients)
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(
+        f"database: {connection.vendor}, clients: {args.clients}, gunicorn workers: {args.workers}x4 threads, "
+        f"{args.seconds:.0f}s per phase"
+    )
+    print(
+        f"bare   GET /ping                  {bare_rps:8.1f} req/s  "
+        f"p50 {percentile(bare_lat, 50):6.1f} ms  p95 {percentile(bare_lat, 95):6.1f} ms"
+    )
+    print(
+        f"submit create+2 uploads+submit    {path_rps:8.1f} req/s  "
+        f"p50 {percentile(path_lat, 50):6.1f} ms  p95 {percentile(path_lat, 95):6.1f} ms  "
+        f"({cases / args.seconds:.1f} cases/s, {failures} failures)"
+    )
+    print(f"ratio submit/bare throughput: {path_rps / bare_rps:.2f}  (target >= 0.3)")
+
+
+if __name__ == "__main__":
+    main()

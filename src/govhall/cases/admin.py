@@ -1,0 +1,59 @@
+"""Cases in the admin: read-only. Every change goes through the workflow (pages or API),
+so the admin never edits a case, its materials or its timeline."""
+
+from django.contrib import admin
+
+from govhall.cases.models import Case, Deferral, Document, TimelineEvent
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeferralInline(ReadOnlyInline):
+    model = Deferral
+    fields = ("requirement", "due_date", "due_provisional", "status", "received_at", "confirmed_at")
+    readonly_fields = fields
+
+
+class DocumentInline(ReadOnlyInline):
+    model = Document
+    fields = ("kind", "file", "sha256", "created_at")
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = TimelineEvent
+    fields = ("seq", "created_at", "action", "actor_name", "actor_role", "from_state", "to_state", "comment")
+    readonly_fields = fields
+    ordering = ("seq",)
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("number", "item", "applicant_masked", "state", "department", "due_date", "created_at")
+    list_filter = ("state", "channel", "department")
+    search_fields = ("number",)
+    date_hierarchy = "created_at"
+    inlines = [DeferralInline, DocumentInline, EventInline]
+    list_select_related = ("item", "applicant", "department")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Case._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="申请人")
+    def applicant_masked(self, obj):
+        return obj.applicant.name if obj.applicant.kind == "legal" else obj.applicant.masked_code

@@ -1,0 +1,109 @@
+"""Building cases for tests through the real services (no state is ever set by hand)."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from govhall.accounts.models import Applicant, User
+from govhall.cases import services
+from govhall.cases.models import Case
+
+# 食品经营许可: natural or legal applicants, 容缺受理 and 告知承诺 allowed, a licence as result.
+FOOD = "610104-SCJG-XK-005"
+# 有限责任公司设立登记: legal persons only.
+COMPANY = "610104-SCJG-XK-001"
+# 股权出质登记: an instant item (即办件) of the same department.
+INSTANT = "610104-SCJG-QT-002"
+# 建设项目环境影响报告表审批: result is an approval document, another department.
+EIA = "610104-STHJ-XK-001"
+
+
+def pdf_bytes(text: str = "material") -> bytes:
+    """A small real PDF (reportlab), so content sniffing sees a PDF."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, text)
+    page.save()
+    return buffer.getvalue()
+
+
+def pdf_upload(name: str = "材料.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, pdf_bytes(name), content_type="application/pdf")
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def draft(item_code: str = FOOD, username: str = "citizen", answers: dict | None = None) -> Case:
+    actor = user(username)
+    return services.case_create(
+        actor=actor,
+        item_code=item_code,
+        applicant=services.applicant_for(actor),
+        situation_answers=answers or {},
+        form={"经营者名称": "张明小吃店", "经营场所": "西安市莲湖区北院门100号"},
+    )
+
+
+def upload_all(case: Case, username: str = "citizen", *, skip: set[int] = frozenset()) -> Case:
+    for requirement in services.required_materials(case):
+        if requirement.id in skip or case.materials.filter(requirement=requirement, current=True).exists():
+            continue
+        services.material_upload(case=case, actor=user(username), requirement_id=requirement.id, upload=pdf_upload())
+    return case
+
+
+def deferrable_ids(case: Case) -> list[int]:
+    return [m.id for m in services.required_materials(case) if m.deferrable and m.required]
+
+
+def act(case: Case, username: str, action: str, **params) -> Case:
+    return services.case_transition(case=case, actor=user(username), action=action, params=params)
+
+
+def submitted(item_code: str = FOOD, username: str = "citizen") -> Case:
+    return act(upload_all(draft(item_code, username), username), username, "submit")
+
+
+def accepted(item_code: str = FOOD, username: str = "citizen") -> Case:
+    return act(submitted(item_code, username), "clerk", "accept")
+
+
+def accepted_with_deferral(item_code: str = FOOD, username: str = "citizen") -> Case:
+    case = draft(item_code, username)
+    deferred = deferrable_ids(case)
+    upload_all(case, username, skip=set(deferred))
+    act(case, username, "submit")
+    return act(
+        case,
+        "clerk",
+        "accept_with_deferral",
+        deferred=deferred,
+        commitment="本人承诺在规定期限内补齐容缺材料，逾期未补齐的愿意承担相应法律责任。",
+    )
+
+
+def approved(item_code: str = FOOD, username: str = "citizen") -> Case:
+    return act(accepted(item_code, username), "approver", "approve")
+
+
+def other_applicant() -> Applicant:
+    return Applicant.objects.get(user__username="citizen2")
+
+
+STATE_BUILDERS = {
+    "draft": lambda: draft(),
+    "submitted": lambda: submitted(),
+    "correction_requested": lambda: act(
+        submitted(), "clerk", "request_correction", items=[{"problem": "申请书未签字"}]
+    ),
+    "accepted": lambda: accepted(),
+    "suspended": lambda: act(accepted(), "reviewer", "suspend", reason="现场核查"),
+    "approved": lambda: approved(),
+    "issued": lambda: act(approved(), "clerk", "issue"),
+}
