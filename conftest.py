@@ -21,6 +21,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _load_demo()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Rate limits live in the cache; each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def demo(db):
     """The demo region, departments, catalogue and accounts (idempotent, cheap when present)."""

@@ -1,5 +1,6 @@
 """govhall settings: one module, configured by environment variables (see core/env.py)."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -94,7 +95,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": VAR_DIR / "test-govhall.sqlite3"},
+            # One test database per process: parallel runs on one checkout must not share it.
+            "TEST": {"NAME": VAR_DIR / f"test-govhall-{os.getpid()}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,6 +143,9 @@ TASKS = {"default": {"BACKEND": _TASKS_BACKENDS.get(env("GOVHALL_TASKS"), env("G
 GOVHALL_DEMO_PASSWORD = env("GOVHALL_DEMO_PASSWORD")
 GOVHALL_PDF_FONT = env("GOVHALL_PDF_FONT")
 GOVHALL_SMS_BACKEND = env("GOVHALL_SMS_BACKEND")
+GOVHALL_SMS_URL = env("GOVHALL_SMS_URL")
+GOVHALL_SMS_KEY = env("GOVHALL_SMS_KEY")
+GOVHALL_SMS_SIGN = env("GOVHALL_SMS_SIGN")
 GOVHALL_UPLOAD_MAX_MB = int(env("GOVHALL_UPLOAD_MAX_MB"))
 GOVHALL_TOKEN_TTL_HOURS = int(env("GOVHALL_TOKEN_TTL_HOURS"))
 

@@ -3,7 +3,6 @@
 Thin: parse, call a service or selector, shape the answer with ``case_out``.
 """
 
-from __future__ import annotations
 
 import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from govhall.cases.idempotency import idempotent
 from govhall.cases.models import Case, Document, SubmittedMaterial
 from govhall.core.errors import ErrorOut, NotFound
 from govhall.core.masking import mask_name
+from govhall.workdays.selectors import get_calendar
 
 router = Router(tags=["cases"], auth=API_AUTH)
 
@@ -389,8 +389,9 @@ def list_cases(
     total = qs.count()
     rows = list(qs[(page - 1) * page_size : page * page_size])
     results = []
+    calendar = get_calendar()
     for case in rows:
-        deadline = selectors.case_deadline(case)
+        deadline = selectors.case_deadline(case, calendar=calendar)
         results.append(
             {
                 "number": case.number,

@@ -22,6 +22,7 @@ from govhall.accounts.roles import Role
 from govhall.cases import workflow
 from govhall.cases.models import Case, Deferral, Pause, State, SubmittedMaterial, TimelineEvent
 from govhall.core.errors import NotFound
+from govhall.workdays.calendar import WorkCalendar
 from govhall.workdays.selectors import get_calendar
 
 
@@ -151,14 +152,15 @@ class DeadlineView:
     overdue: bool
 
 
-def case_deadline(case: Case, today: datetime.date | None = None) -> DeadlineView:
-    """Due date and working days left, from the stored due date and the (prefetched) pauses."""
+def case_deadline(case: Case, today: datetime.date | None = None, calendar: WorkCalendar | None = None) -> DeadlineView:
+    """Due date and working days left, from the stored due date and the (prefetched) pauses.
+    Lists pass one ``calendar`` for all rows (getting it costs a query)."""
     today = today or timezone.localdate()
     paused = any(p.to_date is None for p in case.pauses.all())
     remaining = None
     if case.accepted_on is None or case.limit_workdays is None:
         return DeadlineView(None, None, None, False, None, False, False)
-    calendar = get_calendar()
+    calendar = calendar or get_calendar()
     if paused:
         pauses = [(p.from_date, p.to_date) for p in case.pauses.all()]
         remaining = calendar.due_date(case.accepted_on, case.limit_workdays, pauses).days_left_when_stopped

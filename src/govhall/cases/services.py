@@ -68,7 +68,11 @@ def _today() -> datetime.date:
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock (PostgreSQL SELECT … FOR UPDATE; SQLite's
     IMMEDIATE transactions already serialise writers)."""
-    return Case.objects.select_for_update().select_related("item", "applicant", "department", "hall").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("item", "applicant", "department", "hall")
+        .get(pk=case.pk)
+    )
 
 
 def _role_label(roles: set[str]) -> str:
@@ -930,7 +934,7 @@ def deadlines_recompute(*, case_ids: Iterable[int] | None = None) -> int:
     calendar = get_calendar()
     for case_id in qs.values_list("pk", flat=True):
         with transaction.atomic():
-            case = Case.objects.select_for_update().select_related("item").get(pk=case_id)
+            case = Case.objects.select_for_update(of=("self",)).select_related("item").get(pk=case_id)
             before = (case.due_date, case.due_provisional)
             _recompute_deadline(case)
             for d in case.deferrals.filter(status=Deferral.Status.PENDING):

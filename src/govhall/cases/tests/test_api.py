@@ -145,12 +145,13 @@ def _queries(client, url, headers) -> int:
 
 def test_detail_runs_a_fixed_number_of_queries(client, bearer, demo):
     headers = bearer("clerk")
-    short = f.submitted()
+    short = f.accepted()
     long = f.accepted()
     for _ in range(6):
         f.act(long, "reviewer", "suspend", reason="现场核查")
         f.act(long, "reviewer", "resume")
     assert long.events.count() > short.events.count() + 10
+    client.get(f"/api/v1/cases/{short.number}", headers=headers)  # the token's first use records last_used_at
     assert _queries(client, f"/api/v1/cases/{short.number}", headers) == _queries(
         client, f"/api/v1/cases/{long.number}", headers
     )
@@ -159,6 +160,7 @@ def test_detail_runs_a_fixed_number_of_queries(client, bearer, demo):
 def test_list_runs_a_fixed_number_of_queries(client, bearer, demo):
     headers = bearer("supervisor")
     f.accepted()
+    client.get("/api/v1/cases", headers=headers)  # the token's first use records last_used_at
     few = _queries(client, "/api/v1/cases", headers)
     for _ in range(5):
         f.act(f.accepted(), "reviewer", "suspend", reason="听证")
@@ -188,6 +190,9 @@ USER_ROLES = {
     "supervisor": {"supervisor"},
     "manager": {"hall_manager"},
 }
+# The table lets a clerk approve, but the guard allows it only for instant items (即办件);
+# the matrix's case is a committed item.
+GUARDED_BY_ROLE = {("approve", "clerk")}
 MATRIX = [
     (t.source.value, t.action, user)
     for t in workflow.TRANSITIONS
@@ -207,7 +212,7 @@ def test_role_action_matrix(client, bearer, demo, state, action, username):
     r = post(client, f"/api/v1/cases/{case.number}/transitions", bearer(username), {"action": action})
     if not sees:
         assert r.status_code == 404, r.content
-    elif not roles & set(transition.roles):
+    elif not roles & set(transition.roles) or (action, username) in GUARDED_BY_ROLE:
         assert r.status_code == 403, r.content
     else:
         assert r.status_code in (200, 400, 409), r.content

@@ -340,7 +340,8 @@ def test_due_dates_recomputed_when_an_arrangement_is_entered(demo, django_captur
     from govhall.workdays import services as workdays
 
     case = f.accepted()
-    Case.objects.filter(pk=case.pk).update(accepted_on=datetime.date(2026, 12, 28), due_date=None)
+    # accepted on the last working day of 2026: a 3-day limit runs into 2027
+    Case.objects.filter(pk=case.pk).update(accepted_on=datetime.date(2026, 12, 31), due_date=None)
     services.deadlines_recompute(case_ids=[case.pk])
     case.refresh_from_db()
     assert case.due_provisional  # 2027 is not in chinesecalendar's data

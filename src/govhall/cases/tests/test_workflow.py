@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from govhall.cases import selectors, services, workflow
 from govhall.cases.audit import verify_case
@@ -149,13 +149,15 @@ _real_today = services._today
 
 @pytest.mark.django_db
 def test_no_sequence_of_actions_breaks_a_case(demo, settings_media):
-    run = settings(
-        max_examples=25,
-        stateful_step_count=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )(CaseMachine.TestCase)
-    run().runTest()
+    run_state_machine_as_test(
+        CaseMachine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
 
 
 @pytest.fixture
