@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("govhall.accounts.urls")),
     path("", home, name="home"),
+    path("", include("govhall.cases.urls")),
     path("", include("govhall.catalog.urls")),
 ]
 

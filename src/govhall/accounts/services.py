@@ -1,19 +1,23 @@
-"""Writers for accounts: tokens, role groups, staff."""
+"""Writers for accounts: tokens, role groups, staff, applicants registered at a window."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from govhall.accounts.models import ApiToken, User
+from govhall.accounts.models import ApiToken, Applicant, User
 from govhall.accounts.roles import ROLE_PERMISSIONS, Role
-from govhall.core.errors import DomainError
+from govhall.core.errors import DomainError, Forbidden
+
+logger = logging.getLogger(__name__)
 
 
 def token_create(*, username: str, password: str) -> str:
@@ -63,3 +67,88 @@ def role_groups_ensure() -> dict[str, Group]:
         group.permissions.set(perms)
         groups[role.value] = group
     return groups
+
+
+# Staff who may register an applicant on the applicant's behalf (window intake, 帮办代办).
+REGISTERING_ROLES = (Role.CLERK, Role.HALL_MANAGER, Role.ASSISTANT, Role.ADMINISTRATOR)
+
+
+@transaction.atomic
+def applicant_find_or_register(
+    *,
+    kind: str,
+    actor: User,
+    name: str = "",
+    id_number: str = "",
+    uscc: str = "",
+    phone: str = "",
+    legal_representative: str = "",
+) -> tuple[Applicant, bool]:
+    """The applicant with this resident ID (natural person) or USCC (legal person), registered
+    now if unknown. Returns ``(applicant, created)``.
+
+    A known applicant is returned as registered (nothing is changed; a different name is an
+    error, so a typo in the number cannot silently pick someone else). Registering needs the
+    name and a mobile number, and for a legal person its legal representative. Codes are
+    checked against GB 11643 / GB 32100 before anything is looked up."""
+    from govhall.accounts.validators import is_valid_id_number, is_valid_uscc
+
+    profile = getattr(actor, "staff_profile", None) if actor.is_authenticated else None
+    if not actor.is_superuser and (profile is None or profile.role not in REGISTERING_ROLES):
+        raise Forbidden("只有窗口或帮办代办工作人员可以登记申请人", code="role_not_allowed")
+    name, phone, legal_representative = name.strip(), phone.strip(), legal_representative.strip()
+    if kind == Applicant.Kind.NATURAL:
+        code = id_number.strip().upper()
+        if not code:
+            raise DomainError("请填写居民身份证号码", code="missing_field", detail={"field": "id_number"})
+        if not is_valid_id_number(code):
+            raise DomainError(
+                "居民身份证号码不正确（应为18位，且校验位符合GB 11643），请核对", code="invalid_id_number"
+            )
+        lookup = {"kind": kind, "id_number": code}
+    elif kind == Applicant.Kind.LEGAL:
+        code = uscc.strip().upper()
+        if not code:
+            raise DomainError("请填写统一社会信用代码", code="missing_field", detail={"field": "uscc"})
+        if not is_valid_uscc(code):
+            raise DomainError("统一社会信用代码不正确（应为18位，且校验位符合GB 32100），请核对", code="invalid_uscc")
+        lookup = {"kind": kind, "uscc": code}
+    else:
+        raise DomainError("申请人类型应为自然人或法人", code="invalid_applicant_kind")
+
+    found = Applicant.objects.filter(**lookup).first()
+    if found is not None:
+        if name and name != found.name:
+            raise DomainError("该证件号码已登记，但登记的名称与所填不一致，请核对证件", code="applicant_name_mismatch")
+        return found, False
+
+    label = "姓名" if kind == Applicant.Kind.NATURAL else "单位名称"
+    if not name:
+        raise DomainError(
+            f"未找到该申请人，请填写{label}和手机号码进行登记", code="missing_field", detail={"field": "name"}
+        )
+    if not phone:
+        raise DomainError("请填写申请人的手机号码", code="missing_field", detail={"field": "phone"})
+    if kind == Applicant.Kind.LEGAL and not legal_representative:
+        raise DomainError("请填写法定代表人", code="missing_field", detail={"field": "legal_representative"})
+    applicant = Applicant(
+        **lookup,
+        name=name,
+        phone=phone,
+        legal_representative=legal_representative if kind == Applicant.Kind.LEGAL else "",
+    )
+    try:
+        applicant.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise DomainError("；".join(exc.messages), code="invalid_applicant", detail=exc.message_dict) from None
+    try:
+        with transaction.atomic():
+            applicant.save()
+    except IntegrityError:
+        # Registered a moment ago by someone else: use that one.
+        existing = Applicant.objects.filter(**lookup).first()
+        if existing is None:
+            raise
+        return existing, False
+    logger.info("applicant %s registered by %s", applicant.pk, actor.pk)
+    return applicant, True
