@@ -69,6 +69,17 @@ VARIABLES: dict[str, Variable] = {
             "govhall.notify.backends.OutboxBackend",
             "SMS gateway adapter (dotted path). The default keeps messages in the outbox table only.",
         ),
+        Variable(
+            "GOVHALL_SMS_URL",
+            "",
+            "Endpoint of the HTTP SMS gateway (`HttpJsonSmsBackend`): it receives a JSON POST {phone, text, sign}.",
+        ),
+        Variable("GOVHALL_SMS_KEY", "", "API key sent to the HTTP SMS gateway in the `X-Api-Key` header."),
+        Variable(
+            "GOVHALL_SMS_SIGN",
+            "",
+            "SMS signature registered with the gateway (短信签名), e.g. 【某市政务服务】.",
+        ),
         Variable("GOVHALL_UPLOAD_MAX_MB", "10", "Largest material file an applicant or clerk may upload, in MB."),
     ]
 }

@@ -1,0 +1,179 @@
+"""Writers for notifications. Other apps call :func:`notification_send` only.
+
+Who gets what:
+
+* one in-site message (站内信) per distinct user in ``users``;
+* SMS: when ``phone`` is given, one SMS to that number (the applicant's contact
+  number on the case; ``recipient`` is empty). When it is empty, one SMS to each
+  user's own ``phone``, where set, with duplicate numbers sent once.
+
+SMS rows are written ``pending`` and handed to the ``deliver_sms`` task in
+``transaction.on_commit``: a transition that rolls back sends nothing, and a slow
+gateway never holds the caller's transaction open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from govhall.accounts.models import User
+from govhall.core.errors import NotFound
+from govhall.notify.models import Notification
+
+logger = logging.getLogger("govhall.notify")
+
+
+def _enqueue_delivery(notification_id: int) -> None:
+    """Hand one SMS to the task backend. This SHOULD be invoked as a
+    transaction.on_commit(...) handler, so the row the task reads is committed."""
+    from govhall.notify.tasks import deliver_sms
+
+    deliver_sms.enqueue(notification_id)
+
+
+@transaction.atomic
+def notification_send(
+    *, event: str, text: str, users: Iterable[User] = (), phone: str = "", case_number: str = ""
+) -> list[Notification]:
+    """Write the in-site messages and SMS for one event; SMS go out after the caller commits.
+
+    Runs inside the caller's transaction (as a savepoint). Returns the rows written:
+    the in-site messages first, then the SMS.
+    """
+    if not event or not text:
+        raise ValueError("notification_send needs an event code and a text")
+    now = timezone.now()
+    distinct_users: dict[int, User] = {}
+    for user in users:
+        distinct_users.setdefault(user.pk, user)
+
+    site = [
+        Notification(
+            recipient=user,
+            channel=Notification.Channel.SITE,
+            event=event,
+            text=text,
+            case_number=case_number,
+            status=Notification.Status.DELIVERED,
+            sent_at=now,
+        )
+        for user in distinct_users.values()
+    ]
+
+    phone = (phone or "").strip()
+    sms_targets: dict[str, User | None] = {}
+    if phone:
+        sms_targets[phone] = None
+    else:
+        for user in distinct_users.values():
+            if user.phone and user.phone.strip():
+                sms_targets.setdefault(user.phone.strip(), user)
+    sms = [
+        Notification(
+            recipient=user,
+            channel=Notification.Channel.SMS,
+            phone=number,
+            event=event,
+            text=text,
+            case_number=case_number,
+            status=Notification.Status.PENDING,
+        )
+        for number, user in sms_targets.items()
+    ]
+
+    # save() rather than bulk_create: the primary keys are needed for the tasks on
+    # every database, and an event reaches a handful of people at most.
+    for notification in (*site, *sms):
+        notification.save()
+    for notification in sms:
+        # robust: a task queue that is down must not fail a request whose transaction
+        # already committed; the SMS stays pending and `manage.py sms_redeliver` picks it up.
+        transaction.on_commit(functools.partial(_enqueue_delivery, notification.pk), robust=True)
+    return [*site, *sms]
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own in-site messages read (idempotent).
+
+    Anyone else's message, or an SMS row, is :class:`NotFound`: the answer does not
+    reveal that the id exists.
+    """
+    notification = (
+        Notification.objects.select_for_update()
+        .filter(pk=notification_id, recipient_id=user.pk, channel=Notification.Channel.SITE)
+        .first()
+    )
+    if notification is None:
+        raise NotFound("未找到该消息")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark all of the user's unread in-site messages read; returns how many changed."""
+    return Notification.objects.filter(
+        recipient_id=user.pk, channel=Notification.Channel.SITE, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def sms_redeliver(*, stale_after: dt.timedelta = dt.timedelta(minutes=10), max_attempts: int = 3) -> int:
+    """Enqueue delivery again for SMS left ``pending`` (the process stopped between the
+    commit and the enqueue, or the queue was down) for longer than ``stale_after``, and
+    for ``failed`` SMS tried fewer than ``max_attempts`` times. Returns how many.
+
+    Messages stuck in ``sending`` are left alone: the gateway may have accepted them,
+    and a person should decide (at most once beats twice for an SMS).
+    """
+    cutoff = timezone.now() - stale_after
+    ids = list(
+        Notification.objects.filter(channel=Notification.Channel.SMS)
+        .filter(
+            Q(status=Notification.Status.PENDING, created_at__lt=cutoff)
+            | Q(status=Notification.Status.FAILED, attempts__lt=max_attempts)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for notification_id in ids:
+        _enqueue_delivery(notification_id)
+    if ids:
+        logger.info("re-enqueued %d SMS for delivery", len(ids))
+    return len(ids)
+
+
+# The three below are for the deliver_sms task only.
+
+
+def sms_claim(*, notification_id: int) -> bool:
+    """Move a pending or failed SMS to ``sending`` and count the attempt, atomically.
+
+    Only one worker can win the claim, so a task that runs twice (a retried job, two
+    workers) sends at most once.
+    """
+    claimed = Notification.objects.filter(
+        pk=notification_id,
+        channel=Notification.Channel.SMS,
+        status__in=[Notification.Status.PENDING, Notification.Status.FAILED],
+    ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, error="")
+    return claimed == 1
+
+
+def sms_record_sent(*, notification_id: int, reference: str) -> None:
+    Notification.objects.filter(pk=notification_id).update(
+        status=Notification.Status.SENT, gateway_ref=reference[:100], sent_at=timezone.now(), error=""
+    )
+
+
+def sms_record_failed(*, notification_id: int, error: str) -> None:
+    Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED, error=error[:1000])
