@@ -163,6 +163,7 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         for item in open_correction["items"]:
             problems.setdefault(item.get("requirement_id"), []).append(item["problem"])
     pending = {rid for rid, d in deferrals.items() if d["status"] == "pending"}
+    received = [d for d in data["deferrals"] if d["status"] == "received"]
 
     def can_upload(entry: dict) -> bool:
         rid = entry["requirement_id"]
@@ -189,7 +190,12 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         }
         for entry in data["checklist"]
     ]
-    deferrable = [e for e in checklist if e["deferrable"] and e["required"] and not e["supplied"] and not e["deferred"]]
+    deferrable = [
+        e
+        for e in checklist
+        if case.item.deferral_allowed and e["deferrable"] and e["required"] and not e["supplied"] and not e["deferred"]
+    ]
+    missing_count = sum(1 for e in checklist if e["required"] and not e["supplied"] and not e["deferred"])
     timeline = [
         {
             **e,
@@ -210,15 +216,17 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         "applicant_actions": [a for a in actions if a in APPLICANT_ACTIONS],
         "staff_actions": staff_actions,
         "staff_action_names": staff_actions,
-        "primary_action": next((a for a in PRIMARY_ACTIONS if a in staff_actions), None),
+        "primary_action": _primary_action(
+            staff_actions, missing=missing_count, deferrable=deferrable, received=received
+        ),
         "correction_rows": range(3),
         "upload_max_mb": settings.GOVHALL_UPLOAD_MAX_MB,
         "action_labels": {**ACTION_LABELS, **{t.action: t.label for t in workflow.actions_from(case.state)}},
         "checklist": checklist,
         "any_upload": any(e["can_upload"] for e in checklist),
-        "missing_count": sum(1 for e in checklist if e["required"] and not e["supplied"] and not e["deferred"]),
-        "deferrable": deferrable if case.item.deferral_allowed else [],
-        "received_deferrals": [d for d in data["deferrals"] if d["status"] == "received"],
+        "missing_count": missing_count,
+        "deferrable": deferrable,
+        "received_deferrals": received,
         "open_correction": open_correction if case.state == State.CORRECTION_REQUESTED else None,
         "form_problems": problems.get(None, []),
         "timeline": timeline,
@@ -233,6 +241,14 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
     }
     context.update(extra)
     return context
+
+
+def _primary_action(actions: list[str], *, missing: int, deferrable: list, received: list) -> str | None:
+    """The action form opened first: the usual next step for this case."""
+    if "accept" in actions and missing:
+        # materials are missing: accepting would be refused, so offer what fits instead
+        return "accept_with_deferral" if deferrable and "accept_with_deferral" in actions else "request_correction"
+    return next((a for a in PRIMARY_ACTIONS if a in actions and (a != "confirm_deferred" or received)), None)
 
 
 def _licence_verify_url(number: str) -> str | None:
@@ -422,7 +438,7 @@ def apply(request, code: str):
 @require_GET
 def my_cases(request):
     qs = selectors.list_queryset(request.user)
-    if _staff_role(request.user) or selectors.staff_profile(request.user):
+    if request.user.is_superuser or selectors.staff_profile(request.user):
         qs = qs.filter(filed_by=request.user)  # staff: the cases they filed, not their whole scope
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/mine.html", {"page": page, "rows": _rows(page.object_list)})
@@ -476,6 +492,16 @@ def workbench(request):
 # --------------------------------------------------------------------------- window intake
 
 
+def _intake_search(q: str) -> list:
+    """Published items by implementation code (what the clerk reads off a form) or by name."""
+    found = (
+        list(catalog_selectors.published_items().filter(code__icontains=q).order_by("code")[:10]) if q.isascii() else []
+    )
+    codes = {i.code for i in found}
+    found += [i for i in catalog_selectors.item_search(q=q, page_size=10).items if i.code not in codes]
+    return found[:10]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request):
@@ -484,7 +510,7 @@ def intake(request):
         raise PermissionDenied("窗口收件仅供综合窗口受理员使用")
     profile = selectors.staff_profile(request.user)
     q = request.GET.get("q", "").strip()[:100]
-    results = catalog_selectors.item_search(q=q, page_size=10).items if q else []
+    results = _intake_search(q) if q else []
     if request.htmx and request.method == "GET" and "q" in request.GET:
         return render(request, "cases/_intake_items.html", {"results": results, "q": q})
     code = request.POST.get("item") or request.GET.get("item") or ""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import login
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import login
 from govhall.accounts.demo import DEMO_COMPANY_USCC, DEMO_ID_NUMBER
 from govhall.accounts.models import Applicant, StaffProfile, User
 from govhall.accounts.roles import Role
@@ -421,6 +421,8 @@ def test_intake_with_a_bad_id_number_shows_the_error_and_creates_nothing(client,
     login(client, "clerk")
     page = client.get("/workbench/intake/?q=食品经营")
     assert "食品经营许可" in page_text(page)
+    fragment = client.get("/workbench/intake/?q=scjg-xk-005", HTTP_HX_REQUEST="true")
+    assert f"?item={f.FOOD}" in fragment.content.decode() and "<html" not in fragment.content.decode()
     assert client.get(f"/workbench/intake/?item={f.FOOD}").status_code == 200
     applicants, cases = Applicant.objects.count(), Case.objects.count()
     bad = "61010419900307123" + ("0" if id_number_check_char("61010419900307123") != "0" else "1")
