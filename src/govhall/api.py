@@ -5,6 +5,7 @@ from ninja import NinjaAPI, Schema
 from govhall.accounts.api import router as auth_router
 from govhall.catalog.api import router as catalog_router
 from govhall.core.errors import install_handlers
+from govhall.licences.api import router as licences_router
 
 api = NinjaAPI(
     title="govhall API",
@@ -28,3 +29,4 @@ def ping(request):
 
 api.add_router("/auth", auth_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/licences", licences_router)

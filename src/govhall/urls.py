@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("govhall.accounts.urls")),
+    path("licences/", include("govhall.licences.urls")),
     path("notifications/", include("govhall.notify.urls")),
     path("", home, name="home"),
     path("", include("govhall.cases.urls")),
