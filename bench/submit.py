@@ -62,7 +62,7 @@ def prepare(clients: int) -> list[str]:
         if created:
             user.set_password("bench-password")
             user.save()
-        body = f"6101041990010{i:03d}"[:17]
+        body = f"61010419900101{i:03d}"  # region, birth date, sequence: 17 digits
         Applicant.objects.get_or_create(
             user=user,
             defaults={

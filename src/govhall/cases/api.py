@@ -3,7 +3,6 @@
 Thin: parse, call a service or selector, shape the answer with ``case_out``.
 """
 
-
 import datetime
 from typing import Any
 
@@ -107,6 +106,10 @@ class MaterialOut(Schema):
     licence_number: str
     uploaded_at: datetime.datetime
     download_url: str | None
+
+
+class MaterialUploadOut(MaterialOut):
+    missing_requirement_ids: list[int]
 
 
 class DeferralOut(Schema):
@@ -239,6 +242,22 @@ def _applicant(case: Case) -> dict:
     return {"kind": a.kind, "name": a.name, "code": a.masked_code, "phone": a.masked_phone}
 
 
+def _material(number: str, m: SubmittedMaterial) -> dict:
+    return {
+        "id": m.id,
+        "requirement_id": m.requirement_id,
+        "name": m.requirement.name,
+        "source": m.source,
+        "original_name": m.original_name,
+        "content_type": m.content_type,
+        "size": m.size,
+        "sha256": m.sha256,
+        "licence_number": m.licence_number,
+        "uploaded_at": m.uploaded_at,
+        "download_url": reverse("api-v1:case_material_file", args=[number, m.id]) if m.file else None,
+    }
+
+
 def case_out(case: Case, user) -> dict:
     """The detail answer; ``case`` comes from ``selectors.detail_queryset()``."""
     materials = list(case.materials.all())
@@ -289,22 +308,7 @@ def case_out(case: Case, user) -> dict:
             }
             for m in services.required_materials(case)
         ],
-        "materials": [
-            {
-                "id": m.id,
-                "requirement_id": m.requirement_id,
-                "name": m.requirement.name,
-                "source": m.source,
-                "original_name": m.original_name,
-                "content_type": m.content_type,
-                "size": m.size,
-                "sha256": m.sha256,
-                "licence_number": m.licence_number,
-                "uploaded_at": m.uploaded_at,
-                "download_url": reverse("api-v1:case_material_file", args=[case.number, m.id]) if m.file else None,
-            }
-            for m in materials
-        ],
+        "materials": [_material(case.number, m) for m in materials],
         "deferrals": [
             {
                 "requirement_id": d.requirement_id,
@@ -417,13 +421,22 @@ def get_case(request, number: str):
     return _detail(number, request.auth)
 
 
-@router.post("/{number}/materials", response={201: CaseOut, **ERRORS}, summary="Upload a material (PDF, JPG, PNG)")
+@router.post(
+    "/{number}/materials",
+    response={201: MaterialUploadOut, **ERRORS},
+    summary="Upload a material (PDF, JPG, PNG; checked by content)",
+    description="Answers with the stored material and the required materials still missing, not the whole case "
+    "(an applicant uploads several files in a row; GET the case for everything else).",
+)
 @idempotent
 def upload_material(request, number: str, requirement_id: Form[int], file: File[UploadedFile]):
     user = request.auth
-    case = selectors.case_for_actor(number, user)
-    services.material_upload(case=case, actor=user, requirement_id=requirement_id, upload=file)
-    return 201, _detail(number, user)
+    case = selectors.case_for_actor(number, user, queryset=Case.objects.select_related("applicant", "item"))
+    material = services.material_upload(case=case, actor=user, requirement_id=requirement_id, upload=file)
+    return 201, {
+        **_material(number, material),
+        "missing_requirement_ids": [m.id for m in services.missing_materials(material.case)],
+    }
 
 
 @router.post("/{number}/submit", response={200: CaseOut, **ERRORS}, summary="Submit (or resubmit after correction)")

@@ -89,7 +89,39 @@ def is_applicant_side(user: User, case: Case) -> bool:
     applicant = case.applicant
     if applicant.user_id == user.id:
         return True
-    return applicant.operators.filter(user=user).exists()
+    operators = getattr(applicant, "_operator_user_ids", None)
+    if operators is None:  # remembered on the instance: asked several times per request
+        operators = applicant._operator_user_ids = set(applicant.operators.values_list("user_id", flat=True))
+    return user.id in operators
+
+
+def _in_staff_scope(user: User, case: Case) -> bool:
+    """``_staff_scope`` evaluated on one loaded case, without a query (the two must agree;
+    test_selectors checks them against each other)."""
+    if case.state == State.DRAFT:
+        return False
+    if user.is_superuser:
+        return True
+    profile = staff_profile(user)
+    if profile is None:
+        return False
+    role = profile.role
+    if role == Role.ADMINISTRATOR:
+        return True
+    if role in (Role.CLERK, Role.HALL_MANAGER) and profile.hall_id:
+        return case.hall_id == profile.hall_id
+    if role in (Role.REVIEWER, Role.CHIEF_APPROVER) and profile.department_id:
+        return case.department_id == profile.department_id
+    if role == Role.SUPERVISOR and profile.region_id:
+        return case.department.region_id in _region_and_below(profile.region_id)
+    return False
+
+
+def can_see(user: User, case: Case) -> bool:
+    """Whether ``user`` may see ``case``: the same rule as ``visible_cases``, on a loaded case."""
+    if not user.is_authenticated:
+        return False
+    return is_applicant_side(user, case) or _in_staff_scope(user, case)
 
 
 def actor_roles(user: User, case: Case) -> set[str]:
@@ -97,22 +129,18 @@ def actor_roles(user: User, case: Case) -> set[str]:
     roles: set[str] = set()
     if is_applicant_side(user, case):
         roles.add(workflow.APPLICANT)
-    staff = _staff_scope(user)
-    profile = staff_profile(user)
-    if staff is not None and profile is not None:
-        if case.state != State.DRAFT and (staff == Q() or Case.objects.filter(staff, pk=case.pk).exists()):
-            roles.add(profile.role)
-    if user.is_superuser:
-        roles.add(Role.ADMINISTRATOR)
+    if _in_staff_scope(user, case):
+        profile = staff_profile(user)
+        roles.add(profile.role if profile is not None else Role.ADMINISTRATOR)
     return roles
 
 
 def case_for_actor(number: str, user: User, *, queryset: QuerySet[Case] | None = None) -> Case:
     """The case if ``user`` may see it; otherwise NotFound, never Forbidden (an outsider
     learns nothing, not even that the number exists)."""
-    qs = queryset if queryset is not None else Case.objects.all()
-    case = qs.filter(pk__in=visible_cases(user).filter(number=number).values("pk")).first()
-    if case is None:
+    qs = queryset if queryset is not None else Case.objects.select_related("applicant", "department")
+    case = qs.filter(number=number).first()
+    if case is None or not can_see(user, case):
         raise NotFound("未找到该办件", code="case_not_found")
     return case
 

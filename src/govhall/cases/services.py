@@ -157,13 +157,36 @@ def _header(case: Case) -> documents.CaseHeader:
     )
 
 
+# Item versions with their materials and situations, by (id, code, version, published_at).
+# A case's item version is published or superseded, and those rows are never edited (a
+# change makes a new version), so they can be kept for the life of the process.
+_item_versions: dict[tuple, ServiceItem] = {}
+_ITEM_VERSIONS_MAX = 2000
+
+
+def _item_version(item: ServiceItem) -> ServiceItem:
+    key = (item.pk, item.code, item.version, item.published_at)
+    found = _item_versions.get(key)
+    if found is None:
+        found = ServiceItem.objects.prefetch_related(
+            "materials", "situations__options__adds", "situations__options__removes"
+        ).get(pk=item.pk)
+        if found.status != ServiceItem.Status.DRAFT:
+            if len(_item_versions) >= _ITEM_VERSIONS_MAX:
+                _item_versions.clear()
+            _item_versions[key] = found
+    return found
+
+
 def required_materials(case: Case) -> list[MaterialRequirement]:
     """The materials this case's item asks for, given its situation answers."""
     answers = {int(k): int(v) for k, v in (case.situation_answers or {}).items()}
-    item = ServiceItem.objects.prefetch_related(
-        "materials", "situations__options__adds", "situations__options__removes"
-    )
-    return materials_for_answers(item.get(pk=case.item_id), answers)
+    return materials_for_answers(_item_version(case.item), answers)
+
+
+def missing_materials(case: Case) -> list[MaterialRequirement]:
+    """Required materials of the case not yet supplied (deferred ones included)."""
+    return _missing(case, required_materials(case))
 
 
 def _missing(case: Case, materials: list[MaterialRequirement]) -> list[MaterialRequirement]:
@@ -257,7 +280,6 @@ def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
     return found[0]
 
 
-@transaction.atomic
 def case_create(
     *,
     actor: User,
@@ -284,6 +306,14 @@ def case_create(
             f"该事项的服务对象为{item.get_applicant_type_display()}，申请人类型不符", code="applicant_type_mismatch"
         )
     answers = _check_answers(item, situation_answers or {})
+    form = _check_form(form or {})
+    # The item and its materials are read before the write transaction starts (see material_upload).
+    materials = materials_for_answers(item, {int(k): v for k, v in answers.items()})
+    with transaction.atomic():
+        return _case_insert(actor, item, applicant, answers, form, channel, hall, materials)
+
+
+def _case_insert(actor, item, applicant, answers, form, channel, hall, materials) -> Case:
     case = Case(
         item=item,
         applicant=applicant,
@@ -292,11 +322,11 @@ def case_create(
         department=item.department,
         hall=hall,
         situation_answers=answers,
-        form=_check_form(form or {}),
+        form=form,
     )
     _save_new_case(case)
     event_append(case=case, actor=actor, action="create", to_state=State.DRAFT, data={"channel": channel})
-    _prefill_materials(case, actor, materials_for_answers(item, {int(k): v for k, v in answers.items()}))
+    _prefill_materials(case, actor, materials)
     return case
 
 
@@ -350,11 +380,10 @@ def _check_upload(upload) -> tuple[bytes, str]:
     return data, mime
 
 
-@transaction.atomic
-def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> SubmittedMaterial:
-    """Attach a file for one of the case's materials. Applicants upload while drafting or
-    correcting, and deferred materials after acceptance; clerks scan at the window."""
-    case = _lock(case)
+def _upload_allowed(case: Case, actor: User, requirement_id: int):
+    """(roles, pending deferral or None, requirement) if ``actor`` may upload this material now."""
+    if not selectors.can_see(actor, case):
+        raise NotFound("未找到该办件", code="case_not_found")
     roles = selectors.actor_roles(actor, case)
     applicant_side = workflow.APPLICANT in roles
     deferral = case.deferrals.filter(requirement_id=requirement_id, status=Deferral.Status.PENDING).first()
@@ -373,12 +402,20 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
         raise DomainError(
             "该材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": requirement_id}
         )
+    return roles, deferral, requirement
+
+
+def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> SubmittedMaterial:
+    """Attach a file for one of the case's materials. Applicants upload while drafting or
+    correcting, and deferred materials after acceptance; clerks scan at the window.
+
+    The checks and the file write come before the write transaction, and the checks are
+    repeated under the case's lock: SQLite holds its single write lock for a transaction's
+    whole length, so nothing slow may happen inside one. A file whose rows are not
+    committed is deleted again."""
+    _upload_allowed(case, actor, requirement_id)
     data, mime = _check_upload(upload)
-    SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
     material = SubmittedMaterial(
-        case=case,
-        requirement=requirement,
-        source=SubmittedMaterial.Source.UPLOAD if applicant_side else SubmittedMaterial.Source.SCAN,
         original_name=(upload.name or "")[:200],
         content_type=mime,
         size=len(data),
@@ -386,21 +423,33 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
         uploaded_by=actor,
     )
     material.file.save(
-        f"{case.number}-{requirement.id}.{ALLOWED_UPLOAD_TYPES[mime].lower()}", ContentFile(data), save=False
+        f"{case.number}-{requirement_id}.{ALLOWED_UPLOAD_TYPES[mime].lower()}", ContentFile(data), save=False
     )
-    material.save()
-    if deferral is not None:
-        deferral.status = Deferral.Status.RECEIVED
-        deferral.received_at = timezone.now()
-        deferral.save(update_fields=["status", "received_at"])
-    event_append(
-        case=case,
-        actor=actor,
-        role=_role_label(roles),
-        action="deferred_material_received" if deferral else "material_uploaded",
-        comment=requirement.name,
-        data={"requirement_id": requirement.id, "sha256": material.sha256, "size": material.size},
-    )
+    try:
+        with transaction.atomic():
+            case = _lock(case)
+            roles, deferral, requirement = _upload_allowed(case, actor, requirement_id)
+            SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
+            material.case, material.requirement = case, requirement
+            material.source = (
+                SubmittedMaterial.Source.UPLOAD if workflow.APPLICANT in roles else SubmittedMaterial.Source.SCAN
+            )
+            material.save()
+            if deferral is not None:
+                deferral.status = Deferral.Status.RECEIVED
+                deferral.received_at = timezone.now()
+                deferral.save(update_fields=["status", "received_at"])
+            event_append(
+                case=case,
+                actor=actor,
+                role=_role_label(roles),
+                action="deferred_material_received" if deferral else "material_uploaded",
+                comment=requirement.name,
+                data={"requirement_id": requirement.id, "sha256": material.sha256, "size": material.size},
+            )
+    except BaseException:
+        material.file.delete(save=False)
+        raise
     return material
 
 
@@ -830,9 +879,9 @@ def case_transition(
     error nothing is written."""
     if action not in workflow.ACTIONS:
         raise DomainError(f"未知的操作：{action}", code="unknown_action", detail={"allowed": list(workflow.ACTIONS)})
-    if not selectors.visible_cases(actor).filter(pk=case.pk).exists():
-        raise NotFound("未找到该办件", code="case_not_found")
     case = _lock(case)
+    if not selectors.can_see(actor, case):
+        raise NotFound("未找到该办件", code="case_not_found")
     transition = workflow.transition_for(case.state, action)
     if transition is None:
         raise Conflict(
@@ -882,9 +931,9 @@ def case_handle_instant(*, case: Case, actor: User, comment: str = "") -> Case:
 def commitment_verify(*, case: Case, actor: User, passed: bool, comment: str) -> Commitment:
     """Record the post-approval check of a notify-and-commit approval; a failed check
     revokes the result and its e-licence."""
-    if not selectors.visible_cases(actor).filter(pk=case.pk).exists():
-        raise NotFound("未找到该办件", code="case_not_found")
     case = _lock(case)
+    if not selectors.can_see(actor, case):
+        raise NotFound("未找到该办件", code="case_not_found")
     roles = selectors.actor_roles(actor, case)
     if not roles & {Role.CHIEF_APPROVER, Role.REVIEWER}:
         raise Forbidden("只有审批部门可以核查承诺", code="role_not_allowed")

@@ -259,7 +259,7 @@ def test_others_cannot_see_or_touch_a_case(demo):
         f.act(case, "citizen2", "withdraw")
     with pytest.raises(NotFound):
         selectors.case_for_actor(case.number, f.user("citizen2"))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.material_upload(
             case=case,
             actor=f.user("citizen2"),
