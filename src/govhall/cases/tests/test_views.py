@@ -363,6 +363,62 @@ def test_clerk_issue_and_deliver_by_mail_needs_a_tracking_number(client, demo):
     assert case.state == State.DELIVERED and case.tracking_number == "SF1234567890"
 
 
+def test_reject_needs_reason_and_legal_basis(client, demo):
+    case = f.submitted()
+    login(client, "clerk")
+    url = f"/cases/{case.number}/act/"
+    response = client.post(url, {"action": "reject", "version": case.version, "reason": "不属于本部门职权范围"})
+    assert response.status_code == 400
+    assert "请填写法律依据" in page_text(response)
+    assert "不属于本部门职权范围" in response.content.decode()  # what was typed is kept
+    response = client.post(
+        url,
+        {
+            "action": "reject",
+            "version": case.version,
+            "reason": "不属于本部门职权范围",
+            "legal_basis": "《中华人民共和国行政许可法》第三十二条第一款",
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.REJECTED
+    login(client, "citizen")
+    text = page_text(client.get(detail_url(case)))
+    assert "不予受理" in text and "不予受理通知书" in text and "不属于本部门职权范围" in text
+
+
+def test_suspend_and_resume_through_the_page(client, demo):
+    case = f.accepted()
+    login(client, "reviewer")
+    url = f"/cases/{case.number}/act/"
+    assert client.post(url, {"action": "suspend", "version": case.version, "reason": "现场核查"}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.SUSPENDED and case.clock_paused
+    assert "结束特别程序" in page_text(client.get(detail_url(case)))
+    assert client.post(url, {"action": "resume", "version": case.version}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.ACCEPTED and not case.clock_paused
+    # a reviewer may not decide: the approve form is not offered, and posting it is refused
+    assert "准予许可" not in page_text(client.get(detail_url(case)))
+    response = client.post(url, {"action": "approve", "version": case.version})
+    assert response.status_code == 403
+    assert "您的角色无权执行此操作" in page_text(response)
+
+
+def test_applicant_withdraws(client, demo):
+    case = f.submitted()
+    login(client, "citizen")
+    response = client.post(
+        f"/cases/{case.number}/act/", {"action": "withdraw", "version": case.version, "comment": "不再需要"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.WITHDRAWN
+    text = page_text(client.get(detail_url(case)))
+    assert "已撤回" in text and "撤回申请" not in text.replace("撤回申请 → 已撤回", "")
+
+
 # --------------------------------------------------------------------------- workbench
 
 
