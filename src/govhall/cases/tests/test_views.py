@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from govhall.accounts.demo import DEMO_COMPANY_USCC, DEMO_ID_NUMBER
 from govhall.accounts.models import Applicant, StaffProfile, User
 from govhall.accounts.roles import Role
-from govhall.accounts.validators import id_number_check_char
+from govhall.accounts.validators import id_number_check_char, uscc_check_char
 from govhall.cases import services
 from govhall.cases.models import Case, Channel, State, TimelineEvent
 from govhall.cases.tests import factories as f
@@ -569,3 +569,49 @@ def test_intake_name_mismatch_and_instant_item_handled_on_the_spot(client, demo)
     assert case.state == State.ISSUED
     text = page_text(client.get(detail_url(case)))
     assert "即办件已当场办结" in text and "审批决定书" in text
+
+
+def test_intake_registers_a_legal_person_with_its_representative(client, demo):
+    login(client, "clerk")
+    uscc = "91610104MA6TH7788"
+    uscc += uscc_check_char(uscc)
+    fields = {
+        "item": f.COMPANY,
+        "kind": "legal",
+        "code": uscc,
+        "name": "西安莲湖新禾餐饮有限公司",
+        "phone": "13811112222",
+    }
+    response = client.post("/workbench/intake/", fields)
+    assert response.status_code == 400
+    assert "请填写法定代表人" in page_text(response)
+    assert not Applicant.objects.filter(uscc=uscc).exists()
+    bad = {**fields, "code": uscc[:-1] + ("0" if uscc[-1] != "0" else "1"), "legal_representative": "赵六"}
+    response = client.post("/workbench/intake/", bad)
+    assert response.status_code == 400 and "统一社会信用代码不正确" in page_text(response)
+    response = client.post("/workbench/intake/", {**fields, "legal_representative": "赵六"})
+    assert response.status_code == 302
+    applicant = Applicant.objects.get(uscc=uscc)
+    assert applicant.kind == Applicant.Kind.LEGAL and applicant.legal_representative == "赵六"
+    assert Case.objects.filter(applicant=applicant, channel=Channel.WINDOW).count() == 1
+
+
+def test_intake_registration_is_undone_when_the_case_cannot_be_filed(client, demo):
+    natural_only = ServiceItem.objects.filter(status="published", applicant_type="natural").first()
+    login(client, "clerk")
+    uscc = "91610104MA6TJ1122"
+    uscc += uscc_check_char(uscc)
+    response = client.post(
+        "/workbench/intake/",
+        {
+            "item": natural_only.code,
+            "kind": "legal",
+            "code": uscc,
+            "name": "某公司",
+            "phone": "13811112222",
+            "legal_representative": "赵六",
+        },
+    )
+    assert response.status_code == 400
+    assert "申请人类型不符" in page_text(response)
+    assert not Applicant.objects.filter(uscc=uscc).exists()
