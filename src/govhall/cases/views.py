@@ -152,6 +152,8 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
     actions = list(data["actions"])
     if "approve" in actions and Role.CHIEF_APPROVER not in roles and not case.item.is_instant:
         actions.remove("approve")  # a clerk decides instant items only (the guard would refuse)
+    if "accept_with_deferral" in actions and not case.item.deferral_allowed:
+        actions.remove("accept_with_deferral")  # the item does not allow 容缺受理
 
     staff_actions = [a for a in actions if a not in APPLICANT_ACTIONS]
     upload_errors = extra.get("upload_errors") or {}
@@ -215,7 +217,7 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         "applicant_side": applicant_side,
         "applicant_actions": [a for a in actions if a in APPLICANT_ACTIONS],
         "staff_actions": staff_actions,
-        "staff_action_names": staff_actions,
+        "has_workbench": _staff_role(user) is not None,
         "primary_action": _primary_action(
             staff_actions, missing=missing_count, deferrable=deferrable, received=received
         ),
