@@ -48,6 +48,7 @@ openapi: setup
 
 bench: setup
 	$(PY) bench/catalog_search.py
+	$(PY) bench/submit.py
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*

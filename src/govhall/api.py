@@ -3,6 +3,8 @@
 from ninja import NinjaAPI, Schema
 
 from govhall.accounts.api import router as auth_router
+from govhall.cases.api import progress_router
+from govhall.cases.api import router as cases_router
 from govhall.catalog.api import router as catalog_router
 from govhall.core.errors import install_handlers
 from govhall.licences.api import router as licences_router
@@ -29,4 +31,6 @@ def ping(request):
 
 api.add_router("/auth", auth_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/cases", cases_router)
+api.add_router("/progress", progress_router)
 api.add_router("/licences", licences_router)

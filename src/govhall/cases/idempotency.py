@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from ninja import Status
 
 from govhall.cases.models import IdempotencyRecord
 from govhall.core.errors import DomainError
@@ -34,10 +35,13 @@ def _fingerprint(request) -> str:
 
 
 def idempotent(view):
-    """Wrap a ninja operation that returns ``(status, body)``."""
+    """Wrap a ninja operation that returns ``(status, body)``; answers ``Status(status, body)``."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        return Status(*_answer(request, args, kwargs))
+
+    def _answer(request, args, kwargs):
         key = request.headers.get(HEADER, "").strip()
         if not key:
             return view(request, *args, **kwargs)

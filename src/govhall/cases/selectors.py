@@ -225,7 +225,14 @@ def cases_with_overdue_deferrals(user: User) -> QuerySet[Case]:
     return visible_cases(user).filter(pk__in=late).exclude(state__in=workflow.TERMINAL)
 
 
-# Queues of the staff workbench: name -> (Chinese title, states, role that works it).
+def overdue_cases(user: User) -> QuerySet[Case]:
+    """Cases past their due date with the clock running (the stored due date is None while
+    it is stopped), for supervisors and hall managers."""
+    running = [State.ACCEPTED, State.SUSPENDED, State.CORRECTION_REQUESTED]
+    return list_queryset(user).filter(state__in=running, due_date__lt=timezone.localdate()).order_by("due_date")
+
+
+# Queues of the staff workbench: name -> (Chinese title, states).
 QUEUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "prereview": ("待预审", (State.SUBMITTED,)),
     "correction": ("待补正", (State.CORRECTION_REQUESTED,)),

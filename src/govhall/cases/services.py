@@ -305,6 +305,11 @@ def case_create(
         raise DomainError(
             f"该事项的服务对象为{item.get_applicant_type_display()}，申请人类型不符", code="applicant_type_mismatch"
         )
+    if channel == Channel.ONLINE and not {"online", "mobile"} & set(item.channels or []):
+        raise DomainError(
+            f"“{item.name}”不能网上申请，请到{item.hall_location or '政务服务大厅'}窗口办理",
+            code="online_not_offered",
+        )
     answers = _check_answers(item, situation_answers or {})
     form = _check_form(form or {})
     # The item and its materials are read before the write transaction starts (see material_upload).
@@ -431,9 +436,10 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
             roles, deferral, requirement = _upload_allowed(case, actor, requirement_id)
             SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
             material.case, material.requirement = case, requirement
-            material.source = (
-                SubmittedMaterial.Source.UPLOAD if workflow.APPLICANT in roles else SubmittedMaterial.Source.SCAN
-            )
+            # A clerk filing at the window is the case's filer, but what they attach is a scan.
+            profile = selectors.staff_profile(actor)
+            scanned = Role.CLERK in roles or (profile is not None and profile.role == Role.CLERK)
+            material.source = SubmittedMaterial.Source.SCAN if scanned else SubmittedMaterial.Source.UPLOAD
             material.save()
             if deferral is not None:
                 deferral.status = Deferral.Status.RECEIVED

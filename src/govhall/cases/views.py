@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govhall.accounts.models import Applicant
@@ -450,11 +449,7 @@ def my_cases(request):
 
 
 def _overdue(user, calendar) -> list[Case]:
-    today = timezone.localdate()
-    candidates = selectors.list_queryset(user).filter(
-        state__in=[State.ACCEPTED, State.CORRECTION_REQUESTED], due_date__lt=today
-    )
-    return [c for c in candidates.order_by("due_date")[:200] if selectors.case_deadline(c, calendar=calendar).overdue]
+    return list(selectors.overdue_cases(user)[:200])
 
 
 @login_required

@@ -352,3 +352,30 @@ def test_due_dates_recomputed_when_an_arrangement_is_entered(demo, django_captur
     assert not case.due_provisional
     assert case.due_date > before
     assert case.events.filter(action="deadline_recomputed").exists()
+
+
+def test_online_application_only_for_items_offered_online(demo):
+    from govhall.catalog.models import ServiceItem
+
+    ServiceItem.objects.filter(code=f.INSTANT, status="published").update(channels=["window"])
+    with pytest.raises(DomainError) as err:
+        f.draft(f.INSTANT)
+    assert err.value.code == "online_not_offered"
+
+
+def test_window_intake_records_hall_window_and_scans(demo):
+    from govhall.cases.models import Channel
+
+    clerk = f.user("clerk")
+    applicant = services.applicant_for(f.user("citizen"))
+    case = services.case_create(
+        actor=clerk, item_code=f.FOOD, applicant=applicant, channel=Channel.WINDOW, hall=clerk.staff_profile.hall
+    )
+    f.upload_all(case, "clerk")
+    assert set(case.materials.exclude(file="").values_list("source", flat=True)) == {"scan"}
+    case = f.act(case, "clerk", "submit")
+    case = f.act(case, "clerk", "accept")
+    assert case.state == State.ACCEPTED
+    assert case.hall == clerk.staff_profile.hall and case.intake_window == clerk.staff_profile.window
+    assert not selectors.can_see(f.user("citizen2"), case)
+    assert selectors.can_see(f.user("citizen"), case)
