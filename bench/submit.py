@@ -179,7 +179,19 @@ def main() -> None:
     tokens = prepare(args.clients)
     pdf = pdf_bytes()
     port = free_port()
-    env = {**os.environ, "DEBUG": "1", "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "WARNING"}
+    # As in production: notifications are enqueued for `manage.py db_worker` (not run here),
+    # not delivered inside the request.
+    # Production settings (DEBUG=0: no per-query debug recording), plain HTTP on loopback.
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex,
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": str(ROOT / "src"),
+        "LOG_LEVEL": "WARNING",
+        "GOVHALL_TASKS": "db",
+    }
     server = subprocess.Popen(
         [
             sys.executable,

@@ -21,6 +21,7 @@ from govhall.accounts.models import Applicant, StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.cases import workflow
 from govhall.cases.models import Case, Deferral, Pause, State, SubmittedMaterial, TimelineEvent
+from govhall.catalog.selectors import region_and_below
 from govhall.core.errors import NotFound
 from govhall.workdays.calendar import WorkCalendar
 from govhall.workdays.selectors import get_calendar
@@ -31,20 +32,6 @@ def staff_profile(user: User) -> StaffProfile | None:
         return user.staff_profile
     except StaffProfile.DoesNotExist:
         return None
-
-
-def _region_and_below(region_id: int) -> list[int]:
-    from govhall.catalog.models import Region
-
-    children: dict[int | None, list[int]] = {}
-    for rid, parent in Region.objects.values_list("id", "parent_id"):
-        children.setdefault(parent, []).append(rid)
-    found, todo = [], [region_id]
-    while todo:
-        rid = todo.pop()
-        found.append(rid)
-        todo.extend(children.get(rid, []))
-    return found
 
 
 def _applicant_side(user: User) -> Q:
@@ -67,7 +54,7 @@ def _staff_scope(user: User) -> Q | None:
     if role in (Role.REVIEWER, Role.CHIEF_APPROVER) and profile.department_id:
         return Q(department_id=profile.department_id)
     if role == Role.SUPERVISOR and profile.region_id:
-        return Q(department__region_id__in=_region_and_below(profile.region_id))
+        return Q(department__region_id__in=region_and_below(profile.region_id))
     return None
 
 
@@ -113,7 +100,7 @@ def _in_staff_scope(user: User, case: Case) -> bool:
     if role in (Role.REVIEWER, Role.CHIEF_APPROVER) and profile.department_id:
         return case.department_id == profile.department_id
     if role == Role.SUPERVISOR and profile.region_id:
-        return case.department.region_id in _region_and_below(profile.region_id)
+        return case.department.region_id in region_and_below(profile.region_id)
     return False
 
 

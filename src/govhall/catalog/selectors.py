@@ -193,6 +193,19 @@ def department_power_list(department: Department) -> dict[str, list[ServiceItem]
     return {label: grouped[label] for label in order if label in grouped}
 
 
+def region_and_below(region_id: int) -> list[int]:
+    """Ids of a region and every region under it (scopes of supervisors and halls)."""
+    children: dict[int | None, list[int]] = {}
+    for rid, parent in Region.objects.values_list("id", "parent_id"):
+        children.setdefault(parent, []).append(rid)
+    found, todo = [], [region_id]
+    while todo:
+        rid = todo.pop()
+        found.append(rid)
+        todo.extend(children.get(rid, []))
+    return found
+
+
 def region_tree() -> list[tuple[Region, int]]:
     """Every region with its depth, parents before children (for display)."""
     regions = list(Region.objects.all())

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from govhall.accounts.models import Applicant, StaffProfile, User
 from govhall.accounts.roles import Role
+from govhall.catalog.selectors import region_and_below
 from govhall.core.errors import NotFound
 from govhall.core.masking import mask_name
 from govhall.licences.models import Licence
@@ -113,20 +114,6 @@ def licence_verify(number: str, content_hash: str | None = None) -> Verification
 # ------------------------------------------------------------------ who may download
 
 
-def _region_and_below(region_id: int) -> list[int]:
-    from govhall.catalog.models import Region
-
-    children: dict[int | None, list[int]] = {}
-    for rid, parent in Region.objects.values_list("id", "parent_id"):
-        children.setdefault(parent, []).append(rid)
-    found, todo = [], [region_id]
-    while todo:
-        rid = todo.pop()
-        found.append(rid)
-        todo.extend(children.get(rid, []))
-    return found
-
-
 def _staff_scope(user: User) -> Q | None:
     """Licences a staff member may open: administrators all; reviewers and chief
     approvers their department's; clerks and hall managers (统一窗口出件) and
@@ -144,7 +131,7 @@ def _staff_scope(user: User) -> Q | None:
     if profile.role in (Role.CLERK, Role.HALL_MANAGER, Role.SUPERVISOR):
         region_id = profile.hall.region_id if profile.hall_id else profile.region_id
         if region_id:
-            return Q(department__region_id__in=_region_and_below(region_id))
+            return Q(department__region_id__in=region_and_below(region_id))
     return None
 
 
