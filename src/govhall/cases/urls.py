@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<str:number>/act/", views.case_act, name="act"),
     path("cases/<str:number>/instant/", views.case_instant, name="instant"),
     path("cases/<str:number>/identity/", views.case_identity, name="identity"),
+    path("cases/<str:number>/verify/", views.case_verify, name="verify"),
     path("workbench/", views.workbench, name="workbench"),
     path("workbench/intake/", views.intake, name="intake"),
 ]

@@ -237,6 +237,8 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         "deliver_modes": [(m, DeliveryMode(m).label) for m in offered if m != DeliveryMode.LOCKER]
         or [(DeliveryMode.WINDOW.value, DeliveryMode.WINDOW.label)],
         "can_handle_instant": case.item.is_instant and case.state == State.SUBMITTED and Role.CLERK in roles,
+        "can_verify_commitment": bool(roles & {Role.CHIEF_APPROVER, Role.REVIEWER})
+        and any(c["kind"] == "notify_commit" and c["verification"] == "pending" for c in data["commitments"]),
         "default_commitment": DEFAULT_COMMITMENT,
         "values": {},
     }
@@ -343,6 +345,29 @@ def case_instant(request, number: str):
         return _render_detail(request, case, status=_error_status(exc), error=exc.message, error_action="instant")
     messages.success(request, "即办件已当场办结")
     return _back(case)
+
+
+@login_required
+@require_POST
+def case_verify(request, number: str):
+    """告知承诺事后核查: record the check; a failed one revokes the decision and its licence."""
+    case = _case(number, request.user)
+    passed = request.POST.get("passed") == "yes"
+    try:
+        services.commitment_verify(
+            case=case, actor=request.user, passed=passed, comment=request.POST.get("comment", "")[:2000]
+        )
+    except DomainError as exc:
+        return _render_detail(
+            request,
+            case,
+            status=_error_status(exc),
+            error=exc.message,
+            error_action="verify",
+            values={"verify": request.POST},
+        )
+    messages.success(request, "核查属实，已记录" if passed else "核查不实：已撤销审批决定并注销电子证照")
+    return _back(case, "#commitments")
 
 
 @login_required

@@ -615,3 +615,20 @@ def test_intake_registration_is_undone_when_the_case_cannot_be_filed(client, dem
     assert response.status_code == 400
     assert "申请人类型不符" in page_text(response)
     assert not Applicant.objects.filter(uscc=uscc).exists()
+
+
+def test_commitment_verification_form_revokes_on_failure(client, demo):
+    case = f.act(f.accepted(), "approver", "approve", commitment="本人承诺具备经营场所和设备。")
+    case = f.act(case, "clerk", "issue")
+    url = f"/cases/{case.number}/"
+    login(client, "citizen")
+    assert "告知承诺事后核查" not in client.get(url).content.decode()
+    assert client.post(f"/cases/{case.number}/verify/", {"passed": "no", "comment": "x"}).status_code in (403, 404)
+    login(client, "approver")
+    assert "告知承诺事后核查" in client.get(url).content.decode()
+    response = client.post(f"/cases/{case.number}/verify/", {"passed": "no", "comment": ""})
+    assert "请填写核查意见" in response.content.decode()
+    response = client.post(f"/cases/{case.number}/verify/", {"passed": "no", "comment": "现场核查：无经营场所"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.REVOKED
