@@ -6,6 +6,11 @@ Each process holds an inverted index built from those rows and rebuilt when the
 catalogue revision changes; scoring happens in Python, so SQLite and PostgreSQL give
 identical results and the ranking does not depend on a database extension.
 
+A term's postings are stored split by field weight (six weights, so few classes per
+term), and a query is scored class by class with set operations rather than item by
+item: a word found in 5,000 items costs a few set intersections, not 5,000 additions
+(see search(); search_exhaustive() is the item-by-item reference it is tested against).
+
 Tolerance for a citizen's typing:
 - pinyin of the whole query matches pinyin of names, so a wrong character with the
   right sound (营业职照) still finds 营业执照; initials (yyzz) and prefixes (yingye) too;
@@ -17,11 +22,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 import re
 import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import jieba
@@ -130,6 +137,12 @@ class Doc:
     statutory_days: int = 0
     deferral_allowed: bool = False
     commitment_allowed: bool = False
+    # the name keys joined by NUL, so the name-match bonus is three substring tests
+    name_blob: str | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not any("\x00" in key for key in self.name_keys):
+            self.name_blob = "\x00" + "\x00".join(self.name_keys) + "\x00"
 
     @property
     def department_id(self) -> int:
@@ -146,16 +159,31 @@ class Doc:
         return OnlineDepth(self.online_depth).label
 
 
+# A term's postings, split by the field weight they carry: (weight, positions), heaviest
+# first. Only six weights exist, so an item's score for a query takes few distinct values,
+# and whole classes of items can be scored at once with set operations (see search()).
+Postings = tuple[tuple[float, frozenset[int]], ...]
+
+
 @dataclass
 class Index:
     revision: int
     docs: list[Doc] = field(default_factory=list)
-    postings: dict[str, dict[int, float]] = field(default_factory=dict)  # term -> {doc index: weight}
+    postings: dict[str, Postings] = field(default_factory=dict)  # term -> weight classes
+    idfs: dict[str, float] = field(default_factory=dict)  # term -> idf, computed once per revision
     pinyin_vocab: list[str] = field(default_factory=list)  # sorted, for prefix lookups
     terms_by_char: dict[str, list[str]] = field(default_factory=dict)  # CJK character -> words holding it
+    facets: dict[tuple[str, object], frozenset[int]] = field(default_factory=dict)  # filter value -> positions
 
     def idf(self, term: str) -> float:
-        return math.log(1 + len(self.docs) / (1 + len(self.postings.get(term, ()))))
+        idf = self.idfs.get(term)
+        if idf is None:
+            idf = math.log(1 + len(self.docs) / 1)
+        return idf
+
+    def weights(self, term: str) -> dict[int, float]:
+        """position -> field weight of one term (for the exhaustive scorer and tests)."""
+        return {position: weight for weight, members in self.postings.get(term, ()) for position in members}
 
 
 def build_index(revision: int, rows) -> Index:
@@ -169,13 +197,36 @@ def build_index(revision: int, rows) -> Index:
             for term in field_terms:
                 if postings[term].get(position, 0) < weight:
                     postings[term][position] = weight
-    index.postings = dict(postings)
+    n_docs = len(index.docs)
+    # Words that always occur together (营业 and 执照) have the same classes: stored once.
+    # (A frozenset copied from a set gets a table sized for its contents; from a list, up
+    # to twice that.)
+    shared: dict[frozenset[int], frozenset[int]] = {}
+    for term, by_position in postings.items():
+        by_weight: dict[float, list[int]] = defaultdict(list)
+        for position, weight in by_position.items():
+            by_weight[weight].append(position)
+        index.postings[term] = tuple(
+            (w, shared.setdefault(members := frozenset(set(by_weight[w])), members))
+            for w in sorted(by_weight, reverse=True)
+        )
+        index.idfs[term] = math.log(1 + n_docs / (1 + len(by_position)))
     index.pinyin_vocab = sorted(t for t in index.postings if t.startswith(("py:", "in:")))
     by_char: dict[str, list[str]] = defaultdict(list)
     for term in sorted(t for t in index.postings if not t.startswith(("py:", "in:"))):
         for char in set(term):
             by_char[char].append(term)
     index.terms_by_char = dict(by_char)
+    facets: dict[tuple[str, object], set[int]] = defaultdict(set)
+    for position, doc in enumerate(index.docs):
+        facets["department", doc.department_id].add(position)
+        facets["applicant_type", doc.applicant_type].add(position)
+        facets["kind", doc.kind].add(position)
+        for topic_id in doc.topic_ids:
+            facets["topic", topic_id].add(position)
+        for name in doc.lists:
+            facets["list", name].add(position)
+    index.facets = {key: frozenset(members) for key, members in facets.items()}  # (copies: compact tables)
     return index
 
 
@@ -197,6 +248,25 @@ class Filters:
         if self.kind and doc.kind != self.kind:
             return False
         return self.topic_id is None or self.topic_id in doc.topic_ids
+
+    def allowed(self, index: Index) -> list[frozenset[int]]:
+        """The positions each active filter accepts (their intersection is what accepts() accepts)."""
+        empty: frozenset[int] = frozenset()
+        out = []
+        if self.public_list:
+            out.append(index.facets.get(("list", self.public_list), empty))
+        if self.department_id is not None:
+            out.append(index.facets.get(("department", self.department_id), empty))
+        if self.applicant_type:
+            out.append(
+                index.facets.get(("applicant_type", self.applicant_type), empty)
+                | index.facets.get(("applicant_type", "both"), empty)
+            )
+        if self.kind:
+            out.append(index.facets.get(("kind", self.kind), empty))
+        if self.topic_id is not None:
+            out.append(index.facets.get(("topic", self.topic_id), empty))
+        return out
 
 
 def _prefix_matches(vocab: list[str], prefix: str, limit: int = 50) -> list[str]:
@@ -237,7 +307,6 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
     groups: list[list[tuple[str, float]]] = []
     for chunk in _WORD.findall(query):
         if _CJK.match(chunk):
-            whole_sound = "py:" + "".join(lazy_pinyin(chunk))
             chunk_groups = []
             all_exact = True
             for word in dict.fromkeys(_segments(chunk)):
@@ -264,7 +333,8 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
                         alternatives.append((sound, 0.8))
                 chunk_groups.append(alternatives)
                 all_exact = all_exact and exact
-            if len(chunk) > 1 and not all_exact and whole_sound in index.postings:
+            whole_sound = "" if all_exact or len(chunk) < 2 else "py:" + "".join(lazy_pinyin(chunk))
+            if whole_sound and whole_sound in index.postings:
                 # the whole query sounds like a name: every part counts as matched there
                 for alternatives in chunk_groups:
                     alternatives.append((whole_sound, 0.9))
@@ -295,6 +365,7 @@ def _query_groups(index: Index, query: str) -> list[list[tuple[str, float]]]:
 
 
 BONUS_WINDOW = 200  # candidates that get the name-match bonus; see search()
+MAX_SPLITS = 600  # set operations the class scorer may spend before handing over to per-item scoring
 
 
 @dataclass
@@ -303,13 +374,12 @@ class Result:
 
     total: int
     _top: list[int]
-    _rest: list[tuple[float, int]]  # (-score, position) beyond the bonus window, unsorted
+    _rest: list[tuple[float, Iterable[int]]]  # (score, positions) beyond the bonus window, unsorted
     _index: Index
 
     def docs(self, start: int, stop: int) -> list[Doc]:
         if stop > len(self._top) and self._rest:
-            self._rest.sort()
-            self._top += [p for _, p in self._rest]
+            self._top += [p for _, p in sorted((-score, p) for score, positions in self._rest for p in positions)]
             self._rest = []
         return [self._index.docs[p] for p in self._top[start:stop]]
 
@@ -318,9 +388,164 @@ class Result:
 
 
 def search(index: Index, query: str, filters: Filters = Filters()) -> Result:
-    """Item ids, best match first (ties broken by code, so every database agrees)."""
+    """Item ids, best match first (ties broken by code, so every database agrees).
+
+    An item's score: per query group, the best of its alternatives (field weight × idf ×
+    quality), summed over groups, times the square of the share of groups matched. Items
+    are not scored one by one: a term's postings are split by field weight, so a group
+    splits the candidates into a few classes of equal value, and intersecting the groups'
+    classes gives classes of items with equal score. Only the classes are scored, only the
+    best BONUS_WINDOW items are sorted, the rest is sorted when a later page asks for it.
+    The arithmetic is the per-item one (search_exhaustive), step for step, so the scores,
+    and the ranking, are the same to the last bit.
+    """
     query = normalize(query)
     groups = _query_groups(index, query)
+    if not groups:
+        return Result(0, [], [], index)
+    classes = _score_classes(index, groups)
+    if classes is None:  # too fragmented to be worth it: score item by item
+        return search_exhaustive(index, query, filters, groups)
+    allowed = filters.allowed(index) if filters != Filters() else []
+    buckets: dict[float, set[int] | frozenset[int]] = {}
+    for score, members in classes:
+        for accepted in allowed:
+            members = members & accepted
+        if not members:
+            continue
+        same = buckets.get(score)
+        buckets[score] = members if same is None else same | members
+    total = sum(len(members) for members in buckets.values())
+    # the best BONUS_WINDOW by (-score, position): whole classes, best first
+    window: list[tuple[float, int]] = []
+    rest: list[tuple[float, Iterable[int]]] = []
+    for score in sorted(buckets, reverse=True):
+        members = buckets[score]
+        room = BONUS_WINDOW - len(window)
+        if room <= 0:
+            rest.append((score, members))
+            continue
+        first = _smallest(members, room, len(index.docs))
+        window += [(-score, position) for position in first]
+        if len(members) > room:
+            rest.append((score, members.difference(first)))
+    return _ranked(index, query, window, rest, total)
+
+
+def _smallest(members: set[int] | frozenset[int], n: int, universe: int) -> list[int]:
+    """The n smallest positions of a class, ascending. A large class among few items (the
+    common word of a popular query) is scanned in position order, stopping after n: about
+    n × universe / len(members) membership tests instead of sorting the whole class."""
+    if n < len(members) and n * universe < len(members) * len(members) // 4:
+        return list(itertools.islice(filter(members.__contains__, range(universe)), n))
+    return sorted(members)[:n]
+
+
+def _ranked(index: Index, query: str, window, rest, total: int) -> Result:
+    # A name or alias that equals, starts with or contains the query gets a bonus. Such an
+    # item also scores high without it (its name matches every part), so the bonus only
+    # needs to be weighed inside the top window, and order outside it cannot change.
+    compact = query.replace(" ", "")
+    if compact and _CJK.search(compact):
+        bonus = _name_bonus_of(compact)
+        window = [(neg - bonus(index.docs[position]), position) for neg, position in window]
+    window.sort()
+    return Result(total, [p for _, p in window], rest, index)
+
+
+def _group_classes(index: Index, alternatives: list[tuple[str, float]]) -> list[tuple[float, frozenset[int]]]:
+    """One query group as disjoint (value, positions) classes: each candidate with the
+    best value its alternatives give it."""
+    pairs: list[tuple[float, frozenset[int]]] = []
+    terms = 0
+    for term, quality in alternatives:
+        postings = index.postings.get(term)
+        if not postings:
+            continue
+        terms += 1
+        factor = index.idf(term) * quality
+        pairs += [(weight * factor, members) for weight, members in postings]
+    if terms <= 1:
+        return pairs  # one term: its weight classes are disjoint already
+    pairs.sort(key=lambda pair: pair[0], reverse=True)
+    out: dict[float, frozenset[int]] = {}
+    seen: set[int] = set()
+    for value, members in pairs:
+        new = members - seen if seen else members
+        if not new:
+            continue
+        seen |= new
+        same = out.get(value)
+        out[value] = new if same is None else same | new
+    return list(out.items())
+
+
+def _score_classes(index: Index, groups) -> list[tuple[float, frozenset[int]]] | None:
+    """(score, positions) classes covering every candidate, or None when the groups split
+    the candidates into so many classes that scoring item by item is cheaper."""
+    # state: (sum of the matched groups' values in group order, groups matched) -> positions
+    states: dict[tuple[float, int], frozenset[int]] = {}
+    covered: list[frozenset[int]] = []  # the states' positions, united when needed
+    budget = MAX_SPLITS
+    for alternatives in groups:
+        classes = _group_classes(index, alternatives)
+        if not classes:
+            continue
+        if not states:
+            states = {(0.0 + value, 1): members for value, members in classes}
+            covered = [members for _, members in classes]
+            continue
+        budget -= (len(states) + 1) * (len(classes) + 1)
+        if budget < 0:
+            return None
+        new: dict[tuple[float, int], frozenset[int]] = {}
+
+        def add(key, members, new=new):
+            same = new.get(key)
+            new[key] = members if same is None else same | members
+
+        # Counting what matched spares copying a large set when nothing or all of it did.
+        union = None
+        seen_before = [0] * len(classes)
+        for (total, matched), members in states.items():
+            hits = 0
+            for i, (value, group_members) in enumerate(classes):
+                both = members & group_members
+                if both:
+                    add((total + value, matched + 1), both)
+                    hits += len(both)
+                    seen_before[i] += len(both)
+            if hits == 0:
+                add((total, matched), members)
+            elif hits < len(members):
+                if union is None:
+                    union = frozenset().union(*(m for _, m in classes))
+                add((total, matched), members - union)
+        if len(covered) > 1 and any(0 < seen < len(m) for (_, m), seen in zip(classes, seen_before, strict=True)):
+            covered = [frozenset().union(*covered)]
+        for (value, group_members), seen in zip(classes, seen_before, strict=True):
+            if seen < len(group_members):
+                first = group_members - covered[0] if seen else group_members
+                add((0.0 + value, 1), first)
+                covered.append(first)
+        states = new
+    n_groups = len(groups)
+    out = []
+    for (score, matched), members in states.items():
+        if n_groups > 1:
+            # items matching every part of the query come before those matching some
+            coverage = matched / n_groups
+            score *= coverage * coverage
+        out.append((score, members))
+    return out
+
+
+def search_exhaustive(index: Index, query: str, filters: Filters = Filters(), groups=None) -> Result:
+    """The same ranking as search(), scoring every candidate one by one: the reference the
+    class scorer is tested against, and its fallback for very fragmented queries."""
+    query = normalize(query)
+    if groups is None:
+        groups = _query_groups(index, query)
     if not groups:
         return Result(0, [], [], index)
     scores: dict[int, float] = defaultdict(float)
@@ -328,7 +553,7 @@ def search(index: Index, query: str, filters: Filters = Filters()) -> Result:
     for alternatives in groups:
         best: dict[int, float] = {}
         for term, quality in alternatives:
-            postings = index.postings.get(term)
+            postings = index.weights(term)
             if not postings:
                 continue
             factor = index.idf(term) * quality
@@ -344,27 +569,39 @@ def search(index: Index, query: str, filters: Filters = Filters()) -> Result:
             matched[position] += 1
     n_groups = len(groups)
     if n_groups > 1:
-        # items matching every part of the query come before those matching some
         for position in scores:
             coverage = matched[position] / n_groups
             scores[position] *= coverage * coverage
     if filters != Filters():
         scores = {p: v for p, v in scores.items() if filters.accepts(index.docs[p])}
     ranked = [(-score, position) for position, score in scores.items()]
-    # A name or alias that equals, starts with or contains the query gets a bonus. Such an
-    # item also scores high without it (its name matches every part), so the bonus only
-    # needs to be weighed inside the top window, and order outside it cannot change.
-    compact = query.replace(" ", "")
     window = heapq.nsmallest(BONUS_WINDOW, ranked)
+    rest: list[tuple[float, Iterable[int]]] = []
     if len(window) < len(ranked):
         cut = window[-1]
-        rest = [entry for entry in ranked if entry > cut]
-    else:
-        rest = []
-    if compact and _CJK.search(compact):
-        window = [(neg - _name_bonus(index.docs[position], compact), position) for neg, position in window]
-    window.sort()
-    return Result(len(ranked), [p for _, p in window], rest, index)
+        rest = [(-neg, (position,)) for neg, position in ranked if (neg, position) > cut]
+    return _ranked(index, query, window, rest, len(ranked))
+
+
+def _name_bonus_of(compact: str):
+    """The name-match bonus for one query, as a function of a Doc."""
+    if "\x00" in compact:
+        return lambda doc: _name_bonus(doc, compact)
+    equal, starts = f"\x00{compact}\x00", f"\x00{compact}"
+
+    def bonus(doc: Doc) -> float:
+        keys = doc.name_blob
+        if keys is None:
+            return _name_bonus(doc, compact)
+        if compact not in keys:
+            return 0.0
+        if equal in keys:
+            return 100.0
+        if starts in keys:
+            return 40.0
+        return 25.0
+
+    return bonus
 
 
 def _name_bonus(doc: Doc, compact: str) -> float:
@@ -425,14 +662,37 @@ def public_lists_of(item) -> frozenset[str]:
 
 _lock = threading.Lock()
 _index: Index | None = None
+_revision_sql: dict[str, str] = {}
+
+
+def current_revision() -> int:
+    """The catalogue revision: one single-row primary-key read, in plain SQL (it runs before
+    every search, and the ORM would spend more time compiling it than the database reading it)."""
+    from django.db import connection
+
+    from govhall.catalog.models import CatalogRevision
+
+    sql = _revision_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = CatalogRevision._meta
+        # identifiers from the model, quoted; the only value is a parameter
+        sql = _revision_sql[connection.vendor] = (
+            f"SELECT {quote(meta.get_field('number').column)} FROM {quote(meta.db_table)}"  # noqa: S608
+            f" WHERE {quote(meta.pk.column)} = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [1])
+        row = cursor.fetchone()
+    return (row[0] if row else 0) or 0
 
 
 def current_index() -> Index:
     """The index for the current catalogue revision (one small query when unchanged)."""
-    from govhall.catalog.models import CatalogRevision, SearchDocument
+    from govhall.catalog.models import SearchDocument
 
     global _index
-    revision = CatalogRevision.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    revision = current_revision()
     if _index is not None and _index.revision == revision:
         return _index
     with _lock:

@@ -1,5 +1,9 @@
+from unittest import mock
+
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govhall.catalog import search, selectors, services
 from govhall.catalog.tests.factories import item_data
@@ -153,3 +157,96 @@ def test_search_within_a_public_list(catalogue):
 
     page = item_search(q="登记", public_list="instant", page_size=100)
     assert page.items and all(i.is_instant for i in page.items)
+
+
+# ---------------------------------------------------------------- class scoring = item-by-item scoring
+
+
+def _query_pieces():
+    """Words a citizen might type about the demo catalogue: parts of names, aliases, results
+    and materials, their pinyin and initials, with and without a wrong character."""
+    from pypinyin import Style, lazy_pinyin
+
+    from govhall.catalog.demo import data
+
+    texts = set()
+    for item in data.ITEMS:
+        texts |= {item["name"], item["result_name"], *item["aliases"].split("、")}
+        texts |= {m["name"] for m in item["materials"]}
+    texts = sorted(t for t in texts if t)
+    chars = sorted({c for t in texts for c in t if "\u4e00" <= c <= "\u9fff"})
+    sounds = sorted(
+        {"".join(lazy_pinyin(t)) for t in texts} | {"".join(lazy_pinyin(t, style=Style.FIRST_LETTER)) for t in texts}
+    )
+    part = st.sampled_from(texts).flatmap(
+        lambda t: st.tuples(st.integers(0, len(t) - 1), st.integers(1, len(t))).map(lambda ij: t[ij[0] : ij[0] + ij[1]])
+    )
+    typo = st.tuples(part, st.integers(0, 20), st.sampled_from(chars)).map(
+        lambda p: p[0][: p[1] % len(p[0])] + p[2] + p[0][p[1] % len(p[0]) + 1 :]
+    )
+    sound = st.sampled_from(sounds).flatmap(lambda s: st.integers(1, len(s)).map(lambda n: s[:n]))
+    noise = st.text(alphabet=chars[:40] + list("abcdeghijklmnoswyz0123 "), min_size=1, max_size=6)
+    return st.one_of(part, part, typo, sound, noise)
+
+
+QUERIES = st.lists(_query_pieces(), min_size=1, max_size=3).map(" ".join)
+
+
+def _same_ranking(index, query, filters, window):
+    with mock.patch.object(search, "BONUS_WINDOW", window), mock.patch.object(search, "MAX_SPLITS", 10**9):
+        fast = search.search(index, query, filters)
+        reference = search.search_exhaustive(index, query, filters)
+        assert fast.total == reference.total, query
+        # the first page before anything beyond the window is sorted, then every page
+        assert fast.ids(0, 10) == reference.ids(0, 10), query
+        assert fast.ids(0, fast.total + 1) == reference.ids(0, reference.total + 1), query
+        assert len(fast.ids(0, fast.total + 1)) == fast.total
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=QUERIES, window=st.sampled_from([1, 3, 20, search.BONUS_WINDOW]), data=st.data())
+def test_class_scoring_ranks_exactly_as_scoring_every_item(demo, query, window, data):
+    index = search.current_index()
+    filters = search.Filters(
+        department_id=data.draw(st.sampled_from([None, *sorted({d.department_id for d in index.docs})])),
+        applicant_type=data.draw(st.sampled_from([None, "natural", "legal"])),
+        kind=data.draw(st.sampled_from([None, *sorted({d.kind for d in index.docs})])),
+        topic_id=data.draw(st.sampled_from([None, *sorted({t for d in index.docs for t in d.topic_ids})])),
+        public_list=data.draw(st.sampled_from([None, "instant", "online", "one-visit", "nearby"])),
+    )
+    if data.draw(st.booleans()):
+        filters = search.Filters()  # most searches have no filter
+    _same_ranking(index, query, filters, window)
+
+
+@pytest.mark.parametrize("query", ["登记", "营业执照 公积金 户口", "jie hun dengji", "结昏登记", "yyzz", "证明"])
+def test_fragmented_queries_fall_back_to_item_by_item_scoring(demo, query):
+    index = search.current_index()
+    with mock.patch.object(search, "MAX_SPLITS", 0):
+        fallback = search.search(index, query)
+    reference = search.search_exhaustive(index, query)
+    assert fallback.total == reference.total > 0
+    assert fallback.ids(0, 1000) == reference.ids(0, 1000)
+
+
+def test_results_list_json_is_what_the_schema_renders(client, demo):
+    from govhall.catalog.api import ItemPageOut
+
+    for params in ({"q": "登记", "page_size": 50}, {"q": "yyzz", "page": 2, "page_size": 3}, {"page_size": 7}):
+        response = client.get("/api/v1/catalog/items", params)
+        assert response.status_code == 200 and response["Content-Type"] == "application/json; charset=utf-8"
+        body = response.json()
+        assert body["results"], params
+        assert ItemPageOut.model_validate(body).model_dump() == body
+
+
+def test_a_search_request_reads_only_the_revision(client, demo, django_assert_num_queries):
+    client.get("/api/v1/catalog/items", {"q": "结婚登记"})  # builds the index if needed
+    with django_assert_num_queries(1):
+        body = client.get("/api/v1/catalog/items", {"q": "不动产登记"}).json()
+    assert body["count"] > 0
+
+
+@given(st.sets(st.integers(0, 999)), st.integers(1, 300))
+def test_smallest_positions_of_a_class(members, n):
+    assert search._smallest(frozenset(members), n, 1000) == sorted(members)[:n]
