@@ -32,3 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.HALL_MANAGER: ["catalog.view_serviceitem", "catalog.view_department", "catalog.view_region"],
     Role.SUPERVISOR: ["catalog.view_serviceitem", "catalog.view_department", "catalog.view_region"],
 }
+# Oversight roles read cases and licences in the admin too (read-only there: every change
+# goes through the workflow). Which cases they see on pages is their scope, not these.
+for _role in (Role.ADMINISTRATOR, Role.HALL_MANAGER, Role.SUPERVISOR):
+    ROLE_PERMISSIONS[_role] += ["cases.view_case", "licences.view_licence", "accounts.view_hall"]
