@@ -1,6 +1,6 @@
 import pytest
-
 from conftest import login
+
 from govhall.cases.tests import factories as f
 
 pytestmark = pytest.mark.django_db
