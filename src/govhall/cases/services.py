@@ -136,10 +136,13 @@ def _save_new_case(case: Case) -> None:
     raise DomainError("无法生成办件编号，请重试", code="number_exhausted", status=503)
 
 
-def _document(case: Case, kind: str, pdf: bytes) -> Document:
+def _document(ctx: Context, kind: str, pdf: bytes) -> Document:
+    """Store a PDF the case produced and record it (with its hash) in the timeline."""
+    case = ctx.case
     doc = Document(case=case, kind=kind, sha256=hashlib.sha256(pdf).hexdigest())
     doc.file.save(f"{case.number}-{kind}.pdf", ContentFile(pdf), save=False)
     doc.save()
+    ctx.documents.append(doc)  # recorded in the timeline after the transition's own event
     return doc
 
 
@@ -474,6 +477,7 @@ class Context:
     comment: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     notices: list[tuple[str, str]] = field(default_factory=list)  # (event, text) for the applicant
+    documents: list[Document] = field(default_factory=list)  # PDFs the action produced
 
     def text(self, name: str, label: str, *, required: bool = True) -> str:
         value = str(self.params.get(name) or "").strip()
@@ -519,7 +523,7 @@ def _accept(ctx: Context) -> None:
 def _acceptance_notice(ctx: Context) -> None:
     case = ctx.case
     _document(
-        case,
+        ctx,
         Document.Kind.ACCEPTANCE_NOTICE,
         documents.render_acceptance_notice(
             documents.AcceptanceNotice(
@@ -593,7 +597,7 @@ def _effect_accept_with_deferral(ctx: Context) -> None:
     )
     _acceptance_notice(ctx)
     _document(
-        case,
+        ctx,
         Document.Kind.DEFERRAL_NOTICE,
         documents.render_deferral_notice(
             documents.DeferralNotice(
@@ -643,7 +647,7 @@ def _effect_request_correction(ctx: Context) -> None:
         Pause.objects.create(case=case, kind=Pause.Kind.CORRECTION, reason="补正材料", from_date=ctx.today)
         _recompute_deadline(case)
     _document(
-        case,
+        ctx,
         Document.Kind.CORRECTION_NOTICE,
         documents.render_correction_notice(
             documents.CorrectionNotice(header=_header(case), items=[(i["name"], i["problem"]) for i in items])
@@ -662,7 +666,7 @@ def _refusal(ctx: Context, kind: str) -> None:
     case.decided_at = case.closed_at = timezone.now()
     doc_kind = Document.Kind.REJECTION_NOTICE if kind == "rejection" else Document.Kind.DENIAL
     _document(
-        case,
+        ctx,
         doc_kind,
         documents.render_refusal_notice(
             documents.RefusalNotice(
@@ -756,7 +760,7 @@ def _effect_issue(ctx: Context) -> None:
         ctx.data["licence"] = licence.number
     else:
         _document(
-            case,
+            ctx,
             Document.Kind.DECISION,
             documents.render_approval_decision(
                 documents.ApprovalDecision(
@@ -918,6 +922,15 @@ def case_transition(
         comment=ctx.comment,
         data=ctx.data,
     )
+    for doc in ctx.documents:
+        event_append(
+            case=case,
+            actor=actor,
+            role=_role_label(acting),
+            action="document_created",
+            comment=doc.get_kind_display(),
+            data={"kind": doc.kind, "sha256": doc.sha256},
+        )
     for event, text in ctx.notices:
         _notify(case, event, text)
     return case

@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "personal_data_viewed": "查看完整身份信息",
     "commitment_verified": "告知承诺核查",
     "deadline_recomputed": "重新计算到期日",
+    "document_created": "生成文书",
 }
 ROLE_LABELS = {**dict(Role.choices), APPLICANT: "申请人"}
 STATE_LABELS = dict(State.choices)

@@ -58,6 +58,9 @@ def test_online_case_goes_to_the_hall_and_is_accepted_with_a_due_date(demo):
     assert case.due_date > case.accepted_on
     notice = case.documents.get(kind=Document.Kind.ACCEPTANCE_NOTICE)
     assert case.number in pdf_text(notice)
+    recorded = case.events.get(action="document_created")
+    assert recorded.data == {"kind": "acceptance_notice", "sha256": notice.sha256}
+    assert recorded.seq == case.events.get(action="accept").seq + 1
 
 
 def test_deferral_full_path(demo):
