@@ -90,3 +90,20 @@ def test_admin_list_masks_phones_and_is_read_only(admin_client, messages):
     assert "138****8000" in detail and PHONE not in detail
     assert admin_client.get("/admin/notify/notification/add/").status_code == 403
     assert admin_client.post(f"/admin/notify/notification/{sms.pk}/delete/").status_code == 403
+
+
+def test_header_shows_the_unread_count(client, demo):
+    from conftest import login
+    from django.db import transaction
+
+    from govhall.accounts.models import User
+    from govhall.notify.services import notification_send
+
+    citizen = User.objects.get(username="citizen")
+    with transaction.atomic():
+        notification_send(event="case.accepted", text="您的办件已受理", users=[citizen])
+    login(client, "citizen")
+    page = client.get("/").content.decode()
+    assert "1条未读" in page
+    login(client, "citizen2")
+    assert "条未读" not in client.get("/").content.decode()
