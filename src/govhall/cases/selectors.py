@@ -28,10 +28,22 @@ from govhall.workdays.selectors import get_calendar
 
 
 def staff_profile(user: User) -> StaffProfile | None:
-    try:
-        return user.staff_profile
-    except StaffProfile.DoesNotExist:
-        return None
+    # Remembered on the user object: Django caches a found profile but asks again every time
+    # for users without one (every applicant), and a request asks several times.
+    if "_govhall_profile" not in user.__dict__:
+        try:
+            user.__dict__["_govhall_profile"] = user.staff_profile
+        except StaffProfile.DoesNotExist:
+            user.__dict__["_govhall_profile"] = None
+    return user.__dict__["_govhall_profile"]
+
+
+def operator_user_ids(applicant: Applicant) -> set[int]:
+    """Users acting for ``applicant`` as operators (remembered on the instance)."""
+    ids = getattr(applicant, "_operator_user_ids", None)
+    if ids is None:
+        ids = applicant._operator_user_ids = set(applicant.operators.values_list("user_id", flat=True))
+    return ids
 
 
 def _applicant_side(user: User) -> Q:
@@ -76,10 +88,7 @@ def is_applicant_side(user: User, case: Case) -> bool:
     applicant = case.applicant
     if applicant.user_id == user.id:
         return True
-    operators = getattr(applicant, "_operator_user_ids", None)
-    if operators is None:  # remembered on the instance: asked several times per request
-        operators = applicant._operator_user_ids = set(applicant.operators.values_list("user_id", flat=True))
-    return user.id in operators
+    return user.id in operator_user_ids(applicant)
 
 
 def _in_staff_scope(user: User, case: Case) -> bool:

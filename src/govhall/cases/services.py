@@ -70,7 +70,7 @@ def _lock(case: Case) -> Case:
     IMMEDIATE transactions already serialise writers)."""
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("item", "applicant", "department", "hall")
+        .select_related("item", "applicant", "department__region", "hall")
         .get(pk=case.pk)
     )
 
@@ -92,6 +92,7 @@ def event_append(
     to_state: str = "",
     comment: str = "",
     data: dict | None = None,
+    save_head: bool = True,
 ) -> TimelineEvent:
     """Append to the case's hash chain. The caller holds the case's row lock, so seq and
     prev_hash cannot race; the case's head fields are saved here."""
@@ -113,7 +114,8 @@ def event_append(
     event.save()
     case.event_count = event.seq
     case.last_event_hash = event.hash
-    Case.objects.filter(pk=case.pk).update(event_count=case.event_count, last_event_hash=case.last_event_hash)
+    if save_head:  # callers about to save the case anyway pass False (one write instead of two)
+        Case.objects.filter(pk=case.pk).update(event_count=case.event_count, last_event_hash=case.last_event_hash)
     return event
 
 
@@ -226,7 +228,7 @@ def _notify(case: Case, event: str, text: str) -> None:
 
 
 def _applicant_user_ids(case: Case) -> set[int]:
-    ids = set(case.applicant.operators.values_list("user_id", flat=True))
+    ids = set(selectors.operator_user_ids(case.applicant))
     if case.applicant.user_id:
         ids.add(case.applicant.user_id)
     return ids
@@ -911,7 +913,6 @@ def case_transition(
     target = workflow.resolve_target(transition, accepted=case.accepted_on is not None)
     case.state = target
     case.version += 1
-    case.save()
     event_append(
         case=case,
         actor=actor,
@@ -921,7 +922,9 @@ def case_transition(
         to_state=target,
         comment=ctx.comment,
         data=ctx.data,
+        save_head=False,
     )
+    case.save()
     for doc in ctx.documents:
         event_append(
             case=case,
