@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from catalog_search import ROOT, free_port, percentile, wait_for
 
 ITEM = "610104-SCJG-XK-004"  # 个体工商户设立登记: an application form and an identity proof
+FORM = {"经营场所": "西安市莲湖区西大街88号", "经营范围": "日用百货零售", "组成形式": "个人经营"}
 
 
 def setup_django() -> None:
@@ -115,7 +116,8 @@ class Client:
         self.call("GET", "/ping")
 
     def file_case(self, pdf: bytes) -> None:
-        created = self.call("POST", "/cases", json.dumps({"item_code": ITEM}).encode(), "application/json")
+        body = {"item_code": ITEM, "form": FORM}
+        created = self.call("POST", "/cases", json.dumps(body, ensure_ascii=False).encode(), "application/json")
         number = created["number"]
         for entry in created["checklist"]:
             if entry["required"] and not entry["supplied"]:

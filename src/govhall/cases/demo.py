@@ -49,12 +49,26 @@ def load() -> int:
     clerk = User.objects.get(username="clerk")
     approver = User.objects.get(username="approver")
     # 1. waiting for pre-review
-    _file("citizen", SELF_EMPLOYED, {"字号名称": "莲湖区张明便利店", "经营场所": "西安市莲湖区西大街88号"})
+    _file(
+        "citizen",
+        SELF_EMPLOYED,
+        {
+            "字号名称": "莲湖区张明便利店",
+            "经营场所": "西安市莲湖区西大街88号",
+            "经营范围": "日用百货零售",
+            "组成形式": "个人经营",
+        },
+    )
     # 2. a company registration accepted with a deferred material (容缺受理)
     company = _file(
         "company",
         COMPANY,
-        {"企业名称": "西安莲湖云帆餐饮管理有限公司", "注册资本": "100万元"},
+        {
+            "企业名称": "西安莲湖云帆餐饮管理有限公司",
+            "注册资本（万元）": "100",
+            "住所": "西安市莲湖区西大街88号",
+            "经营范围": "餐饮管理；餐饮服务；食品销售",
+        },
         defer=True,
     )
     deferrable = [m.id for m in services.required_materials(company) if m.deferrable and m.required]
@@ -69,7 +83,11 @@ def load() -> int:
         },
     )
     # 3. a food business licence, accepted, decided and issued: a real e-licence
-    food = _file("citizen", FOOD, {"经营者名称": "张明小吃店", "经营场所": "西安市莲湖区北院门100号"})
+    food = _file(
+        "citizen",
+        FOOD,
+        {"经营者名称": "张明小吃店", "经营场所": "西安市莲湖区北院门100号", "主体业态": "餐饮服务经营者"},
+    )
     services.case_transition(case=food, actor=clerk, action="accept")
     services.case_transition(case=food, actor=approver, action="approve")
     services.case_transition(case=food, actor=clerk, action="issue")

@@ -12,12 +12,12 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from govhall.cases import services
 from govhall.core.errors import DomainError
 
-# The applicant's own description of what they apply for, the one fixed field of the
-# generic application form (there is no per-item form schema yet).
-DESCRIPTION_KEY = "申请事项说明"
-# How many free "field name / content" rows the application form offers.
+# The applicant's own description of what they apply for, offered on every form.
+DESCRIPTION_KEY = services.DESCRIPTION_KEY
+# How many free "field name / content" rows the form offers for items that define no fields.
 FORM_ROWS = 4
 MAX_TEXT = 2000
 
@@ -27,13 +27,21 @@ class UploadForm(forms.Form):
     file = forms.FileField(error_messages={"required": "请选择要上传的文件", "empty": "文件为空，请重新选择"})
 
 
-def application_form(post: QueryDict) -> dict[str, str]:
-    """The applicant's answers as the case's ``form`` dict: the description plus free
-    key/value rows (``field_name`` / ``field_value``, blank rows ignored)."""
+def application_form(post: QueryDict, fields: list[dict] | None = None) -> dict[str, str]:
+    """The applicant's answers as the case's ``form`` dict: the description plus, for an
+    item with an application form, one answer per field (posted as ``form_<n>``), else free
+    key/value rows (``field_name`` / ``field_value``, blank rows ignored). The item's rules
+    (required, numbers, dates, choices) are the service's to check."""
     form: dict[str, str] = {}
     description = post.get("description", "").strip()
     if description:
         form[DESCRIPTION_KEY] = description[:MAX_TEXT]
+    if fields:
+        for n, field in enumerate(fields):
+            value = post.get(f"form_{n}", "").strip()[:MAX_TEXT]
+            if value:
+                form[field["name"]] = value
+        return form
     names, values = post.getlist("field_name"), post.getlist("field_value")
     for raw_name, raw_value in zip(names, values, strict=False):
         name, value = raw_name.strip()[:50], raw_value.strip()[:MAX_TEXT]
@@ -123,3 +131,9 @@ class IntakeApplicantForm(forms.Form):
     name = forms.CharField(max_length=200, required=False)
     phone = forms.CharField(max_length=11, required=False)
     legal_representative = forms.CharField(max_length=50, required=False)
+
+
+def form_field_rows(fields: list[dict], form: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The item's form fields with what the applicant typed, for the template."""
+    form = form or {}
+    return [{**f, "input": f"form_{n}", "value": form.get(f["name"], "")} for n, f in enumerate(fields)]

@@ -37,6 +37,7 @@ from govhall.cases.models import (
     SubmittedMaterial,
     TimelineEvent,
 )
+from govhall.catalog import formfields
 from govhall.catalog.models import DeliveryMode, MaterialRequirement, ResultType, ServiceItem
 from govhall.catalog.selectors import materials_for_answers
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -50,6 +51,8 @@ COMMITMENT_VERIFICATION_WORKDAYS = 20
 # Content types accepted for materials, detected from the bytes (not the file name).
 ALLOWED_UPLOAD_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
 MAX_FORM_FIELDS = 60
+# The free description a page may add to any application form.
+DESCRIPTION_KEY = "申请事项说明"
 MAX_FORM_VALUE = 2000
 
 SUPPLY_METHODS = ["网上上传（我的办件）", "到政务服务大厅窗口提交", "邮寄至受理窗口", "投递至24小时自助信包箱"]
@@ -268,6 +271,25 @@ def _check_form(form: dict) -> dict:
     return form
 
 
+def _check_form_fields(item: ServiceItem, form: dict) -> dict:
+    """Answers checked against the item's application form, when it defines one (the free
+    description 申请事项说明 is always allowed); items without one take free key/values."""
+    if not item.form_fields:
+        return form
+    description = form.get(DESCRIPTION_KEY)
+    answers = {k: v for k, v in form.items() if k != DESCRIPTION_KEY}
+    clean, errors = formfields.clean_answers(formfields.normalize_fields(item.form_fields), answers)
+    if errors:
+        raise DomainError(
+            "申请表填写有误：" + "；".join(f"{name}（{problem}）" for name, problem in errors.items()),
+            code="invalid_form",
+            detail=errors,
+        )
+    if description:
+        clean[DESCRIPTION_KEY] = str(description)
+    return clean
+
+
 def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
     """The applicant a signed-in user files for: themselves, or the legal person they operate."""
     own = Applicant.objects.filter(user=user) | Applicant.objects.filter(operators__user=user)
@@ -316,7 +338,7 @@ def case_create(
             code="online_not_offered",
         )
     answers = _check_answers(item, situation_answers or {})
-    form = _check_form(form or {})
+    form = _check_form_fields(item, _check_form(form or {}))
     # The item and its materials are read before the write transaction starts (see material_upload).
     materials = materials_for_answers(item, {int(k): v for k, v in answers.items()})
     with transaction.atomic():

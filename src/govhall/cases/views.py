@@ -433,7 +433,7 @@ def apply(request, code: str):
                 item_code=item.code,
                 applicant=applicant,
                 situation_answers=forms.situation_answers(request.POST, [s.id for s in item.situations.all()]),
-                form=forms.application_form(request.POST),
+                form=forms.application_form(request.POST, item.form_fields),
                 channel=Channel.ONLINE,
             )
         except DomainError as exc:
@@ -444,7 +444,7 @@ def apply(request, code: str):
     posted_form = {}
     if request.method == "POST":
         try:
-            posted_form = forms.application_form(request.POST)
+            posted_form = forms.application_form(request.POST, item.form_fields if item else None)
         except DomainError:
             posted_form = {}
     context = {
@@ -457,6 +457,7 @@ def apply(request, code: str):
         "materials": catalog_selectors.materials_for_answers(item, answers),
         "description": posted_form.get(forms.DESCRIPTION_KEY, ""),
         "rows": forms.form_rows(posted_form),
+        "form_fields": forms.form_field_rows(item.form_fields, posted_form),
     }
     return render(request, "cases/apply.html", context, status=400 if error else 200)
 
@@ -566,7 +567,7 @@ def intake(request):
                         item_code=item.code,
                         applicant=applicant,
                         situation_answers=forms.situation_answers(request.POST, [s.id for s in item.situations.all()]),
-                        form=forms.application_form(request.POST),
+                        form=forms.application_form(request.POST, item.form_fields),
                         channel=Channel.WINDOW,
                         hall=profile.hall,
                     )
@@ -580,7 +581,7 @@ def intake(request):
     posted_form: dict = {}
     if request.method == "POST":
         try:
-            posted_form = forms.application_form(request.POST)
+            posted_form = forms.application_form(request.POST, item.form_fields if item else None)
         except DomainError:
             posted_form = {}
     context = {
@@ -594,5 +595,6 @@ def intake(request):
         "hall": profile.hall if profile else None,
         "description": posted_form.get(forms.DESCRIPTION_KEY, ""),
         "rows": forms.form_rows(posted_form),
+        "form_fields": forms.form_field_rows(item.form_fields, posted_form) if item else [],
     }
     return render(request, "cases/intake.html", context, status=400 if error else 200)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from govhall.catalog import selectors
+from govhall.catalog.formfields import normalize_fields
 from govhall.catalog.models import ServiceItem
 from govhall.core.errors import ErrorOut
 
@@ -93,6 +94,14 @@ class StepOut(Schema):
     description: str = ""
 
 
+class FormFieldOut(Schema):
+    name: str
+    type: Literal["text", "textarea", "number", "date", "choice"]
+    required: bool
+    choices: list[str]
+    help: str
+
+
 class ItemGuideOut(ItemSummaryOut):
     aliases: list[str]
     region_level: str
@@ -117,6 +126,7 @@ class ItemGuideOut(ItemSummaryOut):
     published_at: str | None
     materials: list[MaterialOut]
     situations: list[SituationOut]
+    form_fields: list[FormFieldOut]
 
 
 class ItemFilters(Schema):
@@ -226,6 +236,7 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
             }
             for s in item.situations.all()
         ],
+        "form_fields": normalize_fields(item.form_fields),
     }
 
 

@@ -186,6 +186,15 @@ class ServiceItem(models.Model):
         help_text='如 [{"name": "受理", "description": "..."}]，最多4个环节',
     )
 
+    # the application form (申请表): [{"name", "type", "required", "choices", "help"}]
+    form_fields = models.JSONField(
+        "申请表字段",
+        default=list,
+        blank=True,
+        help_text='如 [{"name": "经营场所", "type": "text", "required": true}]；'
+        "类型：text、textarea、number、date、choice",
+    )
+
     # where and whom to ask
     hall_location = models.CharField("办理地点", max_length=200, blank=True)
     window = models.CharField("办理窗口", max_length=100, blank=True)
@@ -252,6 +261,11 @@ class ServiceItem(models.Model):
             errors["deferral_days"] = "可容缺受理的事项须写明补齐材料的时限"
         if not self.is_free and not (self.fee_description and self.fee_basis):
             errors["fee_basis"] = "收费事项须写明收费标准和收费依据"
+        from govhall.catalog.formfields import definition_errors, normalize_fields
+
+        form_errors = definition_errors(normalize_fields(self.form_fields))
+        if form_errors:
+            errors["form_fields"] = "；".join(form_errors)
         for field, allowed in (("channels", Channel.values), ("delivery_modes", DeliveryMode.values)):
             value = getattr(self, field) or []
             bad = [v for v in value if v not in allowed]

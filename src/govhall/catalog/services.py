@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from govhall.catalog import search
+from govhall.catalog.formfields import normalize_fields
 from govhall.catalog.models import (
     CatalogRevision,
     Department,
@@ -66,6 +67,7 @@ ITEM_FIELDS = [
     "deferral_allowed",
     "deferral_days",
     "commitment_allowed",
+    "form_fields",
 ]
 MATERIAL_FIELDS = [
     "name",
@@ -101,6 +103,7 @@ _DEFAULTS: dict[str, Any] = {
     "deferral_allowed": False,
     "deferral_days": 0,
     "commitment_allowed": False,
+    "form_fields": [],
 }
 _MATERIAL_DEFAULTS: dict[str, Any] = {
     "required": True,
@@ -163,6 +166,7 @@ def normalize_item_data(data: ItemData) -> ItemData:
     """Fill defaults so that two descriptions of the same item compare equal."""
     out = {**_DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
     out["topics"] = sorted(out.get("topics") or [])
+    out["form_fields"] = normalize_fields(out.get("form_fields"))
     out["materials"] = [{**_MATERIAL_DEFAULTS, **m} for m in data.get("materials", [])]
     out["situations"] = [
         {

@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from govhall.catalog import formfields
 from govhall.catalog.models import (
     Channel,
     DeliveryMode,
@@ -36,7 +37,7 @@ ITEMS_SHEET, MATERIALS_SHEET, SITUATIONS_SHEET = "事项", "材料", "情形"
 class Column:
     field: str
     header: str
-    kind: str = "text"  # text, int, bool, choice, choices, steps, lines, codes
+    kind: str = "text"  # text, int, bool, choice, choices, steps, lines, codes, formfields
     choices: Any = None
     required: bool = False
 
@@ -72,6 +73,7 @@ ITEM_COLUMNS = [
     Column("enquiry_phone", "咨询电话"),
     Column("complaint_phone", "监督投诉电话"),
     Column("service_hours", "办理时间"),
+    Column("form_fields", "申请表字段", "formfields"),
     Column("deferral_allowed", "可容缺受理", "bool"),
     Column("deferral_days", "容缺补齐时限（工作日）", "int"),
     Column("commitment_allowed", "可告知承诺", "bool"),
@@ -148,6 +150,8 @@ def _to_cell(column: Column, value: Any) -> Any:
         return "\n".join(value)
     if column.kind == "steps":
         return "\n".join(f"{s['name']}：{s.get('description', '')}".rstrip("：") for s in value)
+    if column.kind == "formfields":
+        return formfields.to_lines(value)
     return value
 
 
@@ -195,6 +199,8 @@ def _from_cell(column: Column, raw: Any) -> Any:
         return parts
     if column.kind == "lines":
         return [line.strip() for line in text.splitlines() if line.strip()]
+    if column.kind == "formfields":
+        return formfields.from_lines(text)
     if column.kind == "steps":
         steps = []
         for line in (x.strip() for x in text.splitlines()):
@@ -238,7 +244,9 @@ def export_workbook(items: list[ItemData]) -> bytes:
             ws.append(row)
         for i, c in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = (
-                40 if c.kind in ("steps", "lines") or c.field in ("legal_basis", "conditions", "name") else 16
+                40
+                if c.kind in ("steps", "lines", "formfields") or c.field in ("legal_basis", "conditions", "name")
+                else 16
             )
         for row in ws.iter_rows(min_row=2):
             for cell in row:

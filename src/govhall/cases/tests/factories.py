@@ -20,6 +20,18 @@ INSTANT = "610104-SCJG-QT-002"
 EIA = "610104-STHJ-XK-001"
 
 
+# Answers to the application forms of the items that define one.
+FORMS = {
+    FOOD: {"经营者名称": "张明小吃店", "经营场所": "西安市莲湖区北院门100号", "主体业态": "餐饮服务经营者"},
+    COMPANY: {
+        "企业名称": "西安莲湖云帆餐饮管理有限公司",
+        "注册资本（万元）": "100",
+        "住所": "西安市莲湖区西大街88号",
+        "经营范围": "餐饮管理；餐饮服务",
+    },
+}
+
+
 def pdf_bytes(text: str = "material") -> bytes:
     """A small real PDF (reportlab), so content sniffing sees a PDF."""
     from reportlab.pdfgen import canvas
@@ -46,7 +58,7 @@ def draft(item_code: str = FOOD, username: str = "citizen", answers: dict | None
         item_code=item_code,
         applicant=services.applicant_for(actor),
         situation_answers=answers or {},
-        form={"经营者名称": "张明小吃店", "经营场所": "西安市莲湖区北院门100号"},
+        form=FORMS.get(item_code, {}),
     )
 
 

@@ -25,6 +25,8 @@ def post(client, url, headers, data=None, **extra):
 def test_file_online_through_the_api(client, bearer, demo):
     citizen = bearer("citizen")
     r = post(client, "/api/v1/cases", citizen, {"item_code": f.FOOD, "form": {"经营者名称": "张明小吃店"}})
+    assert r.status_code == 400 and r.json()["detail"] == {"经营场所": "必填"}
+    r = post(client, "/api/v1/cases", citizen, {"item_code": f.FOOD, "form": f.FORMS[f.FOOD]})
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["state"] == "draft" and body["number"]
@@ -114,7 +116,7 @@ def test_bad_upload_answers_clearly(client, bearer, demo):
 
 def test_idempotent_retries_create_nothing_new(client, bearer, demo):
     citizen = {**bearer("citizen"), "Idempotency-Key": "create-1"}
-    payload = {"item_code": f.FOOD}
+    payload = {"item_code": f.FOOD, "form": f.FORMS[f.FOOD]}
     first = post(client, "/api/v1/cases", citizen, payload)
     again = post(client, "/api/v1/cases", citizen, payload)
     assert first.status_code == again.status_code == 201

@@ -372,7 +372,12 @@ def test_window_intake_records_hall_window_and_scans(demo):
     clerk = f.user("clerk")
     applicant = services.applicant_for(f.user("citizen"))
     case = services.case_create(
-        actor=clerk, item_code=f.FOOD, applicant=applicant, channel=Channel.WINDOW, hall=clerk.staff_profile.hall
+        actor=clerk,
+        item_code=f.FOOD,
+        applicant=applicant,
+        form=f.FORMS[f.FOOD],
+        channel=Channel.WINDOW,
+        hall=clerk.staff_profile.hall,
     )
     f.upload_all(case, "clerk")
     assert set(case.materials.exclude(file="").values_list("source", flat=True)) == {"scan"}

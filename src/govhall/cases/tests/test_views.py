@@ -125,8 +125,10 @@ def test_apply_upload_submit_through_the_pages(client, demo):
             "applicant": services.applicant_for(User.objects.get(username="citizen")).id,
             f"s{situation.id}": general.id,
             "description": "申请食品经营许可（餐饮服务）",
-            "field_name": ["经营者名称", "经营场所", ""],
-            "field_value": ["张明小吃店", "西安市莲湖区北院门100号", ""],
+            # the item's application form: 经营者名称, 经营场所, 主体业态, 经营项目
+            "form_0": "张明小吃店",
+            "form_1": "西安市莲湖区北院门100号",
+            "form_2": "餐饮服务经营者",
         },
     )
     assert response.status_code == 302
@@ -136,6 +138,7 @@ def test_apply_upload_submit_through_the_pages(client, demo):
         "申请事项说明": "申请食品经营许可（餐饮服务）",
         "经营者名称": "张明小吃店",
         "经营场所": "西安市莲湖区北院门100号",
+        "主体业态": "餐饮服务经营者",
     }
     assert case.situation_answers == {str(situation.id): general.id}
 
@@ -186,9 +189,16 @@ def test_apply_upload_submit_through_the_pages(client, demo):
 
 def test_apply_shows_service_errors(client, demo):
     login(client, "citizen")
-    response = client.post(f"/cases/apply/{f.FOOD}/", {"field_name": [""], "field_value": ["没有名称的内容"]})
+    # an item without an application form takes free rows: a value needs a name
+    response = client.post(f"/cases/apply/{f.INSTANT}/", {"field_name": [""], "field_value": ["没有名称的内容"]})
     assert response.status_code == 400
     assert "请为“没有名称的内容”填写项目名称" in page_text(response)
+    # an item with one checks its fields, and keeps what was typed
+    response = client.post(f"/cases/apply/{f.FOOD}/", {"form_0": "张明小吃店", "form_2": "不存在的业态"})
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "经营场所（必填）" in text and "主体业态（应为以下之一" in text
+    assert 'value="张明小吃店"' in response.content.decode()
     assert not Case.objects.filter(filed_by__username="citizen").exists()
 
 
@@ -514,6 +524,8 @@ def test_intake_registers_a_new_applicant_and_files_a_window_case(client, demo):
             "name": "王五",
             "phone": "13912345678",
             "description": "窗口申请",
+            "form_0": "王五小吃店",
+            "form_1": "西安市莲湖区北院门12号",
         },
     )
     assert response.status_code == 302, page_text(response)
@@ -539,7 +551,10 @@ def test_intake_registers_a_new_applicant_and_files_a_window_case(client, demo):
 
     # the same person again: found by the ID number alone, nothing new registered
     count = Applicant.objects.count()
-    response = client.post("/workbench/intake/", {"item": f.FOOD, "kind": "natural", "code": code})
+    response = client.post(
+        "/workbench/intake/",
+        {"item": f.FOOD, "kind": "natural", "code": code, "form_0": "王五小吃店", "form_1": "北院门12号"},
+    )
     assert response.status_code == 302
     assert Applicant.objects.count() == count
     assert "已找到申请人" in page_text(client.get(response["Location"]))
@@ -581,6 +596,11 @@ def test_intake_registers_a_legal_person_with_its_representative(client, demo):
         "code": uscc,
         "name": "西安莲湖新禾餐饮有限公司",
         "phone": "13811112222",
+        # the application form of 有限责任公司设立登记
+        "form_0": "西安莲湖新禾餐饮有限公司",
+        "form_1": "50",
+        "form_2": "西安市莲湖区桃园路1号",
+        "form_3": "餐饮服务",
     }
     response = client.post("/workbench/intake/", fields)
     assert response.status_code == 400

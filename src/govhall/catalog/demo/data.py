@@ -266,6 +266,11 @@ def agent_situation(who: str = "申请人") -> dict[str, Any]:
     )
 
 
+def field(name: str, type: str = "text", *, required: bool = True, choices: tuple = (), help: str = "") -> dict:
+    """One field of an item's application form (申请表)."""
+    return {"name": name, "type": type, "required": required, "choices": list(choices), "help": help}
+
+
 def item(
     *,
     department: str,
@@ -296,6 +301,7 @@ def item(
     commitment_allowed: bool = False,
     counter: tuple[str, str] | None = None,
     enquiry_phone: str | None = None,
+    form: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One item in canonical form.
 
@@ -340,6 +346,7 @@ def item(
         "deferral_allowed": deferral_days > 0,
         "deferral_days": deferral_days,
         "commitment_allowed": commitment_allowed,
+        "form_fields": form or [],
         "materials": materials,
         "situations": list(situations),
     }
@@ -353,6 +360,13 @@ ITEMS: list[dict[str, Any]] = [
         department="lh-scjg",
         kind="licensing",
         seq=1,
+        form=[
+            field("企业名称", help="须经名称自主申报，如“西安莲湖云帆餐饮管理有限公司”"),
+            field("注册资本（万元）", "number"),
+            field("住所", help="写明区、街道、门牌号"),
+            field("经营范围", "textarea", help="参照《经营范围登记规范表述目录》填写"),
+            field("股东人数", "number", required=False),
+        ],
         name="有限责任公司设立登记",
         aliases="营业执照、办执照、公司注册、开公司、企业开办",
         applicant_type="legal",
@@ -543,6 +557,13 @@ ITEMS: list[dict[str, Any]] = [
         department="lh-scjg",
         kind="licensing",
         seq=4,
+        form=[
+            field("字号名称", required=False, help="可以不起字号"),
+            field("经营场所", help="写明区、街道、门牌号"),
+            field("经营范围", "textarea"),
+            field("组成形式", "choice", choices=("个人经营", "家庭经营")),
+            field("从业人数", "number", required=False),
+        ],
         name="个体工商户设立登记",
         aliases="个体执照、办个体户、个体营业执照",
         applicant_type="natural",
@@ -581,6 +602,12 @@ ITEMS: list[dict[str, Any]] = [
         department="lh-scjg",
         kind="licensing",
         seq=5,
+        form=[
+            field("经营者名称", help="与营业执照一致"),
+            field("经营场所", help="写明区、街道、门牌号"),
+            field("主体业态", "choice", required=False, choices=("食品销售经营者", "餐饮服务经营者", "单位食堂")),
+            field("经营项目", "textarea", required=False, help="如：热食类食品制售、预包装食品销售（含冷藏冷冻食品）"),
+        ],
         name="食品经营许可",
         aliases="食品经营许可证、餐饮许可证、开餐馆、开饭店、食品许可",
         applicant_type="both",

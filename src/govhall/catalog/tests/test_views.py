@@ -86,3 +86,8 @@ def test_browse_by_topic_and_department(client, demo):
 
     topic = Topic.objects.first()
     assert topic.name in client.get("/items/", {"topic": topic.code}).content.decode()
+
+
+def test_guide_lists_the_application_form(client, demo):
+    text = client.get("/items/610104-SCJG-XK-005/").content.decode()
+    assert "申请表需填写" in text and "经营场所（必填）" in text and "餐饮服务经营者" in text

@@ -168,3 +168,15 @@ def test_every_error_is_reported_at_once(demo, two_items):
         _cell(wb, "材料", "原件份数").value = "-1"
 
     assert len(_bad(two_items, mutate)) == 2
+
+
+def test_bad_application_form_cell_is_located(demo, two_items):
+    errors = _bad(two_items, lambda wb: setattr(_cell(wb, "事项", "申请表字段"), "value", "经营场所|必填\n名称|颜色"))
+    [error] = errors
+    assert (error.sheet, error.row, error.header) == ("事项", 2, "申请表字段")
+    assert "第1行：类型“必填”不支持" in error.message
+
+
+def test_application_form_definition_rules_are_located(demo, two_items):
+    errors = _bad(two_items, lambda wb: setattr(_cell(wb, "事项", "申请表字段"), "value", "业态|单选|必填"))
+    assert any(e.header == "申请表字段" and "须列出选项" in e.message for e in errors)
