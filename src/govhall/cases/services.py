@@ -931,7 +931,13 @@ def case_transition(
         raise Conflict("办件已被他人更新，请刷新后重试", code="stale_version", detail={"version": case.version})
     ctx = Context(case=case, actor=actor, roles=roles, params=params or {}, comment=comment.strip()[:2000])
     from_state = case.state
-    EFFECTS[action](ctx)
+    try:
+        EFFECTS[action](ctx)
+    except BaseException:
+        # The rows roll back with the transaction; the PDFs already written must go too.
+        for doc in ctx.documents:
+            doc.file.delete(save=False)
+        raise
     target = workflow.resolve_target(transition, accepted=case.accepted_on is not None)
     case.state = target
     case.version += 1

@@ -387,3 +387,24 @@ def test_window_intake_records_hall_window_and_scans(demo):
     assert case.hall == clerk.staff_profile.hall and case.intake_window == clerk.staff_profile.window
     assert not selectors.can_see(f.user("citizen2"), case)
     assert selectors.can_see(f.user("citizen"), case)
+
+
+def test_a_refused_action_leaves_no_document_file(demo, settings, monkeypatch):
+    """accept_with_deferral renders the acceptance notice before the deferral notice: when
+    the second fails, the first file is removed with the rolled-back rows."""
+    from pathlib import Path
+
+    from govhall.cases import documents
+
+    case = f.draft()
+    deferred = f.deferrable_ids(case)
+    f.act(f.upload_all(case, skip=set(deferred)), "citizen", "submit")
+
+    def broken(doc):
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr(documents, "render_deferral_notice", broken)
+    with pytest.raises(RuntimeError):
+        f.act(case, "clerk", "accept_with_deferral", deferred=deferred, commitment="承诺按期补齐")
+    assert not Document.objects.filter(case=case).exists()
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*acceptance_notice*.pdf"))
