@@ -6,6 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("cases/mine/", views.my_cases, name="mine"),
+    path("progress/", views.progress, name="progress"),
     path("cases/apply/<str:code>/", views.apply, name="apply"),
     path("cases/<str:number>/", views.case_detail, name="detail"),
     path("cases/<str:number>/upload/", views.case_upload, name="upload"),

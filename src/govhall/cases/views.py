@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -598,3 +599,37 @@ def intake(request):
         "form_fields": forms.form_field_rows(item.form_fields, posted_form) if item else [],
     }
     return render(request, "cases/intake.html", context, status=400 if error else 200)
+
+
+# --------------------------------------------------------------------------- public progress query
+
+PROGRESS_LIMIT = 30  # look-ups per address and minute, as the API's throttle
+
+
+@require_GET
+def progress(request):
+    """办件进度查询 without login: case number + the last four digits of the applicant's
+    phone. Failures answer alike (no hint whether the number exists); rate-limited."""
+    number = request.GET.get("number", "").strip()[:32]
+    last4 = request.GET.get("phone_last4", "").strip()[:4]
+    context: dict[str, Any] = {"number": number, "phone_last4": last4, "case": None, "error": ""}
+    status = 200
+    if number or last4:
+        key = f"progress-page:{request.META.get('REMOTE_ADDR', '')}"
+        tries = cache.get_or_set(key, 0, 60)
+        cache.incr(key)
+        if tries >= PROGRESS_LIMIT:
+            context["error"], status = "查询过于频繁，请一分钟后再试", 429
+        else:
+            case = selectors.progress_lookup(number, last4)
+            if case is None:
+                context["error"], status = "未查到办件：请核对办件编号和手机号后四位", 404
+            else:
+                context.update(
+                    case=case,
+                    applicant_name=mask_name(case.applicant.name)
+                    if case.applicant.kind == Applicant.Kind.NATURAL
+                    else case.applicant.name,
+                    deadline=selectors.case_deadline(case),
+                )
+    return render(request, "cases/progress.html", context, status=status)

@@ -652,3 +652,25 @@ def test_commitment_verification_form_revokes_on_failure(client, demo):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == State.REVOKED
+
+
+def test_public_progress_page(client, demo):
+    case = f.accepted()
+    page = client.get("/progress/", {"number": case.number, "phone_last4": "8000"})
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "已受理" in text and "张*" in text and "承诺办结日期" in text
+    assert "13800138000" not in page.content.decode() and "张明" not in text
+    wrong = client.get("/progress/", {"number": case.number, "phone_last4": "1234"})
+    unknown = client.get("/progress/", {"number": "61010420260101000000", "phone_last4": "8000"})
+    assert wrong.status_code == unknown.status_code == 404
+    assert "未查到办件" in page_text(wrong)
+    assert client.get("/progress/").status_code == 200  # the empty form
+
+
+def test_public_progress_page_is_rate_limited(client, demo):
+    from govhall.cases.views import PROGRESS_LIMIT
+
+    for _ in range(PROGRESS_LIMIT):
+        client.get("/progress/", {"number": "x", "phone_last4": "0000"})
+    assert client.get("/progress/", {"number": "x", "phone_last4": "0000"}).status_code == 429
