@@ -228,6 +228,23 @@ def overdue_cases(user: User) -> QuerySet[Case]:
     return list_queryset(user).filter(state__in=running, due_date__lt=timezone.localdate()).order_by("due_date")
 
 
+def verifications_pending(user: User) -> QuerySet[Case]:
+    """告知承诺 approvals whose post-approval check is still to be done, earliest due first."""
+    from govhall.cases.models import Commitment
+
+    pending = Commitment.objects.filter(
+        kind=Commitment.Kind.NOTIFY_COMMIT, verification=Commitment.Verification.PENDING
+    )
+    return (
+        visible_cases(user)
+        .filter(pk__in=pending.values("case_id"))
+        .exclude(state__in=(State.REVOKED, State.WITHDRAWN))
+        .select_related("item", "applicant", "department")
+        .prefetch_related("pauses", "commitments")
+        .order_by("decided_at")
+    )
+
+
 # Queues of the staff workbench: name -> (Chinese title, states).
 QUEUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "prereview": ("待预审", (State.SUBMITTED,)),

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govhall.accounts.models import Applicant
@@ -508,6 +509,13 @@ def workbench(request):
         context["overdue_rows"] = _rows(_overdue(request.user, calendar), calendar)
         late = selectors.cases_with_overdue_deferrals(request.user).select_related("item", "applicant")
         context["late_deferral_rows"] = _rows(late.prefetch_related("pauses")[:200], calendar)
+    if role in (Role.REVIEWER, Role.CHIEF_APPROVER, *OVERSIGHT_ROLES):
+        today = timezone.localdate()
+        context["verification_rows"] = [
+            {**_row(c, calendar), "verification_due": due, "verification_late": due is not None and due < today}
+            for c in selectors.verifications_pending(request.user)[:200]
+            for due in [next((m.verification_due for m in c.commitments.all() if m.verification == "pending"), None)]
+        ]
     if role == Role.CLERK:
         drafts = selectors.list_queryset(request.user, state=State.DRAFT).filter(filed_by=request.user)
         context["draft_rows"] = _rows(drafts[:50], calendar)

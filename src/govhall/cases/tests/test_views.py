@@ -674,3 +674,12 @@ def test_public_progress_page_is_rate_limited(client, demo):
     for _ in range(PROGRESS_LIMIT):
         client.get("/progress/", {"number": "x", "phone_last4": "0000"})
     assert client.get("/progress/", {"number": "x", "phone_last4": "0000"}).status_code == 429
+
+
+def test_workbench_lists_commitments_to_verify(client, demo):
+    case = f.act(f.accepted(), "approver", "approve", commitment="本人承诺具备经营场所和设备。")
+    login(client, "reviewer")
+    text = page_text(client.get("/workbench/"))
+    assert "告知承诺待核查（1 件）" in text and case.number in text
+    login(client, "clerk")
+    assert "告知承诺待核查" not in page_text(client.get("/workbench/"))
