@@ -176,9 +176,11 @@ def _item_version(item: ServiceItem) -> ServiceItem:
     key = (item.pk, item.code, item.version, item.published_at)
     found = _item_versions.get(key)
     if found is None:
-        found = ServiceItem.objects.prefetch_related(
-            "materials", "situations__options__adds", "situations__options__removes"
-        ).get(pk=item.pk)
+        found = (
+            ServiceItem.objects.select_related("department__region")
+            .prefetch_related("materials", "situations__options__adds", "situations__options__removes")
+            .get(pk=item.pk)
+        )
         if found.status != ServiceItem.Status.DRAFT:
             if len(_item_versions) >= _ITEM_VERSIONS_MAX:
                 _item_versions.clear()
@@ -319,14 +321,14 @@ def case_create(
 ) -> Case:
     """A draft case on the item's published version. Materials held in the licence library
     or shared data are filled in at once (免证办)."""
-    item = (
+    published = (
         ServiceItem.objects.filter(code=item_code, status=ServiceItem.Status.PUBLISHED)
-        .select_related("department__region")
-        .prefetch_related("materials", "situations__options__adds", "situations__options__removes")
+        .only("pk", "code", "version", "published_at")
         .first()
     )
-    if item is None:
+    if published is None:
         raise NotFound("未找到该事项或事项未发布", code="item_not_found")
+    item = _item_version(published)
     kind_ok = item.for_natural if applicant.kind == Applicant.Kind.NATURAL else item.for_legal
     if not kind_ok:
         raise DomainError(

@@ -358,12 +358,11 @@ def test_due_dates_recomputed_when_an_arrangement_is_entered(demo, django_captur
 
 
 def test_online_application_only_for_items_offered_online(demo):
-    from govhall.catalog.models import ServiceItem
-
-    ServiceItem.objects.filter(code=f.INSTANT, status="published").update(channels=["window"])
+    # 结婚登记: both parties must appear in person, so it is offered at the window only
     with pytest.raises(DomainError) as err:
-        f.draft(f.INSTANT)
+        f.draft("610104-MZ-QR-001")
     assert err.value.code == "online_not_offered"
+    assert "窗口办理" in err.value.message
 
 
 def test_window_intake_records_hall_window_and_scans(demo):
