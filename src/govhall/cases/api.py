@@ -378,7 +378,7 @@ def create_case(request, payload: CaseCreateIn):
         situation_answers=payload.situation_answers,
         form=payload.form,
     )
-    return 201, _detail(case.number, user)
+    return 201, case_out(selectors.with_related_rows(case, case.created_rows), user)
 
 
 @router.get("", response={200: CasePageOut, **ERRORS}, summary="Cases the caller may see")

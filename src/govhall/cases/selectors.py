@@ -156,6 +156,20 @@ def detail_queryset() -> QuerySet[Case]:
     )
 
 
+def with_related_rows(case: Case, rows: dict[str, list]) -> Case:
+    """``case`` with its related sets (those of ``detail_queryset``) taken as known: the ones
+    in ``rows``, the others empty, as Django's prefetching would leave them. For a case just
+    created, whose rows the service has in hand; use the returned object for one answer."""
+    cache = {}
+    for name in ("materials", "deferrals", "commitments", "corrections", "pauses", "documents", "events"):
+        qs = getattr(case, name).all()
+        qs._result_cache = list(rows.get(name, []))
+        qs._prefetch_done = True
+        cache[name] = qs
+    case._prefetched_objects_cache = cache
+    return case
+
+
 def list_queryset(user: User, *, state: str | None = None, item_code: str | None = None) -> QuerySet[Case]:
     qs = visible_cases(user).select_related("item", "applicant", "department").prefetch_related("pauses")
     if state:

@@ -359,37 +359,52 @@ def _case_insert(actor, item, applicant, answers, form, channel, hall, materials
         form=form,
     )
     _save_new_case(case)
-    event_append(case=case, actor=actor, action="create", to_state=State.DRAFT, data={"channel": channel})
-    _prefill_materials(case, actor, materials)
+    events = [event_append(case=case, actor=actor, action="create", to_state=State.DRAFT, data={"channel": channel})]
+    filled = _prefill_materials(case, actor, materials, events)
+    # Every related row of the new case is known here: the API answers from them instead of
+    # reading them back (selectors.with_related_rows; test_api checks it equals a fresh GET).
+    case.created_rows = {"materials": filled, "events": events}
     return case
 
 
-def _prefill_materials(case: Case, actor: User, materials: list[MaterialRequirement]) -> None:
+def _prefill_materials(
+    case: Case, actor: User, materials: list[MaterialRequirement], events: list[TimelineEvent]
+) -> list[SubmittedMaterial]:
+    """Fill in what shared data and the licence library hold (免证办); returns the rows made
+    and adds their timeline events to ``events``."""
     from govhall.licences.selectors import licences_of
 
+    filled = []
     for requirement in materials:
         if requirement.source == MaterialRequirement.Source.SHARED_DATA:
-            SubmittedMaterial.objects.create(
-                case=case, requirement=requirement, source=SubmittedMaterial.Source.SHARED_DATA, uploaded_by=actor
+            filled.append(
+                SubmittedMaterial.objects.create(
+                    case=case, requirement=requirement, source=SubmittedMaterial.Source.SHARED_DATA, uploaded_by=actor
+                )
             )
         elif requirement.source == MaterialRequirement.Source.LICENCE:
             licence = next(iter(licences_of(case.applicant, requirement.licence_type)), None)
             if licence is None:
                 continue  # not in the library: the applicant uploads it like any other material
-            SubmittedMaterial.objects.create(
-                case=case,
-                requirement=requirement,
-                source=SubmittedMaterial.Source.LICENCE,
-                licence_number=licence.number,
-                uploaded_by=actor,
+            filled.append(
+                SubmittedMaterial.objects.create(
+                    case=case,
+                    requirement=requirement,
+                    source=SubmittedMaterial.Source.LICENCE,
+                    licence_number=licence.number,
+                    uploaded_by=actor,
+                )
             )
-            event_append(
-                case=case,
-                actor=actor,
-                action="licence_reused",
-                comment=f"{requirement.name}：调用电子证照 {licence.number}",
-                data={"requirement_id": requirement.id, "licence": licence.number},
+            events.append(
+                event_append(
+                    case=case,
+                    actor=actor,
+                    action="licence_reused",
+                    comment=f"{requirement.name}：调用电子证照 {licence.number}",
+                    data={"requirement_id": requirement.id, "licence": licence.number},
+                )
             )
+    return filled
 
 
 def _check_upload(upload) -> tuple[bytes, str]:
@@ -420,7 +435,11 @@ def _upload_allowed(case: Case, actor: User, requirement_id: int):
         raise NotFound("未找到该办件", code="case_not_found")
     roles = selectors.actor_roles(actor, case)
     applicant_side = workflow.APPLICANT in roles
-    deferral = case.deferrals.filter(requirement_id=requirement_id, status=Deferral.Status.PENDING).first()
+    deferral = (  # deferrals exist only from acceptance on
+        case.deferrals.filter(requirement_id=requirement_id, status=Deferral.Status.PENDING).first()
+        if case.accepted_on
+        else None
+    )
     if deferral is not None:
         allowed = applicant_side or Role.CLERK in roles
     elif case.state in (State.DRAFT, State.CORRECTION_REQUESTED):

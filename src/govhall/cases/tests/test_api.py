@@ -250,3 +250,19 @@ def test_two_clerks_accepting_at_once_exactly_one_succeeds(demo, settings, tmp_p
     case.refresh_from_db()
     assert case.state == State.ACCEPTED
     assert case.events.filter(action="accept").count() == 1
+
+
+def test_create_answer_equals_a_fresh_read(client, bearer, demo):
+    """The create answer is built from the rows the service just wrote; it must say exactly
+    what a GET says, for a plain case and one with materials filled from the licence library."""
+    first = f.act(f.approved(f.COMPANY, "company"), "clerk", "issue")
+    assert first.licence_number
+    company = bearer("company")
+    for item_code in (f.FOOD, f.COMPANY):
+        created = post(client, "/api/v1/cases", company, {"item_code": item_code, "form": f.FORMS[item_code]})
+        assert created.status_code == 201, created.content
+        fresh = client.get(f"/api/v1/cases/{created.json()['number']}", headers=company)
+        assert created.json() == fresh.json()
+        if item_code == f.FOOD:  # its 营业执照 comes from the library
+            assert [m["source"] for m in created.json()["materials"]] == ["licence"]
+            assert [e["action"] for e in created.json()["timeline"]] == ["create", "licence_reused"]
