@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _server import serve, setup_django
+
 QUERIES = [
     "营业执照",
     "yyzz",
@@ -51,16 +47,6 @@ QUERIES = [
     "施工许可",
 ]
 VARIANTS = ["", "（分中心）", "（自贸区）", "（高新区）", "（经开区）", "（曲江）", "（浐灞）", "（港务区）"]
-
-
-def setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["GOVHALL_VAR_DIR"] = str(ROOT / "var" / "bench")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govhall.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
 
 
 def generate(n: int) -> None:
@@ -96,23 +82,6 @@ def generate(n: int) -> None:
         catalog_import(batch)
     total = ServiceItem.objects.filter(status="published").count()
     print(f"catalogue: generated up to {total} items in {time.perf_counter() - started:.0f}s")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server did not answer at {url}")
 
 
 def timed(url: str) -> float:
@@ -204,32 +173,12 @@ def main() -> None:
     )
     parser.add_argument("--slowest", type=int, default=5, help="list the N slowest queries of the mix (median ms)")
     args = parser.parse_args()
-    setup_django()
+    setup_django("bench")
     from django.db import connection
 
     generate(args.items)
-    port = free_port()
-    env = {**os.environ, "DEBUG": "1", "PYTHONPATH": str(ROOT / "src")}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "govhall.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
     mix_runs, cold_runs, by_url = [], [], {}
-    try:
-        base = f"http://127.0.0.1:{port}/api/v1"
-        wait_for(base + "/ping")
+    with serve(env={"DEBUG": "1"}) as base:
         url_of = {f"{base}/catalog/items?" + urllib.parse.urlencode({"q": q}): q for q in QUERIES}
         search_urls = list(url_of)
         for url in search_urls:  # warm up: index build, jieba dictionary
@@ -247,9 +196,6 @@ def main() -> None:
                 urls = [f"{base}/catalog/items?" + urllib.parse.urlencode({"q": q}) for q in chunk]
                 bare, found = measure(base, urls, len(urls))
                 cold_runs.append(figures(bare, [ms for ms, _ in found]))
-    finally:
-        server.terminate()
-        server.wait(10)
     print(
         f"database: {connection.vendor}, items: {args.items}, {args.requests} requests each to ping and search per run"
     )

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -27,20 +25,11 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from catalog_search import ROOT, free_port, percentile, wait_for
+from _server import serve, setup_django
+from catalog_search import percentile
 
 ITEM = "610104-SCJG-XK-004"  # 个体工商户设立登记: an application form and an identity proof
 FORM = {"经营场所": "西安市莲湖区西大街88号", "经营范围": "日用百货零售", "组成形式": "个人经营"}
-
-
-def setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["GOVHALL_VAR_DIR"] = str(ROOT / "var" / "bench-submit")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govhall.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
 
 
 def prepare(clients: int) -> list[str]:
@@ -175,46 +164,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    setup_django()
+    setup_django("bench-submit")
     from django.db import connection
 
     tokens = prepare(args.clients)
     pdf = pdf_bytes()
-    port = free_port()
-    # As in production: notifications are enqueued for `manage.py db_worker` (not run here),
-    # not delivered inside the request.
-    # Production settings (DEBUG=0: no per-query debug recording), plain HTTP on loopback.
+    # Production settings (DEBUG=0: no per-query debug recording), plain HTTP on loopback;
+    # notifications are enqueued for `manage.py db_worker` (not run here), as in production.
     env = {
-        **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex,
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "PYTHONPATH": str(ROOT / "src"),
         "LOG_LEVEL": "WARNING",
         "GOVHALL_TASKS": "db",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "govhall.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(args.workers),
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/api/v1"
-        wait_for(base + "/ping")
+    with serve(env=env, workers=args.workers, threads=4) as base:
         clients = [Client(base, t) for t in tokens]
         for c in clients:  # warm up every worker and thread
             c.file_case(pdf)
@@ -222,9 +187,6 @@ def main() -> None:
         bare_rps, bare_lat, _ = run_phase(clients, args.seconds, Client.ping)
         path_rps, path_lat, failures = run_phase(clients, args.seconds, lambda c: c.file_case(pdf))
         cases = sum(c.cases for c in clients)
-    finally:
-        server.terminate()
-        server.wait(10)
     print(
         f"database: {connection.vendor}, clients: {args.clients}, gunicorn workers: {args.workers}x4 threads, "
         f"{args.seconds:.0f}s per phase"

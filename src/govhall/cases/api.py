@@ -3,6 +3,7 @@
 Thin: parse, call a service or selector, shape the answer with ``case_out``.
 """
 
+import dataclasses
 import datetime
 from typing import Any
 
@@ -225,16 +226,7 @@ class ProgressOut(Schema):
 
 
 def _deadline(case: Case) -> dict:
-    d = selectors.case_deadline(case)
-    return {
-        "accepted_on": d.accepted_on,
-        "limit_workdays": d.limit_workdays,
-        "due_date": d.due_date,
-        "provisional": d.provisional,
-        "remaining_workdays": d.remaining_workdays,
-        "paused": d.paused,
-        "overdue": d.overdue,
-    }
+    return dataclasses.asdict(selectors.case_deadline(case))
 
 
 def _applicant(case: Case) -> dict:

@@ -399,6 +399,16 @@ def case_identity(request, number: str):
 # --------------------------------------------------------------------------- applying online
 
 
+def _posted_form(request, item) -> dict:
+    """What the applicant typed into the application form, to show it again after an error."""
+    if request.method != "POST":
+        return {}
+    try:
+        return forms.application_form(request.POST, item.form_fields if item else None)
+    except DomainError:
+        return {}
+
+
 def _applicants_for(user, item) -> tuple[list[Applicant], str]:
     """The applicants the user may file this item for, and an error when there is none."""
     try:
@@ -443,12 +453,7 @@ def apply(request, code: str):
         else:
             messages.success(request, "申请已保存为草稿。请按材料清单上传材料，然后提交申请。")
             return redirect("cases:detail", case.number)
-    posted_form = {}
-    if request.method == "POST":
-        try:
-            posted_form = forms.application_form(request.POST, item.form_fields if item else None)
-        except DomainError:
-            posted_form = {}
+    posted_form = _posted_form(request, item)
     context = {
         "item": item,
         "applicants": applicants,
@@ -587,12 +592,7 @@ def intake(request):
                 messages.success(request, f"{who}“{applicant.name}”，办件草稿已创建：请扫描上传材料，提交后受理。")
                 return redirect("cases:detail", case.number)
     answers = catalog_selectors.parse_answers(item, request.POST or request.GET) if item else {}
-    posted_form: dict = {}
-    if request.method == "POST":
-        try:
-            posted_form = forms.application_form(request.POST, item.form_fields if item else None)
-        except DomainError:
-            posted_form = {}
+    posted_form = _posted_form(request, item)
     context = {
         "q": q,
         "results": results,

@@ -67,22 +67,7 @@ class DraftOnlyMixin:
 class MaterialInline(DraftOnlyMixin, admin.TabularInline):
     model = MaterialRequirement
     extra = 0
-    fields = (
-        "order",
-        "name",
-        "required",
-        "is_main",
-        "deferrable",
-        "conditional",
-        "originals",
-        "copies",
-        "form",
-        "source",
-        "licence_type",
-        "template",
-        "example",
-        "notes",
-    )
+    fields = ("order", *services.MATERIAL_FIELDS, "template", "example")
 
 
 class SituationInline(DraftOnlyMixin, admin.TabularInline):

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from govhall.catalog import selectors
 from govhall.catalog.formfields import normalize_fields
 from govhall.catalog.models import ServiceItem
+from govhall.catalog.services import MATERIAL_FIELDS
 from govhall.core.errors import ErrorOut
 
 router = Router(tags=["catalog"])
@@ -196,23 +197,7 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
         "published_at": item.published_at.isoformat() if item.published_at else None,
         "materials": [
             {
-                **{
-                    f: getattr(m, f)
-                    for f in (
-                        "id",
-                        "name",
-                        "required",
-                        "is_main",
-                        "deferrable",
-                        "conditional",
-                        "originals",
-                        "copies",
-                        "form",
-                        "source",
-                        "licence_type",
-                        "notes",
-                    )
-                },
+                **{f: getattr(m, f) for f in ("id", *MATERIAL_FIELDS)},
                 "asked_of_applicant": m.asked_of_applicant,
                 "template_url": file_url(m.template),
                 "example_url": file_url(m.example),

@@ -618,6 +618,20 @@ def _name_bonus(doc: Doc, compact: str) -> float:
 # ---------------------------------------------------------------- the per-process index
 
 
+# Item attributes a result entry carries as they are (selectors.SUMMARY_FIELDS loads them).
+SUMMARY_ATTRS = (
+    "base_code",
+    "version",
+    "is_instant",
+    "online_depth",
+    "max_visits",
+    "promised_days",
+    "statutory_days",
+    "deferral_allowed",
+    "commitment_allowed",
+)
+
+
 def _doc(item) -> Doc:
     return Doc(
         item_id=item.id,
@@ -629,20 +643,7 @@ def _doc(item) -> Doc:
         kind=item.kind,
         topic_ids=frozenset(t.id for t in item.topics.all()),
         lists=public_lists_of(item),
-        **{
-            f: getattr(item, f)
-            for f in (
-                "base_code",
-                "version",
-                "is_instant",
-                "online_depth",
-                "max_visits",
-                "promised_days",
-                "statutory_days",
-                "deferral_allowed",
-                "commitment_allowed",
-            )
-        },
+        **{f: getattr(item, f) for f in SUMMARY_ATTRS},
     )
 
 

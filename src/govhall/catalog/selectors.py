@@ -31,22 +31,14 @@ PUBLIC_LISTS: dict[str, tuple[str, str, Q]] = {
 # What a result list shows; the guide's long texts are not loaded for lists.
 SUMMARY_FIELDS = (
     "code",
-    "base_code",
-    "version",
     "name",
     "kind",
     "department__code",
     "department__name",
     "department__order",
     "applicant_type",
-    "is_instant",
-    "online_depth",
-    "max_visits",
-    "promised_days",
-    "statutory_days",
-    "deferral_allowed",
-    "commitment_allowed",
     "status",
+    *search.SUMMARY_ATTRS,
 )
 
 

@@ -8,6 +8,7 @@ at it; nothing else changes.
 
 from __future__ import annotations
 
+import abc
 import json
 import logging
 import urllib.error
@@ -29,16 +30,16 @@ class SmsError(Exception):
     ``mask_text``)."""
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(abc.ABC):
     """Sends one SMS. Called from the ``deliver_sms`` task, never inside a request's
-    transaction."""
+    transaction. A gateway adapter subclasses this and implements ``send``."""
 
+    @abc.abstractmethod
     def send(self, phone: str, text: str) -> str:
         """Send ``text`` to ``phone``; return the gateway's reference for the message.
 
         Raise :class:`SmsError` when the gateway refuses or cannot be reached.
         """
-        raise NotImplementedError
 
 
 class OutboxBackend(BaseSmsBackend):
