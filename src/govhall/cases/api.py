@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from ninja.throttling import AnonRateThrottle
 
 from govhall.accounts.auth import API_AUTH
-from govhall.cases import selectors, services, workflow
+from govhall.cases import selectors, services
 from govhall.cases.idempotency import idempotent
 from govhall.cases.models import Case, Document, SubmittedMaterial
 from govhall.core.errors import ErrorOut, NotFound
@@ -350,7 +350,7 @@ def case_out(case: Case, user) -> dict:
             }
             for e in case.events.all()
         ],
-        "actions": [t.action for t in workflow.actions_from(case.state) if roles & set(t.roles)],
+        "actions": selectors.available_actions(case, roles),
     }
 
 

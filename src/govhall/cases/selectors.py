@@ -131,6 +131,18 @@ def actor_roles(user: User, case: Case) -> set[str]:
     return roles
 
 
+def available_actions(case: Case, roles: set[str]) -> list[str]:
+    """The actions to offer: those the table gives these roles in this state, less the ones
+    whose guard refuses by the item alone (so pages and API clients never see buttons that
+    can only fail)."""
+    actions = [t.action for t in workflow.actions_from(case.state) if roles & set(t.roles)]
+    if "approve" in actions and Role.CHIEF_APPROVER not in roles and not case.item.is_instant:
+        actions.remove("approve")  # a clerk decides instant items only
+    if "accept_with_deferral" in actions and not case.item.deferral_allowed:
+        actions.remove("accept_with_deferral")
+    return actions
+
+
 def case_for_actor(number: str, user: User, *, queryset: QuerySet[Case] | None = None) -> Case:
     """The case if ``user`` may see it; otherwise NotFound, never Forbidden (an outsider
     learns nothing, not even that the number exists)."""

@@ -151,11 +151,7 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
     roles = selectors.actor_roles(user, case)
     applicant_side = APPLICANT in roles
     staff_roles = roles - {APPLICANT}
-    actions = list(data["actions"])
-    if "approve" in actions and Role.CHIEF_APPROVER not in roles and not case.item.is_instant:
-        actions.remove("approve")  # a clerk decides instant items only (the guard would refuse)
-    if "accept_with_deferral" in actions and not case.item.deferral_allowed:
-        actions.remove("accept_with_deferral")  # the item does not allow 容缺受理
+    actions = data["actions"]
 
     staff_actions = [a for a in actions if a not in APPLICANT_ACTIONS]
     upload_errors = extra.get("upload_errors") or {}

@@ -266,3 +266,13 @@ def test_create_answer_equals_a_fresh_read(client, bearer, demo):
         if item_code == f.FOOD:  # its 营业执照 comes from the library
             assert [m["source"] for m in created.json()["materials"]] == ["licence"]
             assert [e["action"] for e in created.json()["timeline"]] == ["create", "licence_reused"]
+
+
+def test_actions_offered_leave_out_what_the_item_forbids(client, bearer, demo):
+    eia = f.submitted(f.EIA, "company")  # no 容缺受理 on this item
+    actions = client.get(f"/api/v1/cases/{eia.number}", headers=bearer("clerk")).json()["actions"]
+    assert "accept" in actions and "accept_with_deferral" not in actions
+    food = f.accepted()
+    assert "approve" in client.get(f"/api/v1/cases/{food.number}", headers=bearer("approver")).json()["actions"]
+    instant = f.accepted(f.INSTANT)
+    assert "approve" in client.get(f"/api/v1/cases/{instant.number}", headers=bearer("clerk")).json()["actions"]
