@@ -132,7 +132,23 @@ def multipart(fields: dict[str, str], pdf: bytes) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def run_phase(clients: list[Client], seconds: float, work) -> tuple[float, list[float], int]:
+def cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of the whole machine, where /proc/stat exists."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def cpu_busy(before, after) -> str:
+    if before is None or after is None or after[1] == before[1]:
+        return "n/a"
+    return f"{100 * (after[0] - before[0]) / (after[1] - before[1]):.0f}%"
+
+
+def run_phase(clients: list[Client], seconds: float, work) -> tuple[float, list[float], int, str]:
     for c in clients:
         c.latencies, c.requests, c.errors, c.cases = [], 0, 0, 0
     stop = time.perf_counter() + seconds
@@ -146,16 +162,18 @@ def run_phase(clients: list[Client], seconds: float, work) -> tuple[float, list[
                 failures.append(str(exc))
 
     threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
+    ticks = cpu_ticks()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    busy = cpu_busy(ticks, cpu_ticks())
     if failures:
         print(f"  {len(failures)} failures, first: {failures[0]}")
     total = sum(c.requests for c in clients)
-    return total / elapsed, [x for c in clients for x in c.latencies], len(failures)
+    return total / elapsed, [x for c in clients for x in c.latencies], len(failures), busy
 
 
 def main() -> None:
@@ -184,8 +202,8 @@ def main() -> None:
         for c in clients:  # warm up every worker and thread
             c.file_case(pdf)
             c.ping()
-        bare_rps, bare_lat, _ = run_phase(clients, args.seconds, Client.ping)
-        path_rps, path_lat, failures = run_phase(clients, args.seconds, lambda c: c.file_case(pdf))
+        bare_rps, bare_lat, _, bare_cpu = run_phase(clients, args.seconds, Client.ping)
+        path_rps, path_lat, failures, path_cpu = run_phase(clients, args.seconds, lambda c: c.file_case(pdf))
         cases = sum(c.cases for c in clients)
     print(
         f"database: {connection.vendor}, clients: {args.clients}, gunicorn workers: {args.workers}x4 threads, "
@@ -193,11 +211,11 @@ def main() -> None:
     )
     print(
         f"bare   GET /ping                  {bare_rps:8.1f} req/s  "
-        f"p50 {percentile(bare_lat, 50):6.1f} ms  p95 {percentile(bare_lat, 95):6.1f} ms"
+        f"p50 {percentile(bare_lat, 50):6.1f} ms  p95 {percentile(bare_lat, 95):6.1f} ms  CPU busy {bare_cpu}"
     )
     print(
         f"submit create+2 uploads+submit    {path_rps:8.1f} req/s  "
-        f"p50 {percentile(path_lat, 50):6.1f} ms  p95 {percentile(path_lat, 95):6.1f} ms  "
+        f"p50 {percentile(path_lat, 50):6.1f} ms  p95 {percentile(path_lat, 95):6.1f} ms  CPU busy {path_cpu}  "
         f"({cases / args.seconds:.1f} cases/s, {failures} failures)"
     )
     print(f"ratio submit/bare throughput: {path_rps / bare_rps:.2f}  (target >= 0.3)")

@@ -191,6 +191,24 @@ class CaseOut(Schema):
     actions: list[str]
 
 
+class CaseStateOut(Schema):
+    """The answer to an action: where the case stands now, what the action produced and
+    what the caller may do next. GET the case for everything else."""
+
+    number: str
+    state: str
+    state_label: str
+    version: int
+    due_date: datetime.date | None
+    due_provisional: bool
+    clock_paused: bool
+    licence_number: str
+    licence_url: str | None
+    event: EventOut
+    documents: list[DocumentOut]  # the documents this action produced
+    actions: list[str]
+
+
 class CaseSummaryOut(Schema):
     number: str
     state: str
@@ -250,6 +268,54 @@ def _material(number: str, m: SubmittedMaterial) -> dict:
     }
 
 
+def _licence_url(case: Case) -> str | None:
+    return f"/api/v1/licences/{case.licence_number}/file" if case.licence_number else None
+
+
+def _document(number: str, d) -> dict:
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "label": d.get_kind_display(),
+        "sha256": d.sha256,
+        "created_at": d.created_at,
+        "download_url": reverse("api-v1:case_document_file", args=[number, d.id]),
+    }
+
+
+def _event(e) -> dict:
+    return {
+        "seq": e.seq,
+        "action": e.action,
+        "actor_name": e.actor_name,
+        "actor_role": e.actor_role,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "comment": e.comment,
+        "created_at": e.created_at,
+    }
+
+
+def state_out(case: Case, user) -> dict:
+    """The answer to a transition, from the case ``services.case_transition`` returned
+    (no further reads)."""
+    done = case.last_transition
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "version": case.version,
+        "due_date": case.due_date,
+        "due_provisional": case.due_provisional,
+        "clock_paused": case.clock_paused,
+        "licence_number": case.licence_number,
+        "licence_url": _licence_url(case),
+        "event": _event(done.event),
+        "documents": [_document(case.number, d) for d in done.documents],
+        "actions": selectors.available_actions(case, selectors.actor_roles(user, case)),
+    }
+
+
 def case_out(case: Case, user) -> dict:
     """The detail answer; ``case`` comes from ``selectors.detail_queryset()``."""
     materials = list(case.materials.all())
@@ -284,7 +350,7 @@ def case_out(case: Case, user) -> dict:
         "decision_reason": case.decision_reason,
         "decision_legal_basis": case.decision_legal_basis,
         "licence_number": case.licence_number,
-        "licence_url": f"/api/v1/licences/{case.licence_number}/file" if case.licence_number else None,
+        "licence_url": _licence_url(case),
         "delivery_mode": case.delivery_mode,
         "tracking_number": case.tracking_number,
         "checklist": [
@@ -326,30 +392,8 @@ def case_out(case: Case, user) -> dict:
             {"items": c.items, "requested_at": c.requested_at, "resolved_at": c.resolved_at}
             for c in case.corrections.all()
         ],
-        "documents": [
-            {
-                "id": d.id,
-                "kind": d.kind,
-                "label": d.get_kind_display(),
-                "sha256": d.sha256,
-                "created_at": d.created_at,
-                "download_url": reverse("api-v1:case_document_file", args=[case.number, d.id]),
-            }
-            for d in case.documents.all()
-        ],
-        "timeline": [
-            {
-                "seq": e.seq,
-                "action": e.action,
-                "actor_name": e.actor_name,
-                "actor_role": e.actor_role,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "comment": e.comment,
-                "created_at": e.created_at,
-            }
-            for e in case.events.all()
-        ],
+        "documents": [_document(case.number, d) for d in case.documents.all()],
+        "timeline": [_event(e) for e in case.events.all()],
         "actions": selectors.available_actions(case, roles),
     }
 
@@ -423,7 +467,7 @@ def get_case(request, number: str):
 @idempotent
 def upload_material(request, number: str, requirement_id: Form[int], file: File[UploadedFile]):
     user = request.auth
-    case = selectors.case_for_actor(number, user, queryset=Case.objects.select_related("applicant", "item"))
+    case = selectors.case_for_actor(number, user)
     material = services.material_upload(case=case, actor=user, requirement_id=requirement_id, upload=file)
     return 201, {
         **_material(number, material),
@@ -431,22 +475,29 @@ def upload_material(request, number: str, requirement_id: Form[int], file: File[
     }
 
 
-@router.post("/{number}/submit", response={200: CaseOut, **ERRORS}, summary="Submit (or resubmit after correction)")
+@router.post(
+    "/{number}/submit", response={200: CaseStateOut, **ERRORS}, summary="Submit (or resubmit after correction)"
+)
 @idempotent
 def submit_case(request, number: str):
     user = request.auth
     case = selectors.case_for_actor(number, user)
-    services.case_transition(case=case, actor=user, action="submit")
-    return 200, _detail(number, user)
+    return 200, state_out(services.case_transition(case=case, actor=user, action="submit"), user)
 
 
-@router.post("/{number}/transitions", response={200: CaseOut, **ERRORS}, summary="Take a workflow action")
+@router.post(
+    "/{number}/transitions",
+    response={200: CaseStateOut, **ERRORS},
+    summary="Take a workflow action",
+    description="Answers with the new state, the timeline event and the documents the action produced, and the "
+    "actions the caller may take next; GET the case for the rest.",
+)
 @idempotent
 def transition_case(request, number: str, payload: TransitionIn):
     user = request.auth
     case = selectors.case_for_actor(number, user)
     params = payload.dict(exclude={"action", "comment", "expected_version"}, exclude_none=True)
-    services.case_transition(
+    case = services.case_transition(
         case=case,
         actor=user,
         action=payload.action,
@@ -454,7 +505,7 @@ def transition_case(request, number: str, payload: TransitionIn):
         params=params,
         expected_version=payload.expected_version,
     )
-    return 200, _detail(number, user)
+    return 200, state_out(case, user)
 
 
 @router.post(

@@ -20,9 +20,10 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from govhall.accounts.models import Applicant, Hall, User
+from govhall.accounts.models import Applicant, Hall, Operator, User
 from govhall.accounts.roles import Role
 from govhall.cases import documents, selectors, workflow
 from govhall.cases.models import (
@@ -39,7 +40,7 @@ from govhall.cases.models import (
 )
 from govhall.catalog import formfields
 from govhall.catalog.models import DeliveryMode, MaterialRequirement, ResultType, ServiceItem
-from govhall.catalog.selectors import materials_for_answers
+from govhall.catalog.selectors import item_version, materials_for_answers
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
 from govhall.core.masking import mask_id_number
 from govhall.workdays.selectors import get_calendar
@@ -68,14 +69,19 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
+_CASE_RELATIONS = [f for f in Case._meta.concrete_fields if f.many_to_one]
+
+
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock (PostgreSQL SELECT … FOR UPDATE; SQLite's
-    IMMEDIATE transactions already serialise writers)."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("item", "applicant", "department__region", "hall")
-        .get(pk=case.pk)
-    )
+    IMMEDIATE transactions already serialise writers). Only the case row is read again:
+    related rows the caller loaded (applicant, item, …) are carried over while the case
+    still points at them, and anything else loads when first used."""
+    fresh = selectors.case_row(pk=case.pk, for_update=True)
+    for field in _CASE_RELATIONS:
+        if field.is_cached(case) and not field.is_cached(fresh) and getattr(fresh, field.attname) == getattr(case, field.attname):
+            field.set_cached_value(fresh, field.get_cached_value(case))
+    return fresh
 
 
 def _role_label(roles: set[str]) -> str:
@@ -165,33 +171,10 @@ def _header(case: Case) -> documents.CaseHeader:
     )
 
 
-# Item versions with their materials and situations, by (id, code, version, published_at).
-# A case's item version is published or superseded, and those rows are never edited (a
-# change makes a new version), so they can be kept for the life of the process.
-_item_versions: dict[tuple, ServiceItem] = {}
-_ITEM_VERSIONS_MAX = 2000
-
-
-def _item_version(item: ServiceItem) -> ServiceItem:
-    key = (item.pk, item.code, item.version, item.published_at)
-    found = _item_versions.get(key)
-    if found is None:
-        found = (
-            ServiceItem.objects.select_related("department__region")
-            .prefetch_related("materials", "situations__options__adds", "situations__options__removes")
-            .get(pk=item.pk)
-        )
-        if found.status != ServiceItem.Status.DRAFT:
-            if len(_item_versions) >= _ITEM_VERSIONS_MAX:
-                _item_versions.clear()
-            _item_versions[key] = found
-    return found
-
-
 def required_materials(case: Case) -> list[MaterialRequirement]:
     """The materials this case's item asks for, given its situation answers."""
     answers = {int(k): int(v) for k, v in (case.situation_answers or {}).items()}
-    return materials_for_answers(_item_version(case.item), answers)
+    return materials_for_answers(item_version(case.item_id, case.item.published_at), answers)
 
 
 def missing_materials(case: Case) -> list[MaterialRequirement]:
@@ -200,7 +183,7 @@ def missing_materials(case: Case) -> list[MaterialRequirement]:
 
 
 def _missing(case: Case, materials: list[MaterialRequirement]) -> list[MaterialRequirement]:
-    present = set(case.materials.filter(current=True).values_list("requirement_id", flat=True))
+    present = selectors.supplied_requirement_ids(case)
     return [m for m in materials if m.required and m.id not in present]
 
 
@@ -228,8 +211,13 @@ def _notify(case: Case, event: str, text: str) -> None:
     """Tell the applicant side (in-site message and SMS); delivery runs after commit."""
     from govhall.notify.services import notification_send
 
-    users = list(User.objects.filter(pk__in=_applicant_user_ids(case)))
-    notification_send(event=event, text=text, users=users, phone=case.applicant.phone, case_number=case.number)
+    notification_send(
+        event=event,
+        text=text,
+        user_ids=_applicant_user_ids(case),
+        phone=case.applicant.phone,
+        case_number=case.number,
+    )
 
 
 def _applicant_user_ids(case: Case) -> set[int]:
@@ -294,8 +282,8 @@ def _check_form_fields(item: ServiceItem, form: dict) -> dict:
 
 def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
     """The applicant a signed-in user files for: themselves, or the legal person they operate."""
-    own = Applicant.objects.filter(user=user) | Applicant.objects.filter(operators__user=user)
-    own = own.distinct()
+    operated = Operator.objects.filter(user=user).values("applicant_id")
+    own = Applicant.objects.filter(Q(user=user) | Q(pk__in=operated)).order_by("pk")
     if applicant_id is not None:
         found = own.filter(pk=applicant_id).first()
         if found is None:
@@ -323,12 +311,12 @@ def case_create(
     or shared data are filled in at once (免证办)."""
     published = (
         ServiceItem.objects.filter(code=item_code, status=ServiceItem.Status.PUBLISHED)
-        .only("pk", "code", "version", "published_at")
+        .values_list("pk", "published_at")
         .first()
     )
     if published is None:
         raise NotFound("未找到该事项或事项未发布", code="item_not_found")
-    item = _item_version(published)
+    item = item_version(*published)
     kind_ok = item.for_natural if applicant.kind == Applicant.Kind.NATURAL else item.for_legal
     if not kind_ok:
         raise DomainError(
@@ -510,6 +498,15 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
 # --------------------------------------------------------------------------- transitions
 
 
+@dataclass(frozen=True)
+class TransitionDone:
+    """What ``case_transition`` did, left on the case it returns as ``last_transition``."""
+
+    action: str
+    event: TimelineEvent
+    documents: list[Document]
+
+
 @dataclass
 class Context:
     """What an action's effect works with: the locked case and the request's parameters."""
@@ -545,8 +542,8 @@ def _effect_submit(ctx: Context) -> None:
         )
     if case.state == State.DRAFT:
         case.submitted_at = timezone.now()
-        if case.hall_id is None:
-            case.hall = Hall.objects.filter(region=case.department.region).order_by("id").first()
+        if case.hall_id is None:  # filed online: the hall of the department's region answers for it
+            case.hall = Hall.objects.filter(region_id=case.item.department.region_id).order_by("id").first()
         ctx.notices.append(("case.submitted", f"您的办件{case.number}（{case.item.name}）已提交，等待预审。"))
     else:  # resubmission after a correction
         case.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
@@ -625,7 +622,7 @@ def _effect_accept_with_deferral(ctx: Context) -> None:
             code="materials_missing",
             detail={"requirement_ids": [m.id for m in missing]},
         )
-    present = set(case.materials.filter(current=True).values_list("requirement_id", flat=True))
+    present = selectors.supplied_requirement_ids(case)
     already = [by_id[i].name for i in deferred_ids if i in present]
     if already:
         raise DomainError("以下材料已提交，无需容缺：" + "、".join(already), code="already_supplied")
@@ -952,6 +949,7 @@ def case_transition(
         raise Conflict("办件已被他人更新，请刷新后重试", code="stale_version", detail={"version": case.version})
     ctx = Context(case=case, actor=actor, roles=roles, params=params or {}, comment=comment.strip()[:2000])
     from_state = case.state
+    before = _row_values(case)
     try:
         EFFECTS[action](ctx)
     except BaseException:
@@ -962,7 +960,7 @@ def case_transition(
     target = workflow.resolve_target(transition, accepted=case.accepted_on is not None)
     case.state = target
     case.version += 1
-    event_append(
+    event = event_append(
         case=case,
         actor=actor,
         action=action,
@@ -973,7 +971,7 @@ def case_transition(
         data=ctx.data,
         save_head=False,
     )
-    case.save()
+    case.save(update_fields=[*_changed_fields(case, before), "updated_at"])
     for doc in ctx.documents:
         event_append(
             case=case,
@@ -983,9 +981,19 @@ def case_transition(
             comment=doc.get_kind_display(),
             data={"kind": doc.kind, "sha256": doc.sha256},
         )
-    for event, text in ctx.notices:
-        _notify(case, event, text)
+    for notice, text in ctx.notices:
+        _notify(case, notice, text)
+    case.last_transition = TransitionDone(action=action, event=event, documents=ctx.documents)
     return case
+
+
+def _row_values(case: Case) -> dict[str, Any]:
+    return {f.name: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+
+
+def _changed_fields(case: Case, before: dict[str, Any]) -> list[str]:
+    # Effects assign fields rather than mutate them in place, so a comparison finds them all.
+    return [name for name, value in _row_values(case).items() if value != before[name]]
 
 
 @transaction.atomic

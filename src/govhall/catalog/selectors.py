@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -127,6 +128,35 @@ def item_search(
     qs = qs.order_by("department__order", "code")
     total = qs.count()
     return SearchPage(list(qs.only(*SUMMARY_FIELDS)[start : start + page_size]), total, page, page_size)
+
+
+# Item versions with their department, materials and situations, by (id, published_at).
+# Cases are filed on a published version, and a version's rows are never edited once
+# published (a change makes a new version; only ``status`` moves on, to superseded or
+# retired, and case handling never reads it), so a process may keep them for its whole life
+# instead of joining the item's wide row into every case read. ``published_at`` is in the key
+# because an id alone may come back: SQLite hands out a rolled-back row's id again.
+_item_versions: dict[tuple, ServiceItem] = {}
+_ITEM_VERSIONS_MAX = 2000
+
+
+def item_version(item_id: int, published_at: datetime.datetime | None) -> ServiceItem:
+    """The item version ``item_id``, prefetched for ``materials_for_answers``; shared by
+    every caller in the process, so callers must not change it."""
+    key = (item_id, published_at)
+    found = _item_versions.get(key)
+    if found is None:
+        found = (
+            ServiceItem.objects.select_related("department__region")
+            .prefetch_related("materials", "situations__options__adds", "situations__options__removes")
+            .get(pk=item_id)
+        )
+        # Drafts may still change; a published_at that is not the row's is a stale caller.
+        if found.status != ServiceItem.Status.DRAFT and published_at and found.published_at == published_at:
+            if len(_item_versions) >= _ITEM_VERSIONS_MAX:
+                _item_versions.clear()
+            _item_versions[key] = found
+    return found
 
 
 def materials_for_answers(item: ServiceItem, answers: dict[int, int]) -> list[MaterialRequirement]:

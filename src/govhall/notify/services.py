@@ -7,9 +7,12 @@ Who gets what:
   number on the case; ``recipient`` is empty). When it is empty, one SMS to each
   user's own ``phone``, where set, with duplicate numbers sent once.
 
-SMS rows are written ``pending`` and handed to the ``deliver_sms`` task in
-``transaction.on_commit``: a transition that rolls back sends nothing, and a slow
-gateway never holds the caller's transaction open.
+SMS rows are written ``pending`` and handed to the ``deliver_sms`` task so that a
+transition that rolls back sends nothing, and a slow gateway never holds the caller's
+transaction open. When the task queue lives in our own database (``GOVHALL_TASKS=db``,
+production), the task row is written in the caller's transaction next to the message
+(a transactional outbox: both commit or neither does, and no second write follows the
+commit); with any other queue the task is enqueued in ``transaction.on_commit``.
 """
 
 from __future__ import annotations
@@ -38,25 +41,46 @@ def _enqueue_delivery(notification_id: int) -> None:
     deliver_sms.enqueue(notification_id)
 
 
+def _queue_in_our_database() -> bool:
+    from django_tasks import task_backends
+    from django_tasks_db import DatabaseBackend
+
+    from govhall.notify.tasks import deliver_sms
+
+    return isinstance(task_backends[deliver_sms.backend], DatabaseBackend)
+
+
 @transaction.atomic
 def notification_send(
-    *, event: str, text: str, users: Iterable[User] = (), phone: str = "", case_number: str = ""
+    *,
+    event: str,
+    text: str,
+    users: Iterable[User] = (),
+    user_ids: Iterable[int] = (),
+    phone: str = "",
+    case_number: str = "",
 ) -> list[Notification]:
     """Write the in-site messages and SMS for one event; SMS go out after the caller commits.
 
-    Runs inside the caller's transaction (as a savepoint). Returns the rows written:
-    the in-site messages first, then the SMS.
+    Recipients are ``users`` and the users with ``user_ids`` (callers that know only ids and
+    give a ``phone`` save loading the users). Runs inside the caller's transaction (as a
+    savepoint). Returns the rows written: the in-site messages first, then the SMS.
     """
     if not event or not text:
         raise ValueError("notification_send needs an event code and a text")
     now = timezone.now()
+    phone = (phone or "").strip()
+    user_ids = set(user_ids)
+    if user_ids and not phone:  # their own phones are needed
+        users, user_ids = [*users, *User.objects.filter(pk__in=user_ids)], set()
     distinct_users: dict[int, User] = {}
     for user in users:
         distinct_users.setdefault(user.pk, user)
+    site_ids = [*distinct_users, *sorted(user_ids - set(distinct_users))]
 
     site = [
         Notification(
-            recipient=user,
+            recipient_id=user_id,
             channel=Notification.Channel.SITE,
             event=event,
             text=text,
@@ -64,10 +88,9 @@ def notification_send(
             status=Notification.Status.DELIVERED,
             sent_at=now,
         )
-        for user in distinct_users.values()
+        for user_id in site_ids
     ]
 
-    phone = (phone or "").strip()
     sms_targets: dict[str, User | None] = {}
     if phone:
         sms_targets[phone] = None
@@ -88,15 +111,17 @@ def notification_send(
         for number, user in sms_targets.items()
     ]
 
-    # save() rather than bulk_create: the primary keys are needed for the tasks on
-    # every database, and an event reaches a handful of people at most.
-    for notification in (*site, *sms):
-        notification.save()
+    # One statement; the ids come back (RETURNING on PostgreSQL and SQLite >= 3.35) for the tasks.
+    rows = Notification.objects.bulk_create([*site, *sms])
+    outbox = bool(sms) and _queue_in_our_database()
     for notification in sms:
-        # robust: a task queue that is down must not fail a request whose transaction
-        # already committed; the SMS stays pending and `manage.py sms_redeliver` picks it up.
-        transaction.on_commit(functools.partial(_enqueue_delivery, notification.pk), robust=True)
-    return [*site, *sms]
+        if outbox:
+            _enqueue_delivery(notification.pk)
+        else:
+            # robust: a task queue that is down must not fail a request whose transaction
+            # already committed; the SMS stays pending and `manage.py sms_redeliver` picks it up.
+            transaction.on_commit(functools.partial(_enqueue_delivery, notification.pk), robust=True)
+    return rows
 
 
 @transaction.atomic

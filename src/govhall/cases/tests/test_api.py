@@ -48,11 +48,15 @@ def test_file_online_through_the_api(client, bearer, demo):
     clerk = bearer("clerk")
     r = post(client, f"/api/v1/cases/{number}/transitions", clerk, {"action": "accept"})
     assert r.status_code == 200, r.content
-    detail = r.json()
-    assert detail["state"] == "accepted"
-    assert detail["deadline"]["due_date"] and detail["deadline"]["remaining_workdays"] > 0
+    answer = r.json()  # the new state, the event and the documents this action produced
+    assert answer["state"] == "accepted" and answer["version"] == 2 and answer["due_date"]
+    assert answer["event"]["action"] == "accept" and answer["event"]["to_state"] == "accepted"
+    assert "approve" not in answer["actions"] and "suspend" not in answer["actions"]  # the department's
+    notice = next(d for d in answer["documents"] if d["kind"] == "acceptance_notice")
+    detail = client.get(f"/api/v1/cases/{number}", headers=citizen).json()
+    assert detail["deadline"]["due_date"] == answer["due_date"] and detail["deadline"]["remaining_workdays"] > 0
     assert not detail["deadline"]["paused"]
-    notice = next(d for d in detail["documents"] if d["kind"] == "acceptance_notice")
+    assert [d["id"] for d in detail["documents"]] == [d["id"] for d in answer["documents"]]
     pdf = client.get(notice["download_url"], headers=citizen)
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     # not allowed in this state: 409 with a code; not allowed for the role: 403

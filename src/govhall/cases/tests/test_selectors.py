@@ -27,3 +27,19 @@ def test_can_see_agrees_with_visible_cases(demo):
         visible = set(selectors.visible_cases(user).values_list("pk", flat=True))
         for case in cases:
             assert selectors.can_see(user, case) == (case.pk in visible), (user.username, case.state)
+
+
+def test_case_row_is_the_orm_row_with_the_cached_item_version(demo, django_assert_num_queries):
+    """``case_row`` is hand-written SQL; it must load exactly what the ORM loads."""
+    f.accepted_with_deferral()
+    f.draft(f.COMPANY, "company")
+    for expected in Case.objects.select_related("item"):
+        by_number = selectors.case_row(number=expected.number)
+        by_id = selectors.case_row(pk=expected.pk, for_update=True)
+        for found in (by_number, by_id):
+            for field in Case._meta.concrete_fields:
+                assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+        with django_assert_num_queries(0):  # the item version comes from the process cache
+            assert by_number.item.pk == expected.item_id and by_number.item is by_id.item
+            assert by_number.item.published_at == expected.item.published_at
+    assert selectors.case_row(number="610104000000000000") is None

@@ -81,18 +81,26 @@ def test_outbox_backend_keeps_the_message_and_logs_masked(pending_sms, settings,
     assert MASKED in notify_log.text and PHONE not in notify_log.text
 
 
-def test_database_task_backend_gets_the_task_only_after_commit(
+def test_database_task_backend_queues_in_the_callers_transaction(
     db, settings, sms_recorded, django_capture_on_commit_callbacks
 ):
-    """Production path: the commit writes a django-tasks-db row; `db_worker` runs it later.
-    (The worker itself closes connections, so it is not run inside this test's transaction.)"""
+    """Production path: the task row is written next to the message, in the same transaction
+    (an outbox: a rolled-back change queues nothing, a committed one cannot lose its SMS);
+    `db_worker` runs it later. (The worker itself closes connections, so it is not run
+    inside this test's transaction.)"""
+    from django.db import transaction
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notification_send(event="case.accepted", text="已受理", phone=PHONE)
+        assert DBTaskResult.objects.count() == 1
+        raise RuntimeError("the caller fails after the message was written")
+    assert not DBTaskResult.objects.exists() and not Notification.objects.exists()
+
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         (sms,) = notification_send(event="case.accepted", text="已受理", phone=PHONE)
-    assert not DBTaskResult.objects.exists()
-    callbacks[0]()
+    assert callbacks == []  # nothing waits for the commit
     queued = DBTaskResult.objects.get()
     assert (queued.task_path, queued.args_kwargs) == (
         "govhall.notify.tasks.deliver_sms",
