@@ -46,7 +46,9 @@ def token_user(key: str) -> User | None:
     now = timezone.now()
     ops = connection.ops
     minute_ago = ops.adapt_datetimefield_value(now - dt.timedelta(minutes=1))
-    found = list(User.objects.raw(_token_sql(), [minute_ago, ApiToken.hash_key(key), ops.adapt_datetimefield_value(now)]))
+    found = list(
+        User.objects.raw(_token_sql(), [minute_ago, ApiToken.hash_key(key), ops.adapt_datetimefield_value(now)])
+    )
     if not found:
         return None
     user = found[0]
@@ -69,8 +71,9 @@ def _token_sql() -> str:
     q = connection.ops.quote_name
     user_columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
     profile_columns = ", ".join(f"p.{q(f.column)} AS {q('profile_' + f.attname)}" for f in _PROFILE_FIELDS)
+    # Only names from the models' metadata are put in; every value is a parameter.
     return (
-        f"SELECT {user_columns}, t.id AS token_id,"
+        f"SELECT {user_columns}, t.id AS token_id,"  # noqa: S608
         " (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale,"
         f" {profile_columns}"
         f" FROM {q(ApiToken._meta.db_table)} t"

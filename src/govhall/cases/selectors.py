@@ -163,9 +163,9 @@ def case_row(*, number: str | None = None, pk: int | None = None, for_update: bo
     Every action on a case starts here, so it is one hand-written statement: the ORM spends
     longer compiling the query than the database takes to run it (test_selectors checks
     the rows against the ORM's)."""
-    q = connection.ops.quote_name
+    q = connection.ops.quote_name  # names from the models' metadata; values are parameters
     sql = (
-        f"SELECT c.*, i.published_at AS item_published_at FROM {q(Case._meta.db_table)} c"
+        f"SELECT c.*, i.published_at AS item_published_at FROM {q(Case._meta.db_table)} c"  # noqa: S608
         f" JOIN {q(ServiceItem._meta.db_table)} i ON i.id = c.item_id"
         f" WHERE c.{'number' if number is not None else 'id'} = %s"
     )
@@ -187,8 +187,8 @@ def supplied_requirement_ids(case: Case) -> set[int]:
     asks; a plain statement costs a tenth of the ORM's)."""
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT requirement_id FROM {q(SubmittedMaterial._meta.db_table)} WHERE case_id = %s AND {q('current')}",
+        cursor.execute(  # names from the model's metadata; the value is a parameter
+            f"SELECT requirement_id FROM {q(SubmittedMaterial._meta.db_table)} WHERE case_id = %s AND {q('current')}",  # noqa: S608
             [case.pk],
         )
         return {row[0] for row in cursor.fetchall()}

@@ -78,9 +78,13 @@ def _lock(case: Case) -> Case:
     related rows the caller loaded (applicant, item, …) are carried over while the case
     still points at them, and anything else loads when first used."""
     fresh = selectors.case_row(pk=case.pk, for_update=True)
-    for field in _CASE_RELATIONS:
-        if field.is_cached(case) and not field.is_cached(fresh) and getattr(fresh, field.attname) == getattr(case, field.attname):
-            field.set_cached_value(fresh, field.get_cached_value(case))
+    for relation in _CASE_RELATIONS:
+        if (
+            relation.is_cached(case)
+            and not relation.is_cached(fresh)
+            and getattr(fresh, relation.attname) == getattr(case, relation.attname)
+        ):
+            relation.set_cached_value(fresh, relation.get_cached_value(case))
     return fresh
 
 

@@ -54,7 +54,9 @@ def test_same_user_and_profile_as_the_orm(demo, username, django_assert_num_quer
 @pytest.mark.parametrize(
     "spoil",
     [
-        pytest.param(lambda: ApiToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1)), id="expired"),
+        pytest.param(
+            lambda: ApiToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1)), id="expired"
+        ),
         pytest.param(lambda: User.objects.filter(username="citizen").update(is_active=False), id="inactive"),
         pytest.param(lambda: ApiToken.objects.all().delete(), id="revoked"),
     ],
