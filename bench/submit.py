@@ -181,6 +181,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     setup_django("bench-submit")
     from django.db import connection
@@ -197,7 +198,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "GOVHALL_TASKS": "db",
     }
-    with serve(env=env, workers=args.workers, threads=4) as base:
+    with serve(env=env, workers=args.workers, threads=args.threads) as base:
         clients = [Client(base, t) for t in tokens]
         for c in clients:  # warm up every worker and thread
             c.file_case(pdf)
@@ -206,7 +207,7 @@ def main() -> None:
         path_rps, path_lat, failures, path_cpu = run_phase(clients, args.seconds, lambda c: c.file_case(pdf))
         cases = sum(c.cases for c in clients)
     print(
-        f"database: {connection.vendor}, clients: {args.clients}, gunicorn workers: {args.workers}x4 threads, "
+        f"database: {connection.vendor}, clients: {args.clients}, gunicorn workers: {args.workers}x{args.threads} threads, "
         f"{args.seconds:.0f}s per phase"
     )
     print(

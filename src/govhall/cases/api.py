@@ -466,13 +466,8 @@ def get_case(request, number: str):
 )
 @idempotent
 def upload_material(request, number: str, requirement_id: Form[int], file: File[UploadedFile]):
-    user = request.auth
-    case = selectors.case_for_actor(number, user)
-    material = services.material_upload(case=case, actor=user, requirement_id=requirement_id, upload=file)
-    return 201, {
-        **_material(number, material),
-        "missing_requirement_ids": [m.id for m in services.missing_materials(material.case)],
-    }
+    material = services.material_upload(case=number, actor=request.auth, requirement_id=requirement_id, upload=file)
+    return 201, {**_material(number, material), "missing_requirement_ids": [m.id for m in material.still_missing]}
 
 
 @router.post(
@@ -481,8 +476,7 @@ def upload_material(request, number: str, requirement_id: Form[int], file: File[
 @idempotent
 def submit_case(request, number: str):
     user = request.auth
-    case = selectors.case_for_actor(number, user)
-    return 200, state_out(services.case_transition(case=case, actor=user, action="submit"), user)
+    return 200, state_out(services.case_transition(case=number, actor=user, action="submit"), user)
 
 
 @router.post(
@@ -495,10 +489,9 @@ def submit_case(request, number: str):
 @idempotent
 def transition_case(request, number: str, payload: TransitionIn):
     user = request.auth
-    case = selectors.case_for_actor(number, user)
     params = payload.dict(exclude={"action", "comment", "expected_version"}, exclude_none=True)
     case = services.case_transition(
-        case=case,
+        case=number,
         actor=user,
         action=payload.action,
         comment=payload.comment,

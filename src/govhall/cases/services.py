@@ -72,11 +72,17 @@ def _today() -> datetime.date:
 _CASE_RELATIONS = [f for f in Case._meta.concrete_fields if f.many_to_one]
 
 
-def _lock(case: Case) -> Case:
-    """Re-read the case under a row lock (PostgreSQL SELECT … FOR UPDATE; SQLite's
-    IMMEDIATE transactions already serialise writers). Only the case row is read again:
+def _lock(case: Case | str) -> Case:
+    """Read the case under a row lock (PostgreSQL SELECT … FOR UPDATE; SQLite's IMMEDIATE
+    transactions already serialise writers): given a number, the only read of the case
+    (NotFound if there is none); given a loaded case, only its row is read again, and the
     related rows the caller loaded (applicant, item, …) are carried over while the case
-    still points at them, and anything else loads when first used."""
+    still points at them. Anything else loads when first used."""
+    if isinstance(case, str):
+        found = selectors.case_row(number=case, for_update=True)
+        if found is None:
+            raise NotFound("未找到该办件", code="case_not_found")
+        return found
     fresh = selectors.case_row(pk=case.pk, for_update=True)
     for relation in _CASE_RELATIONS:
         if (
@@ -132,23 +138,10 @@ def event_append(
     return event
 
 
-def _new_number(case: Case) -> str:
+def _new_number(item: ServiceItem) -> str:
     """Region code + date + 6 random digits: readable at the window, not enumerable."""
-    region = case.department.region.code
+    region = item.department.region.code
     return f"{region}{timezone.localdate():%Y%m%d}{secrets.randbelow(10**6):06d}"
-
-
-def _save_new_case(case: Case) -> None:
-    for _ in range(8):
-        case.number = _new_number(case)
-        try:
-            with transaction.atomic():
-                case.save()
-            return
-        except IntegrityError:
-            if not Case.objects.filter(number=case.number).exists():
-                raise
-    raise DomainError("无法生成办件编号，请重试", code="number_exhausted", status=503)
 
 
 def _document(ctx: Context, kind: str, pdf: bytes) -> Document:
@@ -333,14 +326,40 @@ def case_create(
         )
     answers = _check_answers(item, situation_answers or {})
     form = _check_form_fields(item, _check_form(form or {}))
-    # The item and its materials are read before the write transaction starts (see material_upload).
+    # Reads come before the write transaction (see material_upload).
     materials = materials_for_answers(item, {int(k): v for k, v in answers.items()})
-    with transaction.atomic():
-        return _case_insert(actor, item, applicant, answers, form, channel, hall, materials)
+    licences = _library_licences(applicant, materials)
+    for _ in range(8):
+        # A random number may be taken (rarely): the insert fails and is tried with another.
+        # Outermost, the whole transaction is retried; inside a caller's, atomic() makes a
+        # savepoint to go back to.
+        number = _new_number(item)
+        try:
+            with transaction.atomic():
+                return _case_insert(number, actor, item, applicant, answers, form, channel, hall, materials, licences)
+        except IntegrityError:
+            if not Case.objects.filter(number=number).exists():
+                raise
+    raise DomainError("无法生成办件编号，请重试", code="number_exhausted", status=503)
 
 
-def _case_insert(actor, item, applicant, answers, form, channel, hall, materials) -> Case:
+def _library_licences(applicant: Applicant, materials: list[MaterialRequirement]) -> dict[int, object]:
+    """Requirement id -> the applicant's usable e-licence for materials the licence library
+    can supply (免证办)."""
+    from govhall.licences.selectors import licences_of
+
+    found = {}
+    for requirement in materials:
+        if requirement.source == MaterialRequirement.Source.LICENCE:
+            licence = next(iter(licences_of(applicant, requirement.licence_type)), None)
+            if licence is not None:
+                found[requirement.id] = licence
+    return found
+
+
+def _case_insert(number, actor, item, applicant, answers, form, channel, hall, materials, licences) -> Case:
     case = Case(
+        number=number,
         item=item,
         applicant=applicant,
         filed_by=actor,
@@ -350,9 +369,9 @@ def _case_insert(actor, item, applicant, answers, form, channel, hall, materials
         situation_answers=answers,
         form=form,
     )
-    _save_new_case(case)
+    case.save()
     events = [event_append(case=case, actor=actor, action="create", to_state=State.DRAFT, data={"channel": channel})]
-    filled = _prefill_materials(case, actor, materials, events)
+    filled = _prefill_materials(case, actor, materials, licences, events)
     # Every related row of the new case is known here: the API answers from them instead of
     # reading them back (selectors.with_related_rows; test_api checks it equals a fresh GET).
     case.created_rows = {"materials": filled, "events": events}
@@ -360,12 +379,10 @@ def _case_insert(actor, item, applicant, answers, form, channel, hall, materials
 
 
 def _prefill_materials(
-    case: Case, actor: User, materials: list[MaterialRequirement], events: list[TimelineEvent]
+    case: Case, actor: User, materials: list[MaterialRequirement], licences: dict, events: list[TimelineEvent]
 ) -> list[SubmittedMaterial]:
     """Fill in what shared data and the licence library hold (免证办); returns the rows made
     and adds their timeline events to ``events``."""
-    from govhall.licences.selectors import licences_of
-
     filled = []
     for requirement in materials:
         if requirement.source == MaterialRequirement.Source.SHARED_DATA:
@@ -375,7 +392,7 @@ def _prefill_materials(
                 )
             )
         elif requirement.source == MaterialRequirement.Source.LICENCE:
-            licence = next(iter(licences_of(case.applicant, requirement.licence_type)), None)
+            licence = licences.get(requirement.id)
             if licence is None:
                 continue  # not in the library: the applicant uploads it like any other material
             filled.append(
@@ -450,15 +467,19 @@ def _upload_allowed(case: Case, actor: User, requirement_id: int):
     return roles, deferral, requirement
 
 
-def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> SubmittedMaterial:
+def material_upload(*, case: Case | str, actor: User, requirement_id: int, upload) -> SubmittedMaterial:
     """Attach a file for one of the case's materials. Applicants upload while drafting or
     correcting, and deferred materials after acceptance; clerks scan at the window.
+    ``case`` may be given by number (as the API does): it is then read once, under the lock.
 
-    The checks and the file write come before the write transaction, and the checks are
-    repeated under the case's lock: SQLite holds its single write lock for a transaction's
-    whole length, so nothing slow may happen inside one. A file whose rows are not
-    committed is deleted again."""
-    _upload_allowed(case, actor, requirement_id)
+    The file's checks and its write come before the write transaction (SQLite holds its
+    single write lock for a transaction's whole length, so nothing slow may happen inside
+    one); the case's checks run under the lock. A file whose rows are not committed is
+    deleted again. The material returned carries ``still_missing``: the case's required
+    materials not yet supplied after this one."""
+    if not isinstance(case, str):
+        _upload_allowed(case, actor, requirement_id)  # a loaded case: refuse before writing a file
+    number = case if isinstance(case, str) else case.number
     data, mime = _check_upload(upload)
     material = SubmittedMaterial(
         original_name=(upload.name or "")[:200],
@@ -467,14 +488,14 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
     )
-    material.file.save(
-        f"{case.number}-{requirement_id}.{ALLOWED_UPLOAD_TYPES[mime].lower()}", ContentFile(data), save=False
-    )
+    material.file.save(f"{number}-{requirement_id}.{ALLOWED_UPLOAD_TYPES[mime].lower()}", ContentFile(data), save=False)
     try:
         with transaction.atomic():
             case = _lock(case)
             roles, deferral, requirement = _upload_allowed(case, actor, requirement_id)
-            SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
+            supplied = selectors.supplied_requirement_ids(case)
+            if requirement.id in supplied:  # a new version: the earlier one stays in the history
+                SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
             material.case, material.requirement = case, requirement
             # A clerk filing at the window is the case's filer, but what they attach is a scan.
             profile = selectors.staff_profile(actor)
@@ -496,6 +517,8 @@ def material_upload(*, case: Case, actor: User, requirement_id: int, upload) -> 
     except BaseException:
         material.file.delete(save=False)
         raise
+    supplied.add(requirement.id)
+    material.still_missing = [m for m in required_materials(case) if m.required and m.id not in supplied]
     return material
 
 
@@ -922,14 +945,15 @@ assert set(EFFECTS) == set(workflow.ACTIONS), "every workflow action needs an ef
 @transaction.atomic
 def case_transition(
     *,
-    case: Case,
+    case: Case | str,
     actor: User,
     action: str,
     comment: str = "",
     params: dict[str, Any] | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """Move ``case`` by ``action``. Raises NotFound (actor may not see it), DomainError
+    """Move ``case`` (a loaded case, or a number: then read once, under the lock) by
+    ``action``. Raises NotFound (actor may not see it), DomainError
     ``unknown_action``, Conflict ``action_not_allowed`` (not in this state), Forbidden
     ``role_not_allowed``, Conflict ``stale_version``, or the action's own errors; on any
     error nothing is written."""

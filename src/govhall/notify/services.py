@@ -50,7 +50,7 @@ def _queue_in_our_database() -> bool:
     return isinstance(task_backends[deliver_sms.backend], DatabaseBackend)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the caller's transaction: all or nothing with it
 def notification_send(
     *,
     event: str,
@@ -63,8 +63,8 @@ def notification_send(
     """Write the in-site messages and SMS for one event; SMS go out after the caller commits.
 
     Recipients are ``users`` and the users with ``user_ids`` (callers that know only ids and
-    give a ``phone`` save loading the users). Runs inside the caller's transaction (as a
-    savepoint). Returns the rows written: the in-site messages first, then the SMS.
+    give a ``phone`` save loading the users). Runs inside the caller's transaction (or its
+    own, called outside one). Returns the rows written: the in-site messages first, then the SMS.
     """
     if not event or not text:
         raise ValueError("notification_send needs an event code and a text")

@@ -407,3 +407,38 @@ def test_a_refused_action_leaves_no_document_file(demo, settings, monkeypatch):
         f.act(case, "clerk", "accept_with_deferral", deferred=deferred, commitment="承诺按期补齐")
     assert not Document.objects.filter(case=case).exists()
     assert not list(Path(settings.MEDIA_ROOT).rglob("*acceptance_notice*.pdf"))
+
+
+def _numbers_drawn(monkeypatch, draws: list[int]) -> None:
+    """Make the random part of case numbers come from ``draws`` (then from the real source)."""
+    import secrets
+
+    real = secrets.randbelow
+    pending = list(draws)
+    monkeypatch.setattr(services.secrets, "randbelow", lambda n: pending.pop(0) if pending else real(n))
+
+
+def test_a_taken_number_is_drawn_again_inside_a_callers_transaction(demo, monkeypatch):
+    _numbers_drawn(monkeypatch, [123456, 123456, 654321])
+    first = f.draft()
+    second = f.draft()  # the first draw is taken: the insert fails, a savepoint is rolled back
+    assert first.number.endswith("123456") and second.number.endswith("654321")
+    assert [e.action for e in second.events.all()] == ["create"]
+    assert second.events.get().hash == second.last_event_hash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_taken_number_is_drawn_again_as_the_outermost_transaction(demo, monkeypatch):
+    _numbers_drawn(monkeypatch, [111111, 111111, 111111, 222222])
+    first = f.draft()
+    second = f.draft()  # the whole transaction is rolled back and tried again
+    assert first.number.endswith("111111") and second.number.endswith("222222")
+    assert TimelineEvent.objects.filter(case=second).count() == 1
+
+
+def test_numbers_exhausted_is_a_clear_error(demo, monkeypatch):
+    _numbers_drawn(monkeypatch, [5] * 9)
+    f.draft()
+    with pytest.raises(DomainError) as err:
+        f.draft()
+    assert err.value.code == "number_exhausted"
