@@ -163,6 +163,7 @@ def run_phase(clients: list[Client], seconds: float, work) -> tuple[float, list[
 
     threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
     ticks = cpu_ticks()
+    client_cpu = time.process_time()
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -170,9 +171,12 @@ def run_phase(clients: list[Client], seconds: float, work) -> tuple[float, list[
         t.join()
     elapsed = time.perf_counter() - started
     busy = cpu_busy(ticks, cpu_ticks())
+    client_cpu = time.process_time() - client_cpu
     if failures:
         print(f"  {len(failures)} failures, first: {failures[0]}")
     total = sum(c.requests for c in clients)
+    # CPU per request: all of the machine's busy time, and the part the clients used themselves.
+    busy += f", clients {1000 * client_cpu / max(total, 1):.2f} ms CPU/req"
     return total / elapsed, [x for c in clients for x in c.latencies], len(failures), busy
 
 
@@ -207,8 +211,8 @@ def main() -> None:
         path_rps, path_lat, failures, path_cpu = run_phase(clients, args.seconds, lambda c: c.file_case(pdf))
         cases = sum(c.cases for c in clients)
     print(
-        f"database: {connection.vendor}, clients: {args.clients}, gunicorn workers: {args.workers}x{args.threads} threads, "
-        f"{args.seconds:.0f}s per phase"
+        f"database: {connection.vendor}, clients: {args.clients}, "
+        f"gunicorn workers: {args.workers}x{args.threads} threads, {args.seconds:.0f}s per phase"
     )
     print(
         f"bare   GET /ping                  {bare_rps:8.1f} req/s  "

@@ -24,6 +24,7 @@ from govhall.cases import workflow
 from govhall.cases.models import Case, Deferral, Pause, State, SubmittedMaterial, TimelineEvent
 from govhall.catalog.models import ServiceItem
 from govhall.catalog.selectors import item_version, region_and_below
+from govhall.core import rows
 from govhall.core.errors import NotFound
 from govhall.workdays.calendar import WorkCalendar
 from govhall.workdays.selectors import get_calendar
@@ -160,26 +161,26 @@ def case_row(*, number: str | None = None, pk: int | None = None, for_update: bo
     (``catalog.selectors.item_version``), optionally locked (SELECT … FOR UPDATE where the
     database has it; SQLite's IMMEDIATE transactions already serialise writers).
 
-    Every action on a case starts here, so it is one hand-written statement: the ORM spends
-    longer compiling the query than the database takes to run it (test_selectors checks
-    the rows against the ORM's)."""
-    q = connection.ops.quote_name  # names from the models' metadata; values are parameters
+    Every action on a case starts here, so it is one plain statement (``core.rows``): the
+    ORM spent longer compiling the query than the database took to run it (test_selectors
+    checks the rows against the ORM's)."""
+    q = rows.quote
     sql = (
-        f"SELECT c.*, i.published_at AS item_published_at FROM {q(Case._meta.db_table)} c"  # noqa: S608
+        f"SELECT {_CASE.columns('c')}, i.published_at FROM {q(Case._meta.db_table)} c"  # noqa: S608
         f" JOIN {q(ServiceItem._meta.db_table)} i ON i.id = c.item_id"
         f" WHERE c.{'number' if number is not None else 'id'} = %s"
     )
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
-    found = list(Case.objects.raw(sql, [number if number is not None else pk]))
+    found = _CASE.fetch(sql, [number if number is not None else pk])
     if not found:
         return None
-    case = found[0]
-    published_at = case.item_published_at
-    if published_at is not None and timezone.is_naive(published_at):  # SQLite: naive, in UTC
-        published_at = published_at.replace(tzinfo=datetime.UTC)
-    case.item = item_version(case.item_id, published_at)
+    case, extra = found[0]
+    case.item = item_version(case.item_id, extra["item_published_at"])
     return case
+
+
+_CASE = rows.Shape(Case, extra=[("item_published_at", ServiceItem._meta.get_field("published_at"))])
 
 
 def supplied_requirement_ids(case: Case) -> set[int]:

@@ -41,6 +41,7 @@ from govhall.cases.models import (
 from govhall.catalog import formfields
 from govhall.catalog.models import DeliveryMode, MaterialRequirement, ResultType, ServiceItem
 from govhall.catalog.selectors import item_version, materials_for_answers
+from govhall.core import rows
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
 from govhall.core.masking import mask_id_number
 from govhall.workdays.selectors import get_calendar
@@ -130,12 +131,15 @@ def event_append(
         prev_hash=case.last_event_hash,
     )
     event.hash = event.compute_hash()
-    event.save()
+    rows.insert(event)  # every request appends one: plain statements (core.rows)
     case.event_count = event.seq
     case.last_event_hash = event.hash
     if save_head:  # callers about to save the case anyway pass False (one write instead of two)
-        Case.objects.filter(pk=case.pk).update(event_count=case.event_count, last_event_hash=case.last_event_hash)
+        rows.update(case, _HEAD)
     return event
+
+
+_HEAD = ("event_count", "last_event_hash")
 
 
 def _new_number(item: ServiceItem) -> str:
@@ -329,6 +333,8 @@ def case_create(
     # Reads come before the write transaction (see material_upload).
     materials = materials_for_answers(item, {int(k): v for k, v in answers.items()})
     licences = _library_licences(applicant, materials)
+    if hall is None:  # filed online: the hall of the department's region answers for it
+        hall = _region_hall(item)
     for _ in range(8):
         # A random number may be taken (rarely): the insert fails and is tried with another.
         # Outermost, the whole transaction is retried; inside a caller's, atomic() makes a
@@ -341,6 +347,10 @@ def case_create(
             if not Case.objects.filter(number=number).exists():
                 raise
     raise DomainError("无法生成办件编号，请重试", code="number_exhausted", status=503)
+
+
+def _region_hall(item: ServiceItem) -> Hall | None:
+    return Hall.objects.filter(region_id=item.department.region_id).order_by("id").first()
 
 
 def _library_licences(applicant: Applicant, materials: list[MaterialRequirement]) -> dict[int, object]:
@@ -369,7 +379,7 @@ def _case_insert(number, actor, item, applicant, answers, form, channel, hall, m
         situation_answers=answers,
         form=form,
     )
-    case.save()
+    rows.insert(case)
     events = [event_append(case=case, actor=actor, action="create", to_state=State.DRAFT, data={"channel": channel})]
     filled = _prefill_materials(case, actor, materials, licences, events)
     # Every related row of the new case is known here: the API answers from them instead of
@@ -501,7 +511,7 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
             profile = selectors.staff_profile(actor)
             scanned = Role.CLERK in roles or (profile is not None and profile.role == Role.CLERK)
             material.source = SubmittedMaterial.Source.SCAN if scanned else SubmittedMaterial.Source.UPLOAD
-            material.save()
+            rows.insert(material)
             if deferral is not None:
                 deferral.status = Deferral.Status.RECEIVED
                 deferral.received_at = timezone.now()
@@ -569,8 +579,8 @@ def _effect_submit(ctx: Context) -> None:
         )
     if case.state == State.DRAFT:
         case.submitted_at = timezone.now()
-        if case.hall_id is None:  # filed online: the hall of the department's region answers for it
-            case.hall = Hall.objects.filter(region_id=case.item.department.region_id).order_by("id").first()
+        if case.hall_id is None:  # drafts made before halls were set at creation
+            case.hall = _region_hall(case.item)
         ctx.notices.append(("case.submitted", f"您的办件{case.number}（{case.item.name}）已提交，等待预审。"))
     else:  # resubmission after a correction
         case.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
@@ -999,7 +1009,7 @@ def case_transition(
         data=ctx.data,
         save_head=False,
     )
-    case.save(update_fields=[*_changed_fields(case, before), "updated_at"])
+    rows.update(case, [*_changed_fields(case, before), "updated_at"])
     for doc in ctx.documents:
         event_append(
             case=case,
