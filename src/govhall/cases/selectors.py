@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from govhall.accounts.models import Applicant, StaffProfile, User
+from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.cases import workflow
 from govhall.cases.models import Case, Deferral, Pause, State, SubmittedMaterial, TimelineEvent
@@ -181,6 +181,31 @@ def case_row(*, number: str | None = None, pk: int | None = None, for_update: bo
 
 
 _CASE = rows.Shape(Case, extra=[("item_published_at", ServiceItem._meta.get_field("published_at"))])
+
+
+def applicants_of(user: User) -> list[Applicant]:
+    """The applicants ``user`` may file for: their own identity and the legal persons they
+    operate for, by id (one plain statement: every application asks; test_selectors
+    checks it against the ORM)."""
+    q = rows.quote
+    sql = (
+        f"SELECT {_APPLICANT.columns('a')} FROM {q(Applicant._meta.db_table)} a"  # noqa: S608 (names from metadata)
+        f" WHERE a.user_id = %s OR a.id IN (SELECT o.applicant_id FROM {q(Operator._meta.db_table)} o"
+        " WHERE o.user_id = %s) ORDER BY a.id"
+    )
+    return [found for found, _ in _APPLICANT.fetch(sql, [user.pk, user.pk])]
+
+
+_APPLICANT = rows.Shape(Applicant)
+
+
+def region_hall_id(region_id: int) -> int | None:
+    """The hall that answers for online cases of a region's departments: its first hall."""
+    with connection.cursor() as cursor:
+        table = rows.quote(Hall._meta.db_table)
+        cursor.execute(f"SELECT id FROM {table} WHERE region_id = %s ORDER BY id", [region_id])  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def supplied_requirement_ids(case: Case) -> set[int]:

@@ -20,10 +20,9 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from govhall.accounts.models import Applicant, Hall, Operator, User
+from govhall.accounts.models import Applicant, Hall, User
 from govhall.accounts.roles import Role
 from govhall.cases import documents, selectors, workflow
 from govhall.cases.models import (
@@ -40,7 +39,7 @@ from govhall.cases.models import (
 )
 from govhall.catalog import formfields
 from govhall.catalog.models import DeliveryMode, MaterialRequirement, ResultType, ServiceItem
-from govhall.catalog.selectors import item_version, materials_for_answers
+from govhall.catalog.selectors import item_version, materials_for_answers, published_version
 from govhall.core import rows
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
 from govhall.core.masking import mask_id_number
@@ -283,19 +282,17 @@ def _check_form_fields(item: ServiceItem, form: dict) -> dict:
 
 def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
     """The applicant a signed-in user files for: themselves, or the legal person they operate."""
-    operated = Operator.objects.filter(user=user).values("applicant_id")
-    own = Applicant.objects.filter(Q(user=user) | Q(pk__in=operated)).order_by("pk")
+    own = selectors.applicants_of(user)
     if applicant_id is not None:
-        found = own.filter(pk=applicant_id).first()
+        found = next((a for a in own if a.pk == applicant_id), None)
         if found is None:
             raise NotFound("未找到该申请人", code="applicant_not_found")
         return found
-    found = list(own[:2])
-    if not found:
+    if not own:
         raise DomainError("该账户尚未绑定申请人身份，请先完成实名认证", code="no_applicant")
-    if len(found) > 1:
+    if len(own) > 1:
         raise DomainError("该账户可代表多个申请人，请指定 applicant_id", code="applicant_ambiguous")
-    return found[0]
+    return own[0]
 
 
 def case_create(
@@ -310,11 +307,7 @@ def case_create(
 ) -> Case:
     """A draft case on the item's published version. Materials held in the licence library
     or shared data are filled in at once (免证办)."""
-    published = (
-        ServiceItem.objects.filter(code=item_code, status=ServiceItem.Status.PUBLISHED)
-        .values_list("pk", "published_at")
-        .first()
-    )
+    published = published_version(item_code)
     if published is None:
         raise NotFound("未找到该事项或事项未发布", code="item_not_found")
     item = item_version(*published)
@@ -333,8 +326,8 @@ def case_create(
     # Reads come before the write transaction (see material_upload).
     materials = materials_for_answers(item, {int(k): v for k, v in answers.items()})
     licences = _library_licences(applicant, materials)
-    if hall is None:  # filed online: the hall of the department's region answers for it
-        hall = _region_hall(item)
+    # Filed online: the hall of the department's region answers for it.
+    hall_id = hall.pk if hall is not None else selectors.region_hall_id(item.department.region_id)
     for _ in range(8):
         # A random number may be taken (rarely): the insert fails and is tried with another.
         # Outermost, the whole transaction is retried; inside a caller's, atomic() makes a
@@ -342,32 +335,30 @@ def case_create(
         number = _new_number(item)
         try:
             with transaction.atomic():
-                return _case_insert(number, actor, item, applicant, answers, form, channel, hall, materials, licences)
+                return _case_insert(
+                    number, actor, item, applicant, answers, form, channel, hall_id, materials, licences
+                )
         except IntegrityError:
             if not Case.objects.filter(number=number).exists():
                 raise
     raise DomainError("无法生成办件编号，请重试", code="number_exhausted", status=503)
 
 
-def _region_hall(item: ServiceItem) -> Hall | None:
-    return Hall.objects.filter(region_id=item.department.region_id).order_by("id").first()
-
-
 def _library_licences(applicant: Applicant, materials: list[MaterialRequirement]) -> dict[int, object]:
     """Requirement id -> the applicant's usable e-licence for materials the licence library
     can supply (免证办)."""
-    from govhall.licences.selectors import licences_of
+    from govhall.licences.selectors import usable_licence
 
     found = {}
     for requirement in materials:
         if requirement.source == MaterialRequirement.Source.LICENCE:
-            licence = next(iter(licences_of(applicant, requirement.licence_type)), None)
+            licence = usable_licence(applicant, requirement.licence_type)
             if licence is not None:
                 found[requirement.id] = licence
     return found
 
 
-def _case_insert(number, actor, item, applicant, answers, form, channel, hall, materials, licences) -> Case:
+def _case_insert(number, actor, item, applicant, answers, form, channel, hall_id, materials, licences) -> Case:
     case = Case(
         number=number,
         item=item,
@@ -375,7 +366,7 @@ def _case_insert(number, actor, item, applicant, answers, form, channel, hall, m
         filed_by=actor,
         channel=channel,
         department=item.department,
-        hall=hall,
+        hall_id=hall_id,
         situation_answers=answers,
         form=form,
     )
@@ -580,7 +571,7 @@ def _effect_submit(ctx: Context) -> None:
     if case.state == State.DRAFT:
         case.submitted_at = timezone.now()
         if case.hall_id is None:  # drafts made before halls were set at creation
-            case.hall = _region_hall(case.item)
+            case.hall_id = selectors.region_hall_id(case.item.department.region_id)
         ctx.notices.append(("case.submitted", f"您的办件{case.number}（{case.item.name}）已提交，等待预审。"))
     else:  # resubmission after a correction
         case.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())

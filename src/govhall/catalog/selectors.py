@@ -140,6 +140,36 @@ _item_versions: dict[tuple, ServiceItem] = {}
 _ITEM_VERSIONS_MAX = 2000
 
 
+@dataclass
+class _Published:
+    revision: int
+    versions: dict[str, tuple[int, datetime.datetime]]
+
+
+_published = _Published(revision=-1, versions={})
+
+
+def published_version(code: str) -> tuple[int, datetime.datetime] | None:
+    """(id, published_at) of the published version of item ``code``, or None. Remembered
+    per catalogue revision (every publication or retirement moves it), so an application
+    costs one single-row read instead of a query on the items."""
+    global _published
+    revision = search.current_revision()
+    state = _published
+    if state.revision != revision:  # a new state object: late writers of the old one do no harm
+        state = _published = _Published(revision=revision, versions={})
+    found = state.versions.get(code)
+    if found is None:
+        found = (
+            ServiceItem.objects.filter(code=code, status=ServiceItem.Status.PUBLISHED)
+            .values_list("pk", "published_at")
+            .first()
+        )
+        if found is not None:
+            state.versions[code] = found
+    return found
+
+
 def item_version(item_id: int, published_at: datetime.datetime | None) -> ServiceItem:
     """The item version ``item_id``, prefetched for ``materials_for_answers``; shared by
     every caller in the process, so callers must not change it."""

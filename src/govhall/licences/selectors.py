@@ -6,12 +6,14 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from govhall.accounts.models import Applicant, StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.catalog.selectors import region_and_below
+from govhall.core import rows
 from govhall.core.errors import NotFound
 from govhall.core.masking import mask_name
 from govhall.licences.models import Licence
@@ -48,6 +50,24 @@ def licences_of(holder: Applicant, licence_type: str | None = None) -> QuerySet[
     if licence_type:
         qs = qs.filter(licence_type=licence_type)
     return qs.order_by("-issued_on", "-id")
+
+
+def usable_licence(holder: Applicant, licence_type: str) -> Licence | None:
+    """The first of ``licences_of(holder, licence_type)``: what 免证办 fills a material from.
+    Every application asks, once per library-sourced material, so it is one plain
+    statement (``core.rows``); test_services checks it against ``licences_of``."""
+    q = rows.quote
+    sql = (
+        f"SELECT {_LICENCE.columns('l')} FROM {q(Licence._meta.db_table)} l"  # noqa: S608 (names from metadata)
+        " WHERE l.holder_id = %s AND l.status = %s AND l.licence_type = %s"
+        " AND (l.valid_until IS NULL OR l.valid_until >= %s) ORDER BY l.issued_on DESC, l.id DESC LIMIT 1"
+    )
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    found = _LICENCE.fetch(sql, [holder.pk, Licence.Status.VALID, licence_type, today])
+    return found[0][0] if found else None
+
+
+_LICENCE = rows.Shape(Licence)
 
 
 def mask_holder_name(name: str, kind: str) -> str:

@@ -171,3 +171,20 @@ def test_demo_catalogue_loads_idempotently(demo):
     result = catalog_demo.load()
     assert result.created == [] and result.revised == []
     assert ServiceItem.objects.count() == count
+
+
+def test_published_version_follows_publication_and_retirement(demo):
+    from govhall.catalog.selectors import published_version
+    from govhall.catalog.services import item_publish, item_retire, item_revise
+
+    item = ServiceItem.objects.filter(status=ServiceItem.Status.PUBLISHED).order_by("code").first()
+    assert published_version(item.code) == (item.pk, item.published_at)
+    assert published_version(item.code) == (item.pk, item.published_at)  # remembered
+    draft = item_revise(item=item)
+    assert published_version(item.code) == (item.pk, item.published_at)  # a draft changes nothing
+    item_publish(item=draft)
+    draft.refresh_from_db()
+    assert published_version(item.code) == (draft.pk, draft.published_at)
+    item_retire(item=draft)
+    assert published_version(item.code) is None
+    assert published_version("NO-SUCH-CODE") is None

@@ -100,6 +100,13 @@ def test_licences_of_lists_valid_ones_newest_first(demo):
     assert list(selectors.licences_of(holder, "食品经营许可证")) == [new, old]
     assert other_type in selectors.licences_of(holder)
     assert not selectors.licences_of(f.citizen()).exists()
+    # the plain-SQL form 免证办 uses picks the same one, with the same fields
+    for kind in ("食品经营许可证", "营业执照", "无此证照"):
+        expected = selectors.licences_of(holder, kind).first()
+        found = selectors.usable_licence(holder, kind)
+        fields = [field.attname for field in Licence._meta.concrete_fields]
+        assert (found and [getattr(found, n) for n in fields]) == (expected and [getattr(expected, n) for n in fields])
+    assert selectors.usable_licence(f.citizen(), "食品经营许可证") is None
 
 
 def test_licence_get(demo):
