@@ -12,6 +12,7 @@ Scope rules (every read and every action starts here):
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -45,7 +46,10 @@ def operator_user_ids(applicant: Applicant) -> set[int]:
     """Users acting for ``applicant`` as operators (remembered on the instance)."""
     ids = getattr(applicant, "_operator_user_ids", None)
     if ids is None:
-        ids = applicant._operator_user_ids = set(applicant.operators.values_list("user_id", flat=True))
+        with connection.cursor() as cursor:  # asked on every action on a case: a plain statement
+            table = rows.quote(Operator._meta.db_table)
+            cursor.execute(f"SELECT user_id FROM {table} WHERE applicant_id = %s", [applicant.pk])  # noqa: S608
+            ids = applicant._operator_user_ids = {row[0] for row in cursor.fetchall()}
     return ids
 
 
@@ -157,30 +161,39 @@ def case_for_actor(number: str, user: User, *, queryset: QuerySet[Case] | None =
 
 
 def case_row(*, number: str | None = None, pk: int | None = None, for_update: bool = False) -> Case | None:
-    """One case by number or id, with its item version attached from the process cache
-    (``catalog.selectors.item_version``), optionally locked (SELECT … FOR UPDATE where the
-    database has it; SQLite's IMMEDIATE transactions already serialise writers).
+    """One case by number or id with its applicant, and its item version attached from the
+    process cache (``catalog.selectors.item_version``), optionally locked (SELECT … FOR
+    UPDATE where the database has it; SQLite's IMMEDIATE transactions already serialise
+    writers).
 
     Every action on a case starts here, so it is one plain statement (``core.rows``): the
     ORM spent longer compiling the query than the database took to run it (test_selectors
     checks the rows against the ORM's)."""
-    q = rows.quote
-    sql = (
-        f"SELECT {_CASE.columns('c')}, i.published_at FROM {q(Case._meta.db_table)} c"  # noqa: S608
-        f" JOIN {q(ServiceItem._meta.db_table)} i ON i.id = c.item_id"
-        f" WHERE c.{'number' if number is not None else 'id'} = %s"
-    )
-    if for_update and connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
-    found = _CASE.fetch(sql, [number if number is not None else pk])
+    lock = for_update and connection.features.has_select_for_update
+    found = _CASE.fetch(_case_sql(connection.vendor, number is not None, lock), [number if number is not None else pk])
     if not found:
         return None
-    case, extra = found[0]
+    case, applicant, extra = found[0]
+    case.applicant = applicant
     case.item = item_version(case.item_id, extra["item_published_at"])
     return case
 
 
-_CASE = rows.Shape(Case, extra=[("item_published_at", ServiceItem._meta.get_field("published_at"))])
+_CASE = rows.Shape(Case, Applicant, extra=[("item_published_at", ServiceItem._meta.get_field("published_at"))])
+
+
+@functools.cache
+def _case_sql(vendor: str, by_number: bool, lock: bool) -> str:
+    q = rows.quote
+    sql = (
+        f"SELECT {_CASE.columns('c', 'a')}, i.published_at FROM {q(Case._meta.db_table)} c"  # noqa: S608
+        f" JOIN {q(Applicant._meta.db_table)} a ON a.id = c.applicant_id"
+        f" JOIN {q(ServiceItem._meta.db_table)} i ON i.id = c.item_id"
+        f" WHERE c.{'number' if by_number else 'id'} = %s"
+    )
+    if lock:
+        sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    return sql
 
 
 def applicants_of(user: User) -> list[Applicant]:

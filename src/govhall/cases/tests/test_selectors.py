@@ -3,7 +3,7 @@ for actions) must agree for every user and every case."""
 
 import pytest
 
-from govhall.accounts.models import User
+from govhall.accounts.models import Applicant, User
 from govhall.cases import selectors
 from govhall.cases.models import Case
 from govhall.cases.tests import factories as f
@@ -33,7 +33,7 @@ def test_case_row_is_the_orm_row_with_the_cached_item_version(demo, django_asser
     """``case_row`` is hand-written SQL; it must load exactly what the ORM loads."""
     f.accepted_with_deferral()
     f.draft(f.COMPANY, "company")
-    for expected in Case.objects.select_related("item"):
+    for expected in Case.objects.select_related("item", "applicant"):
         by_number = selectors.case_row(number=expected.number)
         by_id = selectors.case_row(pk=expected.pk, for_update=True)
         for found in (by_number, by_id):
@@ -41,6 +41,9 @@ def test_case_row_is_the_orm_row_with_the_cached_item_version(demo, django_asser
                 assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
         with django_assert_num_queries(0):  # the item version comes from the process cache
             assert by_number.item.pk == expected.item_id and by_number.item is by_id.item
+            assert [getattr(by_id.applicant, f.attname) for f in Applicant._meta.concrete_fields] == [
+                getattr(expected.applicant, f.attname) for f in Applicant._meta.concrete_fields
+            ]
             assert by_number.item.published_at == expected.item.published_at
     assert selectors.case_row(number="610104000000000000") is None
 
