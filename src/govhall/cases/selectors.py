@@ -200,25 +200,35 @@ def applicants_of(user: User) -> list[Applicant]:
     """The applicants ``user`` may file for: their own identity and the legal persons they
     operate for, by id (one plain statement: every application asks; test_selectors
     checks it against the ORM)."""
-    q = rows.quote
-    sql = (
-        f"SELECT {_APPLICANT.columns('a')} FROM {q(Applicant._meta.db_table)} a"  # noqa: S608 (names from metadata)
-        f" WHERE a.user_id = %s OR a.id IN (SELECT o.applicant_id FROM {q(Operator._meta.db_table)} o"
-        " WHERE o.user_id = %s) ORDER BY a.id"
-    )
-    return [found for found, _ in _APPLICANT.fetch(sql, [user.pk, user.pk])]
+    return [found for found, _ in _APPLICANT.fetch(_applicants_sql(), [user.pk, user.pk])]
 
 
 _APPLICANT = rows.Shape(Applicant)
 
 
-def region_hall_id(region_id: int) -> int | None:
+@functools.cache
+def _applicants_sql() -> str:
+    q = rows.quote
+    return (
+        f"SELECT {_APPLICANT.columns('a')} FROM {q(Applicant._meta.db_table)} a"  # noqa: S608 (names from metadata)
+        f" WHERE a.user_id = %s OR a.id IN (SELECT o.applicant_id FROM {q(Operator._meta.db_table)} o"
+        " WHERE o.user_id = %s) ORDER BY a.id"
+    )
+
+
+def region_hall(region_id: int) -> Hall | None:
     """The hall that answers for online cases of a region's departments: its first hall."""
-    with connection.cursor() as cursor:
-        table = rows.quote(Hall._meta.db_table)
-        cursor.execute(f"SELECT id FROM {table} WHERE region_id = %s ORDER BY id", [region_id])  # noqa: S608
-        row = cursor.fetchone()
-    return row[0] if row else None
+    found = _HALL.fetch(_hall_sql(), [region_id])
+    return found[0][0] if found else None
+
+
+_HALL = rows.Shape(Hall)
+
+
+@functools.cache
+def _hall_sql() -> str:
+    table = rows.quote(Hall._meta.db_table)
+    return f"SELECT {_HALL.columns('h')} FROM {table} h WHERE h.region_id = %s ORDER BY h.id LIMIT 1"  # noqa: S608
 
 
 def supplied_requirement_ids(case: Case) -> set[int]:

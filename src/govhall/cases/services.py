@@ -326,8 +326,8 @@ def case_create(
     # Reads come before the write transaction (see material_upload).
     materials = materials_for_answers(item, {int(k): v for k, v in answers.items()})
     licences = _library_licences(applicant, materials)
-    # Filed online: the hall of the department's region answers for it.
-    hall_id = hall.pk if hall is not None else selectors.region_hall_id(item.department.region_id)
+    if hall is None:  # filed online: the hall of the department's region answers for it
+        hall = selectors.region_hall(item.department.region_id)
     for _ in range(8):
         # A random number may be taken (rarely): the insert fails and is tried with another.
         # Outermost, the whole transaction is retried; inside a caller's, atomic() makes a
@@ -335,9 +335,7 @@ def case_create(
         number = _new_number(item)
         try:
             with transaction.atomic():
-                return _case_insert(
-                    number, actor, item, applicant, answers, form, channel, hall_id, materials, licences
-                )
+                return _case_insert(number, actor, item, applicant, answers, form, channel, hall, materials, licences)
         except IntegrityError:
             if not Case.objects.filter(number=number).exists():
                 raise
@@ -358,7 +356,7 @@ def _library_licences(applicant: Applicant, materials: list[MaterialRequirement]
     return found
 
 
-def _case_insert(number, actor, item, applicant, answers, form, channel, hall_id, materials, licences) -> Case:
+def _case_insert(number, actor, item, applicant, answers, form, channel, hall, materials, licences) -> Case:
     case = Case(
         number=number,
         item=item,
@@ -366,7 +364,7 @@ def _case_insert(number, actor, item, applicant, answers, form, channel, hall_id
         filed_by=actor,
         channel=channel,
         department=item.department,
-        hall_id=hall_id,
+        hall=hall,
         situation_answers=answers,
         form=form,
     )
@@ -571,7 +569,7 @@ def _effect_submit(ctx: Context) -> None:
     if case.state == State.DRAFT:
         case.submitted_at = timezone.now()
         if case.hall_id is None:  # drafts made before halls were set at creation
-            case.hall_id = selectors.region_hall_id(case.item.department.region_id)
+            case.hall = selectors.region_hall(case.item.department.region_id)
         ctx.notices.append(("case.submitted", f"您的办件{case.number}（{case.item.name}）已提交，等待预审。"))
     else:  # resubmission after a correction
         case.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())

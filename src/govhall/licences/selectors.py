@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -56,18 +57,21 @@ def usable_licence(holder: Applicant, licence_type: str) -> Licence | None:
     """The first of ``licences_of(holder, licence_type)``: what 免证办 fills a material from.
     Every application asks, once per library-sourced material, so it is one plain
     statement (``core.rows``); test_services checks it against ``licences_of``."""
-    q = rows.quote
-    sql = (
-        f"SELECT {_LICENCE.columns('l')} FROM {q(Licence._meta.db_table)} l"  # noqa: S608 (names from metadata)
-        " WHERE l.holder_id = %s AND l.status = %s AND l.licence_type = %s"
-        " AND (l.valid_until IS NULL OR l.valid_until >= %s) ORDER BY l.issued_on DESC, l.id DESC LIMIT 1"
-    )
     today = connection.ops.adapt_datefield_value(timezone.localdate())
-    found = _LICENCE.fetch(sql, [holder.pk, Licence.Status.VALID, licence_type, today])
+    found = _LICENCE.fetch(_usable_sql(), [holder.pk, Licence.Status.VALID, licence_type, today])
     return found[0][0] if found else None
 
 
 _LICENCE = rows.Shape(Licence)
+
+
+@functools.cache
+def _usable_sql() -> str:
+    return (
+        f"SELECT {_LICENCE.columns('l')} FROM {rows.quote(Licence._meta.db_table)} l"  # noqa: S608 (names from metadata)
+        " WHERE l.holder_id = %s AND l.status = %s AND l.licence_type = %s"
+        " AND (l.valid_until IS NULL OR l.valid_until >= %s) ORDER BY l.issued_on DESC, l.id DESC LIMIT 1"
+    )
 
 
 def mask_holder_name(name: str, kind: str) -> str:

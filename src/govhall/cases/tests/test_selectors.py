@@ -69,5 +69,9 @@ def test_region_hall_is_the_regions_first_hall(demo):
     from govhall.accounts.models import Hall
 
     for hall in Hall.objects.all():
-        assert selectors.region_hall_id(hall.region_id) == Hall.objects.filter(region=hall.region).order_by("id")[0].id
-    assert selectors.region_hall_id(-1) is None
+        expected = Hall.objects.filter(region=hall.region).order_by("id")[0]
+        found = selectors.region_hall(hall.region_id)
+        assert [getattr(found, f.attname) for f in Hall._meta.concrete_fields] == [
+            getattr(expected, f.attname) for f in Hall._meta.concrete_fields
+        ]
+    assert selectors.region_hall(-1) is None

@@ -6,7 +6,9 @@ half a millisecond can leave the next one asleep for tens of milliseconds while 
 idles: filing cases with eight clients kept the machine a third idle, with a p95 latency
 of 140 ms (docs/benchmarks.md). Here a transaction first takes a turn, held from BEGIN to
 COMMIT or ROLLBACK: threads of one process queue on a lock, and processes on an advisory
-lock file next to the database (``<name>.writers``), polled every quarter millisecond.
+lock file next to the database (``<name>.writers``), polled from a tenth of a millisecond
+backing off to one (a blocking wait could not give up after the timeout, and polling
+faster burned a tenth of the CPU in the benchmark).
 Reads never queue (WAL lets them run beside the writer), and writes outside a transaction
 keep SQLite's own busy handler.
 """
@@ -21,7 +23,7 @@ import time
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-POLL_SECONDS = 0.00025
+POLL_FIRST, POLL_MAX = 0.0001, 0.001  # seconds
 
 
 class WriterTurn:
@@ -39,6 +41,7 @@ class WriterTurn:
         try:
             if self.fd is None:
                 self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            pause = POLL_FIRST
             while True:
                 try:
                     fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -46,7 +49,8 @@ class WriterTurn:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise OperationalError("database is locked (no turn to write within the timeout)") from None
-                    time.sleep(POLL_SECONDS)
+                    time.sleep(pause)
+                    pause = min(pause * 2, POLL_MAX)
         except BaseException:
             self.threads.release()
             raise
