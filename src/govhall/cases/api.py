@@ -167,6 +167,7 @@ class CaseOut(Schema):
     department: str
     hall: str | None
     window: str | None
+    issue_window: str | None
     created_at: datetime.datetime
     submitted_at: datetime.datetime | None
     accepted_at: datetime.datetime | None
@@ -339,6 +340,7 @@ def case_out(case: Case, user) -> dict:
         "department": case.department.name,
         "hall": case.hall.name if case.hall else None,
         "window": str(case.intake_window) if case.intake_window else None,
+        "issue_window": str(case.issue_window) if case.issue_window else None,
         "created_at": case.created_at,
         "submitted_at": case.submitted_at,
         "accepted_at": case.accepted_at,

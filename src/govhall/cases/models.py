@@ -64,6 +64,10 @@ class Case(models.Model):
     intake_window = models.ForeignKey(
         "accounts.Window", verbose_name="受理窗口", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 统一窗口出件: the window that handed the result over, when collected at the hall.
+    issue_window = models.ForeignKey(
+        "accounts.Window", verbose_name="出件窗口", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     situation_answers = models.JSONField("情形选择", default=dict, blank=True)
     form = models.JSONField("申请表", default=dict, blank=True)

@@ -246,7 +246,14 @@ def supplied_requirement_ids(case: Case) -> set[int]:
 def detail_queryset() -> QuerySet[Case]:
     """Everything the case page and API detail show, in a fixed number of queries."""
     return Case.objects.select_related(
-        "item", "item__department", "applicant", "department", "hall", "intake_window", "filed_by"
+        "item",
+        "item__department",
+        "applicant",
+        "department",
+        "hall",
+        "intake_window__hall",
+        "issue_window__hall",
+        "filed_by",
     ).prefetch_related(
         Prefetch("materials", queryset=SubmittedMaterial.objects.filter(current=True).select_related("requirement")),
         Prefetch("deferrals", queryset=Deferral.objects.select_related("requirement")),

@@ -884,6 +884,10 @@ def _effect_deliver(ctx: Context) -> None:
     case.delivery_mode = mode
     case.closed_at = timezone.now()
     ctx.data["delivery_mode"] = mode
+    profile = selectors.staff_profile(ctx.actor)
+    if mode == DeliveryMode.WINDOW and profile is not None and profile.window_id:
+        case.issue_window_id = profile.window_id  # 统一窗口出件: which window handed it over
+        ctx.data["window"] = profile.window_id
     ctx.notices.append(("case.delivered", f"您的办件{case.number}办理结果已送达（{DeliveryMode(mode).label}）。"))
 
 

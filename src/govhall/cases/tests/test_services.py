@@ -92,6 +92,12 @@ def test_deferral_full_path(demo):
     assert case.state == State.ISSUED and case.licence_number
     case = f.act(case, "clerk", "deliver", delivery_mode="window")
     assert case.state == State.DELIVERED
+    # 统一窗口出件: the window that handed the result over is on the case and in its timeline
+    clerk_window = f.user("clerk").staff_profile.window
+    assert case.issue_window == clerk_window
+    assert case.events.get(action="deliver").data["window"] == clerk_window.pk
+    detail = selectors.detail_queryset().get(pk=case.pk)
+    assert detail.issue_window.hall.name  # loaded with the detail
 
 
 def test_main_materials_cannot_be_deferred(demo):
