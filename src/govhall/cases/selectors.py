@@ -140,13 +140,17 @@ def actor_roles(user: User, case: Case) -> set[str]:
 
 def available_actions(case: Case, roles: set[str]) -> list[str]:
     """The actions to offer: those the table gives these roles in this state, less the ones
-    whose guard refuses by the item alone (so pages and API clients never see buttons that
-    can only fail)."""
+    whose guard refuses by the item or the deferrals alone (so pages and API clients never
+    see buttons that can only fail; the deferrals are prefetched where a page shows them)."""
     actions = [t.action for t in workflow.actions_from(case.state) if roles & set(t.roles)]
     if "approve" in actions and Role.CHIEF_APPROVER not in roles and not case.item.is_instant:
         actions.remove("approve")  # a clerk decides instant items only
     if "accept_with_deferral" in actions and not case.item.deferral_allowed:
         actions.remove("accept_with_deferral")
+    if "confirm_deferred" in actions and not (
+        case.item.deferral_allowed and any(d.status == Deferral.Status.RECEIVED for d in case.deferrals.all())
+    ):
+        actions.remove("confirm_deferred")  # nothing has arrived to check
     return actions
 
 

@@ -280,3 +280,22 @@ def test_actions_offered_leave_out_what_the_item_forbids(client, bearer, demo):
     assert "approve" in client.get(f"/api/v1/cases/{food.number}", headers=bearer("approver")).json()["actions"]
     instant = f.accepted(f.INSTANT)
     assert "approve" in client.get(f"/api/v1/cases/{instant.number}", headers=bearer("clerk")).json()["actions"]
+
+
+def test_confirming_deferred_materials_is_offered_once_one_has_arrived(client, bearer, demo):
+    case = f.accepted_with_deferral()
+    detail = lambda: client.get(f"/api/v1/cases/{case.number}", headers=bearer("reviewer")).json()  # noqa: E731
+    assert "confirm_deferred" not in detail()["actions"]  # nothing to check yet
+    requirement_id = case.deferrals.first().requirement_id
+    r = client.post(
+        f"/api/v1/cases/{case.number}/materials",
+        {"requirement_id": requirement_id, "file": f.pdf_upload()},
+        headers=bearer("citizen"),
+    )
+    assert r.status_code == 201
+    assert "confirm_deferred" in detail()["actions"]
+    answer = post(
+        client, f"/api/v1/cases/{case.number}/transitions", bearer("reviewer"), {"action": "confirm_deferred"}
+    )
+    assert answer.status_code == 200 and answer.json()["event"]["action"] == "confirm_deferred"
+    assert ("confirm_deferred" in answer.json()["actions"]) == case.deferrals.filter(status="received").exists()
