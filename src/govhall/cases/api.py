@@ -366,7 +366,7 @@ def case_out(case: Case, user) -> dict:
                 "supplied": m.id in supplied,
                 "deferred": m.id in deferred,
             }
-            for m in services.required_materials(case)
+            for m in selectors.required_materials(case)
         ],
         "materials": [_material(case.number, m) for m in materials],
         "deferrals": [

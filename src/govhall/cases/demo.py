@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from govhall.accounts.models import User
-from govhall.cases import services
+from govhall.cases import selectors, services
 from govhall.cases.models import Case
 
 FOOD = "610104-SCJG-XK-005"
@@ -33,7 +33,7 @@ def _pdf(title: str) -> SimpleUploadedFile:
 def _file(username: str, item_code: str, form: dict, *, defer: bool = False) -> Case:
     actor = User.objects.get(username=username)
     case = services.case_create(actor=actor, item_code=item_code, applicant=services.applicant_for(actor), form=form)
-    for requirement in services.required_materials(case):
+    for requirement in selectors.required_materials(case):
         if case.materials.filter(requirement=requirement, current=True).exists():
             continue
         if defer and requirement.deferrable:
@@ -71,7 +71,7 @@ def load() -> int:
         },
         defer=True,
     )
-    deferrable = [m.id for m in services.required_materials(company) if m.deferrable and m.required]
+    deferrable = [m.id for m in selectors.required_materials(company) if m.deferrable and m.required]
     services.case_transition(
         case=company,
         actor=clerk,

@@ -23,8 +23,8 @@ from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, Use
 from govhall.accounts.roles import Role
 from govhall.cases import workflow
 from govhall.cases.models import Case, Deferral, Pause, State, SubmittedMaterial, TimelineEvent
-from govhall.catalog.models import ServiceItem
-from govhall.catalog.selectors import item_version, region_and_below
+from govhall.catalog.models import MaterialRequirement, ServiceItem
+from govhall.catalog.selectors import item_version, materials_for_answers, region_and_below
 from govhall.core import rows
 from govhall.core.errors import NotFound
 from govhall.workdays.calendar import WorkCalendar
@@ -233,6 +233,20 @@ _HALL = rows.Shape(Hall)
 def _hall_sql() -> str:
     table = rows.quote(Hall._meta.db_table)
     return f"SELECT {_HALL.columns('h')} FROM {table} h WHERE h.region_id = %s ORDER BY h.id LIMIT 1"  # noqa: S608
+
+
+def required_materials(case: Case) -> list[MaterialRequirement]:
+    """The materials this case's item asks for, given its situation answers."""
+    answers = {int(k): int(v) for k, v in (case.situation_answers or {}).items()}
+    return materials_for_answers(item_version(case.item_id, case.item.published_at), answers)
+
+
+def missing_materials(case: Case, materials: list[MaterialRequirement] | None = None) -> list[MaterialRequirement]:
+    """Required materials of the case (of ``materials``, by default all it asks for) not
+    yet supplied; deferred ones included."""
+    present = supplied_requirement_ids(case)
+    asked = materials if materials is not None else required_materials(case)
+    return [m for m in asked if m.required and m.id not in present]
 
 
 def supplied_requirement_ids(case: Case) -> set[int]:

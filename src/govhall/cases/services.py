@@ -8,12 +8,11 @@ appends a timeline event and schedules notifications, all in one transaction.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import filetype
@@ -24,49 +23,33 @@ from django.utils import timezone
 
 from govhall.accounts.models import Applicant, Hall, User
 from govhall.accounts.roles import Role
-from govhall.cases import documents, selectors, workflow
+from govhall.cases import selectors, workflow
+from govhall.cases.effects import EFFECTS, Context, recompute_deadline
 from govhall.cases.models import (
     Case,
     Channel,
     Commitment,
-    CorrectionRequest,
     Deferral,
     Document,
-    Pause,
     State,
     SubmittedMaterial,
     TimelineEvent,
 )
 from govhall.catalog import formfields
-from govhall.catalog.models import DeliveryMode, MaterialRequirement, ResultType, ServiceItem
+from govhall.catalog.models import MaterialRequirement, ServiceItem
 from govhall.catalog.selectors import item_version, materials_for_answers, published_version
 from govhall.core import rows
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
-from govhall.core.masking import mask_id_number
 from govhall.workdays.selectors import get_calendar
 
 logger = logging.getLogger(__name__)
 
-# Post-approval verification of a notify-and-commit approval (告知承诺事后核查), in working days.
-COMMITMENT_VERIFICATION_WORKDAYS = 20
 # Content types accepted for materials, detected from the bytes (not the file name).
 ALLOWED_UPLOAD_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
 MAX_FORM_FIELDS = 60
 # The free description a page may add to any application form.
 DESCRIPTION_KEY = "申请事项说明"
 MAX_FORM_VALUE = 2000
-
-SUPPLY_METHODS = ["网上上传（我的办件）", "到政务服务大厅窗口提交", "邮寄至受理窗口", "投递至24小时自助信包箱"]
-REMEDY = (
-    "申请人如不服本决定，可在收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。"
-)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 _CASE_RELATIONS = [f for f in Case._meta.concrete_fields if f.many_to_one]
@@ -145,66 +128,6 @@ def _new_number(item: ServiceItem) -> str:
     """Region code + date + 6 random digits: readable at the window, not enumerable."""
     region = item.department.region.code
     return f"{region}{timezone.localdate():%Y%m%d}{secrets.randbelow(10**6):06d}"
-
-
-def _document(ctx: Context, kind: str, pdf: bytes) -> Document:
-    """Store a PDF the case produced and record it (with its hash) in the timeline."""
-    case = ctx.case
-    doc = Document(case=case, kind=kind, sha256=hashlib.sha256(pdf).hexdigest())
-    doc.file.save(f"{case.number}-{kind}.pdf", ContentFile(pdf), save=False)
-    doc.save()
-    ctx.documents.append(doc)  # recorded in the timeline after the transition's own event
-    return doc
-
-
-def _header(case: Case) -> documents.CaseHeader:
-    applicant = case.applicant
-    return documents.CaseHeader(
-        case_number=case.number,
-        applicant_name=applicant.name,
-        applicant_code_masked=applicant.masked_code,
-        item_name=case.item.name,
-        department_name=case.department.name,
-        hall_name=case.hall.name if case.hall else case.department.name,
-        issued_on=_today(),
-        seal_text=case.department.name,
-    )
-
-
-def required_materials(case: Case) -> list[MaterialRequirement]:
-    """The materials this case's item asks for, given its situation answers."""
-    answers = {int(k): int(v) for k, v in (case.situation_answers or {}).items()}
-    return materials_for_answers(item_version(case.item_id, case.item.published_at), answers)
-
-
-def missing_materials(case: Case) -> list[MaterialRequirement]:
-    """Required materials of the case not yet supplied (deferred ones included)."""
-    return _missing(case, required_materials(case))
-
-
-def _missing(case: Case, materials: list[MaterialRequirement]) -> list[MaterialRequirement]:
-    present = selectors.supplied_requirement_ids(case)
-    return [m for m in materials if m.required and m.id not in present]
-
-
-def _recompute_deadline(case: Case) -> None:
-    if case.accepted_on is None or case.limit_workdays is None:
-        return
-    pauses = [(p.from_date, p.to_date) for p in case.pauses.all()]
-    deadline = get_calendar().due_date(case.accepted_on, case.limit_workdays, pauses)
-    case.due_date = deadline.due_date
-    case.due_provisional = deadline.provisional
-    case.clock_paused = any(to is None for _, to in pauses)
-
-
-def _close_pause(case: Case, kind: str | None = None) -> None:
-    today = _today()
-    qs = case.pauses.filter(to_date__isnull=True)
-    if kind:
-        qs = qs.filter(kind=kind)
-    for pause in qs:
-        pause.to_date = max(today, pause.from_date)
-        pause.save(update_fields=["to_date"])
 
 
 def _notify(case: Case, event: str, text: str) -> None:
@@ -458,7 +381,7 @@ def _upload_allowed(case: Case, actor: User, requirement_id: int):
         raise Conflict(f"办件当前状态为“{case.get_state_display()}”，不能再上传材料", code="upload_not_allowed")
     if not allowed:
         raise Forbidden("无权为该办件上传材料", code="upload_forbidden")
-    requirement = next((m for m in required_materials(case) if m.id == requirement_id), None)
+    requirement = next((m for m in selectors.required_materials(case) if m.id == requirement_id), None)
     if requirement is None:
         raise DomainError(
             "该材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": requirement_id}
@@ -517,7 +440,7 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
         material.file.delete(save=False)
         raise
     supplied.add(requirement.id)
-    material.still_missing = [m for m in required_materials(case) if m.required and m.id not in supplied]
+    material.still_missing = [m for m in selectors.required_materials(case) if m.required and m.id not in supplied]
     return material
 
 
@@ -531,418 +454,6 @@ class TransitionDone:
     action: str
     event: TimelineEvent
     documents: list[Document]
-
-
-@dataclass
-class Context:
-    """What an action's effect works with: the locked case and the request's parameters."""
-
-    case: Case
-    actor: User
-    roles: set[str]
-    params: dict[str, Any]
-    today: datetime.date = field(default_factory=lambda: _today())
-    comment: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-    notices: list[tuple[str, str]] = field(default_factory=list)  # (event, text) for the applicant
-    documents: list[Document] = field(default_factory=list)  # PDFs the action produced
-
-    def text(self, name: str, label: str, *, required: bool = True) -> str:
-        value = str(self.params.get(name) or "").strip()
-        if required and not value:
-            raise DomainError(f"请填写{label}", code="missing_field", detail={"field": name})
-        return value
-
-
-def _effect_submit(ctx: Context) -> None:
-    case = ctx.case
-    missing = _missing(case, required_materials(case))
-    if case.item.deferral_allowed and case.accepted_on is None:
-        # The applicant may ask for 容缺受理: the clerk decides at pre-review.
-        missing = [m for m in missing if not m.deferrable]
-    if missing:
-        raise DomainError(
-            "以下必要材料尚未提交：" + "、".join(m.name for m in missing),
-            code="materials_missing",
-            detail={"requirement_ids": [m.id for m in missing]},
-        )
-    if case.state == State.DRAFT:
-        case.submitted_at = timezone.now()
-        if case.hall_id is None:  # drafts made before halls were set at creation
-            case.hall = selectors.region_hall(case.item.department.region_id)
-        ctx.notices.append(("case.submitted", f"您的办件{case.number}（{case.item.name}）已提交，等待预审。"))
-    else:  # resubmission after a correction
-        case.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
-        _close_pause(case, Pause.Kind.CORRECTION)
-        _recompute_deadline(case)
-
-
-def _accept(ctx: Context) -> None:
-    case, item = ctx.case, ctx.case.item
-    case.accepted_on = ctx.today
-    case.accepted_at = timezone.now()
-    case.limit_workdays = 0 if item.is_instant else item.promised_days
-    profile = selectors.staff_profile(ctx.actor)
-    if profile and profile.window_id and case.intake_window_id is None:
-        case.intake_window_id = profile.window_id
-    _recompute_deadline(case)
-
-
-def _acceptance_notice(ctx: Context) -> None:
-    case = ctx.case
-    _document(
-        ctx,
-        Document.Kind.ACCEPTANCE_NOTICE,
-        documents.render_acceptance_notice(
-            documents.AcceptanceNotice(
-                header=_header(case),
-                accepted_on=case.accepted_on,
-                limit_workdays=case.limit_workdays,
-                due_date=case.due_date,
-                due_provisional=case.due_provisional,
-                enquiry_phone=case.item.enquiry_phone or (case.hall.phone if case.hall else ""),
-            )
-        ),
-    )
-    ctx.notices.append(("case.accepted", f"您的办件{case.number}已受理，承诺办结日期{case.due_date:%Y年%m月%d日}。"))
-
-
-def _effect_accept(ctx: Context) -> None:
-    missing = _missing(ctx.case, required_materials(ctx.case))
-    if missing:
-        raise DomainError(
-            "材料不齐，不能受理：" + "、".join(m.name for m in missing) + "（可一次性告知补正，或按容缺受理）",
-            code="materials_missing",
-            detail={"requirement_ids": [m.id for m in missing]},
-        )
-    _accept(ctx)
-    _acceptance_notice(ctx)
-
-
-def _effect_accept_with_deferral(ctx: Context) -> None:
-    case, item = ctx.case, ctx.case.item
-    if not item.deferral_allowed:
-        raise Conflict("该事项不适用容缺受理", code="deferral_not_allowed")
-    deferred_ids = {int(i) for i in ctx.params.get("deferred") or []}
-    if not deferred_ids:
-        raise DomainError("请选择容缺的材料", code="missing_field", detail={"field": "deferred"})
-    commitment_text = ctx.text("commitment", "申请人书面承诺")
-    materials = required_materials(case)
-    by_id = {m.id: m for m in materials}
-    unknown = sorted(deferred_ids - by_id.keys())
-    if unknown:
-        raise DomainError(
-            "容缺材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_ids": unknown}
-        )
-    not_deferrable = [by_id[i] for i in sorted(deferred_ids) if not by_id[i].deferrable]
-    if not_deferrable:
-        raise Conflict(
-            "以下材料不可容缺（主要材料或未列为可容缺）：" + "、".join(m.name for m in not_deferrable),
-            code="not_deferrable",
-            detail={"requirement_ids": [m.id for m in not_deferrable]},
-        )
-    missing = [m for m in _missing(case, materials) if m.id not in deferred_ids]
-    if missing:
-        raise DomainError(
-            "除容缺材料外，以下必要材料尚未提交：" + "、".join(m.name for m in missing),
-            code="materials_missing",
-            detail={"requirement_ids": [m.id for m in missing]},
-        )
-    present = selectors.supplied_requirement_ids(case)
-    already = [by_id[i].name for i in deferred_ids if i in present]
-    if already:
-        raise DomainError("以下材料已提交，无需容缺：" + "、".join(already), code="already_supplied")
-    _accept(ctx)
-    calendar = get_calendar()
-    due = calendar.due_date(ctx.today, item.deferral_days)
-    deferrals = [
-        Deferral.objects.create(case=case, requirement=by_id[i], due_date=due.due_date, due_provisional=due.provisional)
-        for i in sorted(deferred_ids, key=lambda i: (by_id[i].order, i))
-    ]
-    signed_by = ctx.text("signed_by", "承诺人", required=False) or case.applicant.name
-    commitment = Commitment.objects.create(
-        case=case, kind=Commitment.Kind.DEFERRAL, text=commitment_text, signed_by=signed_by, recorded_by=ctx.actor
-    )
-    _acceptance_notice(ctx)
-    _document(
-        ctx,
-        Document.Kind.DEFERRAL_NOTICE,
-        documents.render_deferral_notice(
-            documents.DeferralNotice(
-                header=_header(case),
-                materials=[(d.requirement.name, d.requirement.notes) for d in deferrals],
-                due_date=due.due_date,
-                due_workdays=item.deferral_days,
-                due_provisional=due.provisional,
-                supply_methods=SUPPLY_METHODS,
-                commitment_text=commitment.text,
-                signed_by=commitment.signed_by,
-                signed_at=commitment.recorded_at,
-            )
-        ),
-    )
-    ctx.data["deferred"] = sorted(deferred_ids)
-    ctx.notices.append(
-        (
-            "case.deferral",
-            f"您的办件{case.number}已容缺受理，请于{due.due_date:%Y年%m月%d日}前补齐："
-            + "、".join(d.requirement.name for d in deferrals),
-        )
-    )
-
-
-def _effect_request_correction(ctx: Context) -> None:
-    case = ctx.case
-    raw = ctx.params.get("items") or []
-    if not isinstance(raw, list) or not raw:
-        raise DomainError("请列出需要补正的全部内容（一次性告知）", code="missing_field", detail={"field": "items"})
-    by_id = {m.id: m for m in required_materials(case)}
-    items = []
-    for entry in raw:
-        entry = entry if isinstance(entry, dict) else {"problem": str(entry)}
-        problem = str(entry.get("problem") or "").strip()
-        rid = entry.get("requirement_id")
-        if rid is not None and int(rid) not in by_id:
-            raise DomainError(
-                "补正材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": rid}
-            )
-        if not problem:
-            raise DomainError("每项补正内容都须写明问题", code="missing_field", detail={"field": "items.problem"})
-        name = by_id[int(rid)].name if rid is not None else str(entry.get("name") or "申请表")
-        items.append({"requirement_id": int(rid) if rid is not None else None, "name": name, "problem": problem})
-    CorrectionRequest.objects.create(case=case, items=items, requested_by=ctx.actor)
-    if case.accepted_on is not None:
-        Pause.objects.create(case=case, kind=Pause.Kind.CORRECTION, reason="补正材料", from_date=ctx.today)
-        _recompute_deadline(case)
-    _document(
-        ctx,
-        Document.Kind.CORRECTION_NOTICE,
-        documents.render_correction_notice(
-            documents.CorrectionNotice(header=_header(case), items=[(i["name"], i["problem"]) for i in items])
-        ),
-    )
-    ctx.data["items"] = items
-    ctx.notices.append(
-        ("case.correction", f"您的办件{case.number}需要补正{len(items)}项内容，请登录查看补正通知书并补正后重新提交。")
-    )
-
-
-def _refusal(ctx: Context, kind: str) -> None:
-    case = ctx.case
-    case.decision_reason = ctx.text("reason", "理由")
-    case.decision_legal_basis = ctx.text("legal_basis", "法律依据")
-    case.decided_at = case.closed_at = timezone.now()
-    doc_kind = Document.Kind.REJECTION_NOTICE if kind == "rejection" else Document.Kind.DENIAL
-    _document(
-        ctx,
-        doc_kind,
-        documents.render_refusal_notice(
-            documents.RefusalNotice(
-                header=_header(case),
-                kind=kind,
-                reason=case.decision_reason,
-                legal_basis=case.decision_legal_basis,
-                remedy=REMEDY,
-            )
-        ),
-    )
-    label = "不予受理" if kind == "rejection" else "不予许可"
-    ctx.notices.append((f"case.{kind}", f"您的办件{case.number}{label}，理由：{case.decision_reason}"))
-
-
-def _effect_reject(ctx: Context) -> None:
-    _refusal(ctx, "rejection")
-
-
-def _effect_deny(ctx: Context) -> None:
-    _close_pause(ctx.case)
-    _refusal(ctx, "denial")
-
-
-def _effect_suspend(ctx: Context) -> None:
-    reason = ctx.text("reason", "特别程序事由（如现场核查、专家评审、听证）")
-    Pause.objects.create(case=ctx.case, kind=Pause.Kind.SUSPENSION, reason=reason[:200], from_date=ctx.today)
-    _recompute_deadline(ctx.case)
-    ctx.comment = ctx.comment or reason
-
-
-def _effect_resume(ctx: Context) -> None:
-    _close_pause(ctx.case, Pause.Kind.SUSPENSION)
-    _recompute_deadline(ctx.case)
-
-
-def _effect_approve(ctx: Context) -> None:
-    case, item = ctx.case, ctx.case.item
-    staff_roles = ctx.roles - {workflow.APPLICANT}
-    if Role.CHIEF_APPROVER not in staff_roles and not item.is_instant:
-        raise Forbidden("只有首席审批员可以作出审批决定（综合窗口仅可当场办结即办件）", code="role_not_allowed")
-    commitment_text = str(ctx.params.get("commitment") or "").strip()
-    if commitment_text:
-        if not item.commitment_allowed:
-            raise Conflict("该事项不适用告知承诺制", code="commitment_not_allowed")
-        due = get_calendar().add_workdays(ctx.today, COMMITMENT_VERIFICATION_WORKDAYS)
-        Commitment.objects.create(
-            case=case,
-            kind=Commitment.Kind.NOTIFY_COMMIT,
-            text=commitment_text,
-            signed_by=ctx.text("signed_by", "承诺人", required=False) or case.applicant.name,
-            recorded_by=ctx.actor,
-            verification=Commitment.Verification.PENDING,
-            verification_due=due,
-        )
-        case.approval_basis = "commitment"
-        ctx.data["verification_due"] = due.isoformat()
-    else:
-        case.approval_basis = "instant" if item.is_instant else "review"
-    case.decided_at = timezone.now()
-    _close_pause(case)
-
-
-def _effect_issue(ctx: Context) -> None:
-    case, item = ctx.case, ctx.case.item
-    outstanding = [d for d in case.deferrals.select_related("requirement") if d.status != Deferral.Status.CONFIRMED]
-    if outstanding:
-        raise Conflict(
-            "容缺材料尚未补齐并核验，不能出件：" + "、".join(d.requirement.name for d in outstanding),
-            code="deferred_materials_outstanding",
-            detail={"requirement_ids": [d.requirement_id for d in outstanding]},
-        )
-    mode = str(ctx.params.get("delivery_mode") or "").strip()
-    if mode:
-        _check_delivery_mode(case, mode)
-        case.delivery_mode = mode
-    if item.result_type in (ResultType.LICENCE, ResultType.CERTIFICATE):
-        from govhall.licences.services import licence_issue
-
-        licence = licence_issue(
-            holder=case.applicant,
-            department=case.department,
-            item=item,
-            case_number=case.number,
-            licence_type=item.result_name,
-            title=item.result_name,
-            data=_licence_data(case),
-            actor=ctx.actor,
-        )
-        case.licence_number = licence.number
-        ctx.data["licence"] = licence.number
-    else:
-        _document(
-            ctx,
-            Document.Kind.DECISION,
-            documents.render_approval_decision(
-                documents.ApprovalDecision(
-                    header=_header(case),
-                    title=item.result_name,
-                    decision=f"经审查，申请人{case.applicant.name}申请的“{item.name}”符合法定条件，决定准予许可。",
-                    legal_basis=item.legal_basis,
-                    fields=list(_licence_data(case).items()),
-                )
-            ),
-        )
-    case.issued_at = timezone.now()
-    ctx.notices.append(("case.issued", f"您的办件{case.number}已办结，办理结果：{item.result_name}。"))
-
-
-def _licence_data(case: Case) -> dict[str, str]:
-    applicant = case.applicant
-    data = {"持证主体": applicant.name}
-    if applicant.kind == Applicant.Kind.LEGAL:
-        data["统一社会信用代码"] = applicant.uscc
-        if applicant.legal_representative:
-            data["法定代表人"] = applicant.legal_representative
-    else:
-        data["身份证号码"] = mask_id_number(applicant.id_number)
-    for key, value in (case.form or {}).items():
-        if value not in (None, "") and len(data) < 12:
-            data[str(key)] = str(value)
-    data["事项"] = case.item.name
-    data["办件编号"] = case.number
-    return data
-
-
-def _check_delivery_mode(case: Case, mode: str) -> None:
-    if mode not in DeliveryMode.values:
-        raise DomainError("送达方式不正确", code="invalid_delivery_mode", detail={"allowed": DeliveryMode.values})
-    offered = case.item.delivery_modes or [DeliveryMode.WINDOW]
-    if mode not in offered:
-        labels = "、".join(DeliveryMode(m).label for m in offered)
-        raise Conflict(f"该事项的送达方式为：{labels}", code="delivery_mode_not_offered")
-
-
-def _effect_deliver(ctx: Context) -> None:
-    case = ctx.case
-    mode = ctx.text("delivery_mode", "送达方式", required=False) or case.delivery_mode or DeliveryMode.WINDOW
-    _check_delivery_mode(case, mode)
-    if mode == DeliveryMode.LOCKER:
-        raise Conflict("自助信包箱投递尚未开通，请选择窗口领取或邮寄", code="locker_unavailable")
-    if mode == DeliveryMode.MAIL:
-        case.tracking_number = ctx.text("tracking_number", "邮件单号")[:40]
-        case.delivery_address = ctx.text("address", "邮寄地址", required=not case.delivery_address) or (
-            case.delivery_address
-        )
-    case.delivery_mode = mode
-    case.closed_at = timezone.now()
-    ctx.data["delivery_mode"] = mode
-    profile = selectors.staff_profile(ctx.actor)
-    if mode == DeliveryMode.WINDOW and profile is not None and profile.window_id:
-        case.issue_window_id = profile.window_id  # 统一窗口出件: which window handed it over
-        ctx.data["window"] = profile.window_id
-    ctx.notices.append(("case.delivered", f"您的办件{case.number}办理结果已送达（{DeliveryMode(mode).label}）。"))
-
-
-def _effect_withdraw(ctx: Context) -> None:
-    _close_pause(ctx.case)
-    ctx.case.closed_at = timezone.now()
-
-
-def _effect_revoke(ctx: Context) -> None:
-    case = ctx.case
-    reason = ctx.text("reason", "撤销理由")
-    if case.state in workflow.UNDER_REVIEW and not selectors.overdue_deferrals(case, ctx.today):
-        raise Conflict("审批决定作出前，只有容缺材料逾期未补齐时才可撤销", code="revoke_not_justified")
-    if case.licence_number:
-        from govhall.licences.selectors import licence_get
-        from govhall.licences.services import licence_revoke
-
-        licence_revoke(licence=licence_get(case.licence_number), actor=ctx.actor, reason=reason)
-    _close_pause(case)
-    case.decision_reason = reason
-    case.closed_at = timezone.now()
-    ctx.comment = ctx.comment or reason
-    ctx.notices.append(("case.revoked", f"您的办件{case.number}已被撤销，理由：{reason}"))
-
-
-def _effect_confirm_deferred(ctx: Context) -> None:
-    case = ctx.case
-    received = {d.requirement_id: d for d in case.deferrals.filter(status=Deferral.Status.RECEIVED)}
-    wanted = {int(i) for i in ctx.params.get("requirement_ids") or received.keys()}
-    if not wanted or not wanted <= received.keys():
-        raise Conflict("没有已提交待核验的容缺材料", code="nothing_to_confirm", detail={"received": sorted(received)})
-    for rid in wanted:
-        d = received[rid]
-        d.status, d.confirmed_at, d.confirmed_by = Deferral.Status.CONFIRMED, timezone.now(), ctx.actor
-        d.save(update_fields=["status", "confirmed_at", "confirmed_by"])
-    ctx.data["requirement_ids"] = sorted(wanted)
-
-
-EFFECTS: dict[str, Callable[[Context], None]] = {
-    "submit": _effect_submit,
-    "accept": _effect_accept,
-    "accept_with_deferral": _effect_accept_with_deferral,
-    "request_correction": _effect_request_correction,
-    "reject": _effect_reject,
-    "suspend": _effect_suspend,
-    "resume": _effect_resume,
-    "approve": _effect_approve,
-    "deny": _effect_deny,
-    "issue": _effect_issue,
-    "deliver": _effect_deliver,
-    "withdraw": _effect_withdraw,
-    "revoke": _effect_revoke,
-    "confirm_deferred": _effect_confirm_deferred,
-}
-assert set(EFFECTS) == set(workflow.ACTIONS), "every workflow action needs an effect"
 
 
 @transaction.atomic
@@ -1095,7 +606,7 @@ def deadlines_recompute(*, case_ids: Iterable[int] | None = None) -> int:
         with transaction.atomic():
             case = Case.objects.select_for_update(of=("self",)).select_related("item").get(pk=case_id)
             before = (case.due_date, case.due_provisional)
-            _recompute_deadline(case)
+            recompute_deadline(case)
             for d in case.deferrals.filter(status=Deferral.Status.PENDING):
                 due = calendar.due_date(case.accepted_on, case.item.deferral_days)
                 if (d.due_date, d.due_provisional) != (due.due_date, due.provisional):

@@ -7,7 +7,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from govhall.accounts.models import Applicant, User
-from govhall.cases import services
+from govhall.cases import selectors, services
 from govhall.cases.models import Case
 
 # 食品经营许可: natural or legal applicants, 容缺受理 and 告知承诺 allowed, a licence as result.
@@ -63,7 +63,7 @@ def draft(item_code: str = FOOD, username: str = "citizen", answers: dict | None
 
 
 def upload_all(case: Case, username: str = "citizen", *, skip: set[int] = frozenset()) -> Case:
-    for requirement in services.required_materials(case):
+    for requirement in selectors.required_materials(case):
         if requirement.id in skip or case.materials.filter(requirement=requirement, current=True).exists():
             continue
         services.material_upload(case=case, actor=user(username), requirement_id=requirement.id, upload=pdf_upload())
@@ -71,7 +71,7 @@ def upload_all(case: Case, username: str = "citizen", *, skip: set[int] = frozen
 
 
 def deferrable_ids(case: Case) -> list[int]:
-    return [m.id for m in services.required_materials(case) if m.deferrable and m.required]
+    return [m.id for m in selectors.required_materials(case) if m.deferrable and m.required]
 
 
 def act(case: Case, username: str, action: str, **params) -> Case:

@@ -102,7 +102,7 @@ def test_deferral_full_path(demo):
 
 def test_main_materials_cannot_be_deferred(demo):
     case = f.draft()
-    main = next(m for m in services.required_materials(case) if m.is_main)
+    main = next(m for m in selectors.required_materials(case) if m.is_main)
     f.upload_all(case, skip={main.id})
     with pytest.raises(DomainError):
         f.act(case, "citizen", "submit")
@@ -183,7 +183,7 @@ def test_notify_and_commit_only_where_allowed(demo):
 
 def test_correction_in_prereview_and_resubmission(demo):
     case = f.submitted()
-    requirement = services.required_materials(case)[0]
+    requirement = selectors.required_materials(case)[0]
     case = f.act(
         case,
         "clerk",
@@ -272,7 +272,7 @@ def test_others_cannot_see_or_touch_a_case(demo):
         services.material_upload(
             case=case,
             actor=f.user("citizen2"),
-            requirement_id=services.required_materials(case)[0].id,
+            requirement_id=selectors.required_materials(case)[0].id,
             upload=f.pdf_upload(),
         )
 
@@ -281,7 +281,7 @@ def test_bad_uploads_rejected_with_clear_errors(demo, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     case = f.draft()
-    rid = services.required_materials(case)[0].id
+    rid = selectors.required_materials(case)[0].id
     citizen = f.user("citizen")
     cases = [
         (SimpleUploadedFile("a.pdf", b"MZ\x90\x00 not a pdf at all"), "unsupported_file_type"),

@@ -12,7 +12,7 @@ from govhall.accounts.demo import DEMO_COMPANY_USCC, DEMO_ID_NUMBER
 from govhall.accounts.models import Applicant, StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.accounts.validators import id_number_check_char, uscc_check_char
-from govhall.cases import services
+from govhall.cases import selectors, services
 from govhall.cases.models import Case, Channel, State, TimelineEvent
 from govhall.cases.tests import factories as f
 from govhall.catalog.models import Department, ServiceItem
@@ -145,7 +145,7 @@ def test_apply_upload_submit_through_the_pages(client, demo):
     page = client.get(response["Location"])
     text = page_text(page)
     assert "申请材料" in text and "提交申请" in text and "未提交" in text
-    checklist = services.required_materials(case)
+    checklist = selectors.required_materials(case)
     assert all(m.name in text for m in checklist)
 
     # a file that is not a PDF/JPG/PNG (by content) is refused in Chinese
@@ -249,7 +249,7 @@ def test_action_error_is_shown_then_correction_request_reaches_the_applicant(cli
     assert response.status_code == 400
     assert "请列出需要补正的全部内容" in page_text(response)
 
-    first = services.required_materials(case)[0]
+    first = selectors.required_materials(case)[0]
     response = client.post(
         f"/cases/{case.number}/act/",
         {
@@ -538,7 +538,7 @@ def test_intake_registers_a_new_applicant_and_files_a_window_case(client, demo):
     # the clerk scans the materials, submits and accepts on the spot
     page = client.get(response["Location"])
     assert "已登记新申请人" in page_text(page)
-    for requirement in services.required_materials(case):
+    for requirement in selectors.required_materials(case):
         if requirement.required and not case.materials.filter(requirement=requirement).exists():
             r = client.post(f"/cases/{case.number}/upload/", {"requirement_id": requirement.id, "file": f.pdf_upload()})
             assert r.status_code == 302, page_text(r)
@@ -571,7 +571,7 @@ def test_intake_name_mismatch_and_instant_item_handled_on_the_spot(client, demo)
     response = client.post("/workbench/intake/", {"item": f.INSTANT, "kind": "legal", "code": DEMO_COMPANY_USCC})
     assert response.status_code == 302
     case = Case.objects.get(number=response["Location"].strip("/").split("/")[-1])
-    for requirement in services.required_materials(case):
+    for requirement in selectors.required_materials(case):
         if requirement.required and not case.materials.filter(requirement=requirement).exists():
             client.post(f"/cases/{case.number}/upload/", {"requirement_id": requirement.id, "file": f.pdf_upload()})
     case.refresh_from_db()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from govhall.cases import selectors, services, workflow
+from govhall.cases import effects, selectors, services, workflow
 from govhall.cases.audit import verify_case
 from govhall.cases.models import Case, Deferral, State
 from govhall.cases.tests import factories as f
@@ -64,13 +64,13 @@ class CaseMachine(RuleBasedStateMachine):
         self.deferrable = f.deferrable_ids(self.case)
 
     def teardown(self):
-        services._today = _real_today
+        effects._today = _real_today
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
 
     def _set_clock(self):
         offset = self.offset
-        services._today = lambda: _real_today() + datetime.timedelta(days=offset)
+        effects._today = lambda: _real_today() + datetime.timedelta(days=offset)
 
     @rule(days=st.integers(min_value=1, max_value=15))
     def time_passes(self, days):
@@ -144,7 +144,7 @@ class CaseMachine(RuleBasedStateMachine):
         assert verify_case(case, events) is None
 
 
-_real_today = services._today
+_real_today = effects._today
 
 
 @pytest.mark.django_db
