@@ -15,13 +15,14 @@ keep SQLite's own busy handler.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
 import time
 
 from django.db import OperationalError
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, creation
 
 POLL_FIRST, POLL_MAX = 0.0001, 0.001  # seconds
 
@@ -73,7 +74,17 @@ def writer_turn(database: str) -> WriterTurn:
         return _turns[database]
 
 
+class DatabaseCreation(creation.DatabaseCreation):
+    def _destroy_test_db(self, test_database_name, verbosity):
+        super()._destroy_test_db(test_database_name, verbosity)
+        if test_database_name and not self.is_in_memory_db(test_database_name):
+            # A throwaway test database's turn file goes with it (one per test process).
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{test_database_name}.writers")
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    creation_class = DatabaseCreation
     _turn: WriterTurn | None = None
 
     def _start_transaction_under_autocommit(self):
