@@ -1,4 +1,5 @@
-"""SQLite whose write transactions wait for their turn in a queue instead of polling.
+"""SQLite whose write transactions wait for their turn instead of sleeping in SQLite's
+busy handler.
 
 SQLite admits one writer at a time. The others wait in its busy handler, which sleeps 1,
 2, 5, 10, 15, 20, 25, 50 then 100 ms between attempts, so a writer that finishes after
@@ -65,6 +66,16 @@ class WriterTurn:
 
 _turns: dict[str, WriterTurn] = {}
 _turns_lock = threading.Lock()
+
+
+def _forget_turns_in_child() -> None:
+    # A forked child must not share its parent's lock file description (an flock belongs to
+    # the open file, not to a process) nor inherit a lock some parent thread held.
+    global _turns, _turns_lock
+    _turns, _turns_lock = {}, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_turns_in_child)
 
 
 def writer_turn(database: str) -> WriterTurn:
