@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import io
 import json
+import os
 import statistics
 import sys
 import threading
@@ -199,7 +200,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5, help="length of each phase")
     parser.add_argument("--rounds", type=int, default=3, help="bare and submit phases alternate this many times")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes (two per core)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (1: sync workers)")
     args = parser.parse_args()
     setup_django("bench-submit")
