@@ -69,6 +69,15 @@ def situation_answers(post: QueryDict, situation_ids: list[int]) -> dict[str, in
     return answers
 
 
+def posted_application(post: QueryDict, item) -> dict[str, Any]:
+    """``situation_answers`` and ``form`` for ``services.case_create`` from a posted apply or
+    intake page."""
+    return {
+        "situation_answers": situation_answers(post, [s.id for s in item.situations.all()]),
+        "form": application_form(post, item.form_fields),
+    }
+
+
 def _ints(values: list[str]) -> list[int]:
     try:
         return [int(v) for v in values if v != ""]

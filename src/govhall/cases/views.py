@@ -440,8 +440,7 @@ def apply(request, code: str):
                 actor=request.user,
                 item_code=item.code,
                 applicant=applicant,
-                situation_answers=forms.situation_answers(request.POST, [s.id for s in item.situations.all()]),
-                form=forms.application_form(request.POST, item.form_fields),
+                **forms.posted_application(request.POST, item),
                 channel=Channel.ONLINE,
             )
         except DomainError as exc:
@@ -576,8 +575,7 @@ def intake(request):
                         actor=request.user,
                         item_code=item.code,
                         applicant=applicant,
-                        situation_answers=forms.situation_answers(request.POST, [s.id for s in item.situations.all()]),
-                        form=forms.application_form(request.POST, item.form_fields),
+                        **forms.posted_application(request.POST, item),
                         channel=Channel.WINDOW,
                         hall=profile.hall,
                     )

@@ -21,6 +21,7 @@ Tolerance for a citizen's typing:
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import itertools
 import math
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 import jieba
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
+
+from govhall.core import rows
 
 jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
 
@@ -663,29 +666,25 @@ def public_lists_of(item) -> frozenset[str]:
 
 _lock = threading.Lock()
 _index: Index | None = None
-_revision_sql: dict[str, str] = {}
 
 
 def current_revision() -> int:
     """The catalogue revision: one single-row primary-key read, in plain SQL (it runs before
     every search, and the ORM would spend more time compiling it than the database reading it)."""
-    from django.db import connection
+    found = rows.column(_revision_sql(), [1])
+    return (found[0] if found else 0) or 0
 
+
+@functools.cache
+def _revision_sql() -> str:
     from govhall.catalog.models import CatalogRevision
 
-    sql = _revision_sql.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
-        meta = CatalogRevision._meta
-        # identifiers from the model, quoted; the only value is a parameter
-        sql = _revision_sql[connection.vendor] = (
-            f"SELECT {quote(meta.get_field('number').column)} FROM {quote(meta.db_table)}"  # noqa: S608
-            f" WHERE {quote(meta.pk.column)} = %s"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [1])
-        row = cursor.fetchone()
-    return (row[0] if row else 0) or 0
+    meta = CatalogRevision._meta
+    # identifiers from the model, quoted; the only value is a parameter
+    return (
+        f"SELECT {rows.quote(meta.get_field('number').column)} FROM {rows.quote(meta.db_table)}"  # noqa: S608
+        f" WHERE {rows.quote(meta.pk.column)} = %s"
+    )
 
 
 def current_index() -> Index:

@@ -97,6 +97,14 @@ class Shape:
             return [self.load(row) for row in cursor.fetchall()]
 
 
+def column(sql: str, params: Sequence[Any]) -> list[Any]:
+    """The first column of every row of ``sql`` (ids, counters: values that need no
+    converter)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _refuse_signals(model: type[models.Model]) -> None:
     for signal in (signals.pre_save, signals.post_save):
         if signal.has_listeners(model):
