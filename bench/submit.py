@@ -4,7 +4,7 @@ concurrent clients, next to a bare JSON endpoint on the same server in the same 
     .venv/bin/python bench/submit.py [--clients 8] [--seconds 15] [--workers 2]
     DATABASE_URL=postgres://... .venv/bin/python bench/submit.py      # on PostgreSQL
 
-Serves the project with gunicorn (``--workers`` sync processes by default) on 127.0.0.1.
+Serves the project with gunicorn (``--workers`` sync processes, one per core by default) on 127.0.0.1.
 Each client is a distinct applicant with its own bearer token. Bare phase: every client
 calls /api/v1/ping in a loop. Submit phase: every client files cases of 个体工商户设立登记:
 POST /cases, one POST /cases/{n}/materials per required material (a real ~2 KB PDF),
@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5, help="length of each phase")
     parser.add_argument("--rounds", type=int, default=3, help="bare and submit phases alternate this many times")
     parser.add_argument(
-        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes (two per core)"
+        "--workers", type=int, default=os.cpu_count() or 1, help="gunicorn worker processes (one per core)"
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (1: sync workers)")
     args = parser.parse_args()
