@@ -195,14 +195,19 @@ def run_phase(clients: list[Client], seconds: float, work) -> Phase:
     )
 
 
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5, help="length of each phase")
     parser.add_argument("--rounds", type=int, default=3, help="bare and submit phases alternate this many times")
-    parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="gunicorn worker processes (one per core)"
-    )
+    parser.add_argument("--workers", type=int, default=cores(), help="gunicorn worker processes (one per core)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (1: sync workers)")
     args = parser.parse_args()
     setup_django("bench-submit")
