@@ -42,8 +42,10 @@ class Case(models.Model):
     item = models.ForeignKey(
         "catalog.ServiceItem", verbose_name="事项（版本）", on_delete=models.PROTECT, related_name="cases"
     )
+    # No single-column index where a composite index (Meta.indexes) begins with the column:
+    # it would serve no query the composite does not, and every insert writes to each index.
     applicant = models.ForeignKey(
-        "accounts.Applicant", verbose_name="申请人", on_delete=models.PROTECT, related_name="cases"
+        "accounts.Applicant", verbose_name="申请人", on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     # Who filed it: the applicant's own account, a company's operator, a clerk or an assistant.
     filed_by = models.ForeignKey(
@@ -56,10 +58,16 @@ class Case(models.Model):
 
     # Scope: copied from the item version at creation so queues filter on indexed columns.
     department = models.ForeignKey(
-        "catalog.Department", verbose_name="审批部门", on_delete=models.PROTECT, related_name="cases"
+        "catalog.Department", verbose_name="审批部门", on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     hall = models.ForeignKey(
-        "accounts.Hall", verbose_name="受理大厅", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "accounts.Hall",
+        verbose_name="受理大厅",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     intake_window = models.ForeignKey(
         "accounts.Window", verbose_name="受理窗口", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -303,7 +311,8 @@ class TimelineEvent(models.Model):
     is per case: cases never wait on each other to append.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # Looked up by case through the (case, seq) unique index: no index of its own.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     action = models.CharField("动作", max_length=40)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
