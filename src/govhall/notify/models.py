@@ -34,6 +34,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notify_inbox_idx begins with it
     )
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     phone = models.CharField("手机号码", max_length=20, blank=True)
