@@ -215,6 +215,11 @@ def main() -> None:
 
     tokens = prepare(args.clients)
     pdf = pdf_bytes()
+    from govhall.cases.models import Case
+
+    # The database keeps the cases of earlier runs (as a hall's does), and filing slows a
+    # little as it grows: the count makes runs comparable.
+    cases_before = Case.objects.count()
     # Production settings (DEBUG=0: no per-query debug recording), plain HTTP on loopback;
     # notifications are enqueued for `manage.py db_worker` (not run here), as in production.
     env = {
@@ -240,7 +245,8 @@ def main() -> None:
     ratios = sorted(p.rps / b.rps for b, p in zip(bare, path, strict=True))
     print(
         f"database: {connection.vendor}, clients: {args.clients}, gunicorn: {args.workers} workers x "
-        f"{args.threads} threads, {args.rounds} rounds of {args.seconds:.0f}s per phase"
+        f"{args.threads} threads, {args.rounds} rounds of {args.seconds:.0f}s per phase, "
+        f"{cases_before} cases in the database before the run"
     )
     for label, phases in (("bare   GET /ping              ", bare), ("submit create+2 uploads+submit", path)):
         lat = [x for p in phases for x in p.latencies]
