@@ -4,6 +4,7 @@ on loopback for the duration of a measurement."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import socket
 import subprocess
@@ -44,9 +45,28 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"server did not answer at {url}")
 
 
+@dataclasses.dataclass(frozen=True)
+class Server:
+    base: str  # the API's base URL
+    pid: int  # gunicorn's master process
+
+    def workers_cpu(self) -> float | None:
+        """CPU seconds the workers (the master's children) have used, where /proc exists.
+        Less sensitive than throughput to what else the machine is running."""
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            total = 0
+            for child in children:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (after pid, comm)
+        except (OSError, ValueError, IndexError):
+            return None
+        return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def serve(*, env: dict[str, str], workers: int = 1, threads: int = 1) -> Iterator[str]:
-    """Run gunicorn with ``env`` added to this process's environment; yield the API's base URL."""
+def serve(*, env: dict[str, str], workers: int = 1, threads: int = 1) -> Iterator[Server]:
+    """Run gunicorn with ``env`` added to this process's environment; yield it as a Server."""
     port = free_port()
     args = [sys.executable, "-m", "gunicorn", "govhall.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)]
     if threads > 1:
@@ -59,7 +79,7 @@ def serve(*, env: dict[str, str], workers: int = 1, threads: int = 1) -> Iterato
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
         wait_for(base + "/ping")
-        yield base
+        yield Server(base, server.pid)
     finally:
         server.terminate()
         server.wait(10)

@@ -178,7 +178,8 @@ def main() -> None:
 
     generate(args.items)
     mix_runs, cold_runs, by_url = [], [], {}
-    with serve(env={"DEBUG": "1"}) as base:
+    with serve(env={"DEBUG": "1"}) as server:
+        base = server.base
         url_of = {f"{base}/catalog/items?" + urllib.parse.urlencode({"q": q}): q for q in QUERIES}
         search_urls = list(url_of)
         for url in search_urls:  # warm up: index build, jieba dictionary
