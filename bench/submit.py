@@ -11,6 +11,8 @@ POST /cases, one POST /cases/{n}/materials per required material (a real ~2 KB P
 POST /cases/{n}/submit. The phases alternate for ``--rounds`` rounds. Prints requests/s
 (median of rounds), p50/p95 latency, the machine's CPU use, and the ratio of the submit
 path's request throughput to the bare one (median of the rounds' ratios). Target: >= 0.3.
+Also the gunicorn workers' own CPU per request in each phase, the figure to compare
+changes by on a shared machine.
 """
 
 from __future__ import annotations
