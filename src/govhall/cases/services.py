@@ -268,15 +268,11 @@ def case_create(
 def _library_licences(applicant: Applicant, materials: list[MaterialRequirement]) -> dict[int, object]:
     """Requirement id -> the applicant's usable e-licence for materials the licence library
     can supply (免证办)."""
-    from govhall.licences.selectors import usable_licence
+    from govhall.licences.selectors import usable_licences
 
-    found = {}
-    for requirement in materials:
-        if requirement.source == MaterialRequirement.Source.LICENCE:
-            licence = usable_licence(applicant, requirement.licence_type)
-            if licence is not None:
-                found[requirement.id] = licence
-    return found
+    from_library = [m for m in materials if m.source == MaterialRequirement.Source.LICENCE]
+    usable = usable_licences(applicant, [m.licence_type for m in from_library])
+    return {m.id: usable[m.licence_type] for m in from_library if m.licence_type in usable}
 
 
 def _case_insert(number, actor, item, applicant, answers, form, channel, hall, materials, licences) -> Case:
@@ -361,7 +357,8 @@ def _check_upload(upload) -> tuple[bytes, str]:
 
 
 def _upload_allowed(case: Case, actor: User, requirement_id: int):
-    """(roles, pending deferral or None, requirement) if ``actor`` may upload this material now."""
+    """(roles, pending deferral or None, requirement, the case's required materials) if
+    ``actor`` may upload this material now."""
     if not selectors.can_see(actor, case):
         raise NotFound("未找到该办件", code="case_not_found")
     roles = selectors.actor_roles(actor, case)
@@ -381,12 +378,13 @@ def _upload_allowed(case: Case, actor: User, requirement_id: int):
         raise Conflict(f"办件当前状态为“{case.get_state_display()}”，不能再上传材料", code="upload_not_allowed")
     if not allowed:
         raise Forbidden("无权为该办件上传材料", code="upload_forbidden")
-    requirement = next((m for m in selectors.required_materials(case) if m.id == requirement_id), None)
+    required = selectors.required_materials(case)
+    requirement = next((m for m in required if m.id == requirement_id), None)
     if requirement is None:
         raise DomainError(
             "该材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": requirement_id}
         )
-    return roles, deferral, requirement
+    return roles, deferral, requirement, required
 
 
 def material_upload(*, case: Case | str, actor: User, requirement_id: int, upload) -> SubmittedMaterial:
@@ -414,7 +412,7 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
     try:
         with transaction.atomic():
             case = _lock(case)
-            roles, deferral, requirement = _upload_allowed(case, actor, requirement_id)
+            roles, deferral, requirement, required = _upload_allowed(case, actor, requirement_id)
             supplied = selectors.supplied_requirement_ids(case)
             if requirement.id in supplied:  # a new version: the earlier one stays in the history
                 SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
@@ -440,7 +438,7 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
         material.file.delete(save=False)
         raise
     supplied.add(requirement.id)
-    material.still_missing = [m for m in selectors.required_materials(case) if m.required and m.id not in supplied]
+    material.still_missing = [m for m in required if m.required and m.id not in supplied]
     return material
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -53,24 +54,31 @@ def licences_of(holder: Applicant, licence_type: str | None = None) -> QuerySet[
     return qs.order_by("-issued_on", "-id")
 
 
-def usable_licence(holder: Applicant, licence_type: str) -> Licence | None:
-    """The first of ``licences_of(holder, licence_type)``: what 免证办 fills a material from.
-    Every application asks, once per library-sourced material, so it is one plain
-    statement (``core.rows``); test_services checks it against ``licences_of``."""
+def usable_licences(holder: Applicant, licence_types: Iterable[str]) -> dict[str, Licence]:
+    """Licence type -> the first of ``licences_of(holder, type)``, for the types the holder
+    has one of: what 免证办 fills materials from. Every application asks, so it is one
+    plain statement (``core.rows``) for all the types; test_services checks it against
+    ``licences_of``."""
+    types = sorted(set(licence_types))
+    if not types:
+        return {}
     today = connection.ops.adapt_datefield_value(timezone.localdate())
-    found = _LICENCE.fetch(_usable_sql(), [holder.pk, Licence.Status.VALID, licence_type, today])
-    return found[0][0] if found else None
+    found: dict[str, Licence] = {}
+    for licence, _ in _LICENCE.fetch(_usable_sql(len(types)), [holder.pk, Licence.Status.VALID, *types, today]):
+        found.setdefault(licence.licence_type, licence)  # rows come newest first within a type
+    return found
 
 
 _LICENCE = rows.Shape(Licence)
 
 
 @functools.cache
-def _usable_sql() -> str:
+def _usable_sql(type_count: int) -> str:
     return (
         f"SELECT {_LICENCE.columns('l')} FROM {rows.quote(Licence._meta.db_table)} l"  # noqa: S608 (names from metadata)
-        " WHERE l.holder_id = %s AND l.status = %s AND l.licence_type = %s"
-        " AND (l.valid_until IS NULL OR l.valid_until >= %s) ORDER BY l.issued_on DESC, l.id DESC LIMIT 1"
+        f" WHERE l.holder_id = %s AND l.status = %s AND l.licence_type IN ({', '.join(['%s'] * type_count)})"
+        " AND (l.valid_until IS NULL OR l.valid_until >= %s)"
+        " ORDER BY l.licence_type, l.issued_on DESC, l.id DESC"
     )
 
 

@@ -22,7 +22,7 @@ import functools
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -34,8 +34,9 @@ logger = logging.getLogger("govhall.notify")
 
 
 def _enqueue_delivery(notification_id: int) -> None:
-    """Hand one SMS to the task backend. This SHOULD be invoked as a
-    transaction.on_commit(...) handler, so the row the task reads is committed."""
+    """Hand one SMS to the task backend: in the caller's transaction when the queue is in
+    our database (the task row commits with the message), else from on_commit (a queue
+    elsewhere must not see a task whose message may still roll back)."""
     from govhall.notify.tasks import deliver_sms
 
     deliver_sms.enqueue(notification_id)
@@ -111,8 +112,13 @@ def notification_send(
         for number, user in sms_targets.items()
     ]
 
-    # One statement; the ids come back (RETURNING on PostgreSQL and SQLite >= 3.35) for the tasks.
-    rows = Notification.objects.bulk_create([*site, *sms])
+    if connection.features.can_return_rows_from_bulk_insert:
+        # One statement; the ids come back (RETURNING) for the tasks.
+        rows = Notification.objects.bulk_create([*site, *sms])
+    else:  # SQLite before 3.35 cannot say the ids of a multi-row insert, and the tasks need them
+        rows = [*site, *sms]
+        for notification in rows:
+            notification.save()
     outbox = bool(sms) and _queue_in_our_database()
     for notification in sms:
         if outbox:

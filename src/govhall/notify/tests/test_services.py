@@ -60,6 +60,20 @@ def test_phone_only_writes_no_site_message(db, sms_recorded, django_capture_on_c
     assert len(sms_recorded) == 1
 
 
+def test_without_ids_from_a_bulk_insert_the_rows_are_saved_one_by_one(
+    db, sms_recorded, django_capture_on_commit_callbacks, monkeypatch
+):
+    # SQLite before 3.35 cannot return the ids of a multi-row insert; the SMS task needs them.
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    alice = user_create()
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notification_send(event="case.accepted", text="您的办件已受理", users=[alice], phone=PHONE)
+    assert [n.channel for n in rows] == [Channel.SITE, Channel.SMS] and all(n.pk for n in rows)
+    assert sms_recorded == [(PHONE, "您的办件已受理")]
+
+
 def test_event_and_text_are_required(db):
     with pytest.raises(ValueError):
         notification_send(event="", text="x", phone=PHONE)
