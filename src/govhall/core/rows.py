@@ -22,8 +22,14 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
+
+
+def _db():
+    # The connection itself: the module-level proxy looks it up again on every attribute,
+    # and an insert hands it to each field's preparation.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def quote(name: str) -> str:
@@ -73,26 +79,27 @@ class Shape:
         """(instance or None for a model whose primary key is NULL (an outer join's
         miss), …, {extra name: value})."""
         plan, extras = self._plan
+        db = _db()
         values = list(row)
         for model_plan in plan:
             for index, converters, expression in model_plan[3]:
                 for convert in converters:
-                    values[index] = convert(values[index], expression, connection)
+                    values[index] = convert(values[index], expression, db)
         out = []
         for model, attnames, start, _ in plan:
             chunk = values[start : start + len(attnames)]
             pk_index = attnames.index(model._meta.pk.attname)
-            out.append(None if chunk[pk_index] is None else model.from_db(connection.alias, attnames, chunk))
+            out.append(None if chunk[pk_index] is None else model.from_db(db.alias, attnames, chunk))
         extra = {}
         for index, name, converters, expression in extras:
             value = values[index]
             for convert in converters:
-                value = convert(value, expression, connection)
+                value = convert(value, expression, db)
             extra[name] = value
         return (*out, extra)
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple]:
-        with connection.cursor() as cursor:
+        with _db().cursor() as cursor:
             cursor.execute(sql, params)
             return [self.load(row) for row in cursor.fetchall()]
 
@@ -100,7 +107,7 @@ class Shape:
 def column(sql: str, params: Sequence[Any]) -> list[Any]:
     """The first column of every row of ``sql`` (ids, counters: values that need no
     converter)."""
-    with connection.cursor() as cursor:
+    with _db().cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -127,9 +134,10 @@ def insert(instance: models.Model) -> models.Model:
     model = type(instance)
     _refuse_signals(model)
     sql, fields = _insert_sql(model)
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:
+    db = _db()
+    values = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
+    with db.cursor() as cursor:
+        if db.features.can_return_columns_from_insert:
             cursor.execute(f"{sql} RETURNING {quote(model._meta.pk.column)}", values)
             pk = cursor.fetchone()[0]
         else:
@@ -137,8 +145,35 @@ def insert(instance: models.Model) -> models.Model:
             pk = cursor.lastrowid
     instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
     return instance
+
+
+def insert_many(instances: Sequence[models.Model]) -> list[models.Model]:
+    """INSERT new rows of one model and set their pks, as ``bulk_create`` does: in one
+    statement where the database returns the ids of a multi-row insert (one round trip on
+    PostgreSQL), else one by one (SQLite before 3.35)."""
+    instances = list(instances)
+    if len({type(instance) for instance in instances}) > 1:
+        raise TypeError("insert_many takes rows of one model")
+    db = _db()
+    if len(instances) < 2 or not db.features.can_return_rows_from_bulk_insert:
+        return [insert(instance) for instance in instances]
+    model = type(instances[0])
+    _refuse_signals(model)
+    sql, fields = _insert_sql(model)
+    head, _, one_row = sql.partition(" VALUES ")
+    values = [f.get_db_prep_save(f.pre_save(instance, True), db) for instance in instances for f in fields]
+    with db.cursor() as cursor:
+        # The database returns the ids in the order of the VALUES rows (bulk_create relies on it too).
+        returning = quote(model._meta.pk.column)
+        cursor.execute(f"{head} VALUES {', '.join([one_row] * len(instances))} RETURNING {returning}", values)
+        ids = [row[0] for row in cursor.fetchall()]
+    for instance, pk in zip(instances, ids, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = db.alias
+    return instances
 
 
 @functools.cache
@@ -155,6 +190,7 @@ def update(instance: models.Model, names: Sequence[str]) -> None:
     model = type(instance)
     _refuse_signals(model)
     sql, fields = _update_sql(model, tuple(names))
-    values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
-    with connection.cursor() as cursor:
+    db = _db()
+    values = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])

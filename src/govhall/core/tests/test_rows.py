@@ -72,6 +72,36 @@ def test_insert_writes_what_save_writes(demo):
     assert material.uploaded_at is not None
 
 
+@pytest.mark.parametrize("multi_row", [True, False], ids=["one statement", "one by one"])
+def test_insert_many_writes_what_bulk_create_writes(demo, monkeypatch, django_assert_num_queries, multi_row):
+    from django.db import connection
+
+    # One by one: SQLite before 3.35 cannot return the ids of a multi-row insert.
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", multi_row)
+    case, now = f.draft(), timezone.now()
+
+    def events(first: int) -> list[TimelineEvent]:
+        return [
+            TimelineEvent(case=case, seq=seq, action="note", actor_name="张明", data={"n": seq}, created_at=now)
+            for seq in range(first, first + 3)
+        ]
+
+    by_orm = TimelineEvent.objects.bulk_create(events(200))
+    with django_assert_num_queries(1 if multi_row else 3):
+        by_rows = rows.insert_many(events(300))
+    # Each instance has the id of its own row, in order.
+    assert [TimelineEvent.objects.get(pk=e.pk).seq for e in by_rows] == [300, 301, 302]
+    assert all(not e._state.adding for e in by_rows)
+    stored = {e.seq: values(e) for e in TimelineEvent.objects.filter(case=case, seq__gte=200)}
+    for a, b in zip(by_orm, by_rows, strict=True):
+        assert {k: v for k, v in stored[b.seq].items() if k not in ("id", "seq", "data")} == {
+            k: v for k, v in stored[a.seq].items() if k not in ("id", "seq", "data")
+        }
+        assert stored[b.seq]["data"] == {"n": b.seq}
+    with pytest.raises(TypeError):
+        rows.insert_many([*events(400)[:1], SubmittedMaterial(case=case)])
+
+
 def test_update_writes_only_the_named_fields(demo):
     case = f.draft()
     before = Case.objects.get(pk=case.pk)
