@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from govhall.api import api
-from govhall.catalog.views import home
+from govhall.catalog.views import attachment, home
 
 admin.site.site_header = "govhall 政务服务管理后台"
 admin.site.site_title = "govhall 管理后台"
@@ -18,9 +17,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("govhall.cases.urls")),
     path("", include("govhall.catalog.urls")),
+    # Of the uploaded files only the catalogue's blank forms and examples have a URL, in
+    # development and production alike: MEDIA_ROOT as a whole is personal data (see
+    # docs/configuration.md) and is never served as a directory. (MEDIA_URL is "media/".)
+    path("media/catalog/<path:path>", attachment, name="catalog_attachment"),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

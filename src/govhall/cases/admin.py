@@ -2,6 +2,8 @@
 so the admin never edits a case, its materials or its timeline."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from govhall.cases.models import Case, Deferral, Document, TimelineEvent
 
@@ -25,8 +27,14 @@ class DeferralInline(ReadOnlyInline):
 
 class DocumentInline(ReadOnlyInline):
     model = Document
-    fields = ("kind", "file", "sha256", "created_at")
+    fields = ("kind", "download", "sha256", "created_at")
     readonly_fields = fields
+
+    @admin.display(description="文件")
+    def download(self, obj):
+        # Through the API's download, which checks who asks: stored files have no public URL.
+        url = reverse("api-v1:case_document_file", args=[obj.case.number, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.file.name.rsplit("/", 1)[-1])
 
 
 class EventInline(ReadOnlyInline):

@@ -70,6 +70,13 @@ def item_version_get(item_id: int) -> ServiceItem:
     return get_object_or_404(_guide_prefetch(ServiceItem.objects.all()), pk=item_id)
 
 
+def attachment_listed(name: str) -> bool:
+    """Whether ``name`` (a path in the file storage) is a blank form or example of some
+    material requirement: the only stored files anyone may fetch without a check of who
+    they are (材料的空白表格、示例样表)."""
+    return MaterialRequirement.objects.filter(Q(template=name) | Q(example=name)).exists()
+
+
 @dataclass
 class SearchPage:
     items: list  # ServiceItem rows when browsing, search.Doc entries (same attributes) when searching

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import segno
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
@@ -149,3 +150,25 @@ def power_list(request, code: str):
             "total": sum(len(items) for items in groups.values()),
         },
     )
+
+
+# Shown in the browser; anything else (a .doc form, or HTML an editor uploaded) downloads,
+# so a stored file never runs as a page of this site.
+_INLINE_TYPES = {".pdf", ".png", ".jpg", ".jpeg"}
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def attachment(request, path: str):
+    """A material's blank form or example (``MEDIA_URL``catalog/…, the URL its FileField
+    gives). Nothing else in the file storage is served by URL: applicants' materials and
+    case documents hold personal data and go out only through views that check access."""
+    name = f"catalog/{path}"
+    if ".." in path.split("/") or not selectors.attachment_listed(name):
+        raise Http404("没有这个文件")
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404("没有这个文件") from None
+    inline = any(name.lower().endswith(ext) for ext in _INLINE_TYPES)
+    return FileResponse(handle, as_attachment=not inline, filename=name.rsplit("/", 1)[-1])

@@ -39,7 +39,13 @@ VARIABLES: dict[str, Variable] = {
             "Database URL (postgres://user:pass@host/db). Empty: SQLite file var/govhall.sqlite3 in WAL mode.",
         ),
         Variable("GOVHALL_VAR_DIR", "var", "Directory for the SQLite database, uploads and other runtime files."),
-        Variable("MEDIA_ROOT", "", "Where uploaded files are stored (default: <GOVHALL_VAR_DIR>/media)."),
+        Variable(
+            "MEDIA_ROOT",
+            "",
+            "Where uploaded files are stored (default: <GOVHALL_VAR_DIR>/media). Personal data: never let the web "
+            "server serve this directory. govhall serves the catalogue's blank forms (/media/catalog/) itself and "
+            "every other file through views that check who asks.",
+        ),
         Variable("STATIC_ROOT", "", "Where collectstatic puts static files (default: <GOVHALL_VAR_DIR>/static)."),
         Variable("SECURE_SSL_REDIRECT", "1", "Redirect HTTP to HTTPS when DEBUG=0 (set 0 if the proxy does it)."),
         Variable("SECURE_HSTS_SECONDS", "31536000", "HSTS max-age when DEBUG=0."),

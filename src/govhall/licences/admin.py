@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from govhall.core.errors import DomainError
 from govhall.licences.models import Licence
@@ -26,8 +28,17 @@ class LicenceAdmin(admin.ModelAdmin):
     list_select_related = ("department",)
     actions = ["revoke_selected"]
 
+    exclude = ("file",)
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Licence._meta.fields]
+        return [f.name for f in Licence._meta.fields if f.name != "file"] + ["download"]
+
+    @admin.display(description="证照文件")
+    def download(self, obj):
+        # Through the API's download, which checks who asks: stored files have no public URL.
+        if not obj.file:
+            return "-"
+        return format_html('<a href="{}">{}.pdf</a>', reverse("api-v1:download", args=[obj.number]), obj.number)
 
     def has_add_permission(self, request):
         return False

@@ -30,3 +30,14 @@ def test_applicants_and_clerks_have_no_case_admin(client, demo):
     assert client.get("/admin/cases/case/").status_code in (302, 403)
     login(client, "citizen")
     assert client.get("/admin/cases/case/").status_code == 302
+
+
+def test_case_documents_in_the_admin_link_to_the_checked_download(client, demo):
+    case = f.accepted_with_deferral()  # has a deferral notice (PDF with the applicant's data)
+    document = case.documents.first()
+    login(client, "admin")
+    page = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    url = f"/api/v1/cases/{case.number}/documents/{document.pk}"
+    assert f'href="{url}"' in page
+    assert "/media/" not in page  # stored files have no URL of their own
+    assert client.get(url).status_code == 200

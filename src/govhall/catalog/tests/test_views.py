@@ -91,3 +91,50 @@ def test_browse_by_topic_and_department(client, demo):
 def test_guide_lists_the_application_form(client, demo):
     text = client.get("/items/610104-SCJG-XK-005/").content.decode()
     assert "申请表需填写" in text and "经营场所（必填）" in text and "餐饮服务经营者" in text
+
+
+@pytest.fixture
+def blank_form(settings, tmp_path, demo):
+    """A published material with a blank form (PDF) and an example (HTML, as an editor might upload)."""
+    from django.core.files.base import ContentFile
+
+    from govhall.catalog.models import ServiceItem
+
+    settings.MEDIA_ROOT = tmp_path
+    material = ServiceItem.objects.filter(status="published").first().materials.first()
+    material.template.save("空白表.pdf", ContentFile(b"%PDF-1.4 blank form"), save=False)
+    material.example.save("example.html", ContentFile(b"<script>alert(1)</script>"), save=False)
+    material.save()
+    return material
+
+
+def test_a_blank_form_is_served_at_its_url(client, blank_form):
+    response = client.get(blank_form.template.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 blank form"
+    assert response["Content-Type"] == "application/pdf" and response["Content-Disposition"].startswith("inline")
+    # Anything but a PDF or an image downloads rather than running as a page of this site.
+    example = client.get(blank_form.example.url)
+    assert example.status_code == 200 and example["Content-Disposition"].startswith("attachment")
+
+
+def test_only_listed_catalogue_files_are_served(client, blank_form, tmp_path):
+    (tmp_path / "catalog" / "templates" / "unlisted.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "610104202611240000001-1.pdf").write_bytes(b"%PDF-1.4 an applicant's ID card")
+    for url in (
+        "/media/catalog/templates/unlisted.pdf",
+        "/media/catalog/../cases/610104202611240000001-1.pdf",
+        "/media/catalog/templates/%2e%2e/%2e%2e/cases/610104202611240000001-1.pdf",
+        "/media/cases/610104202611240000001-1.pdf",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_guide_links_its_blank_forms(client, blank_form):
+    page = client.get(f"/items/{blank_form.item.code}/").content.decode()
+    assert f'href="{blank_form.template.url}"' in page
+    guide = client.get(f"/api/v1/catalog/items/{blank_form.item.code}").json()
+    (entry,) = [m for m in guide["materials"] if m["id"] == blank_form.id]
+    assert entry["template_url"] == blank_form.template.url
+    assert client.get(entry["template_url"]).status_code == 200

@@ -16,6 +16,9 @@ def test_admin_lists_and_shows_licences_read_only(client, demo):
     page = client.get(f"{CHANGELIST}{licence.pk}/change/")
     assert page.status_code == 200
     assert 'name="content_hash"' not in page.content.decode()  # shown, not editable
+    # The file links to the checked download, never to a path under MEDIA_ROOT.
+    assert f'href="/api/v1/licences/{licence.number}/file"' in page.content.decode()
+    assert "/media/" not in page.content.decode() and 'name="file"' not in page.content.decode()
     assert client.get(f"{CHANGELIST}add/").status_code == 403
 
 

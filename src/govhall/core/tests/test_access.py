@@ -1,0 +1,135 @@
+"""Every route of the site, walked from the URL resolver: what an anonymous visitor and
+another applicant get. A new route fails here until it is either behind a login or
+named below as public, so nothing is published by accident."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import login
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from govhall.cases.tests import factories as f
+from govhall.licences.tests import factories as licence_factories
+from govhall.notify.services import notification_send
+
+pytestmark = pytest.mark.django_db
+
+# Open to everyone: the catalogue, the guides and their blank forms, the public progress
+# query and licence verification (both masked and rate-limited), logging in, the API's
+# own description.
+PUBLIC = {
+    "",
+    "items/",
+    "items/<str:code>/",
+    "items/<str:code>/materials/",
+    "items/<str:code>/qr.svg",
+    "lists/<str:name>/",
+    "departments/",
+    "departments/<str:code>/",
+    "progress/",
+    "licences/<str:number>/verify",
+    "media/catalog/<path:path>",
+    "accounts/login/",
+    "accounts/logout/",
+    "api/v1/",
+    "api/v1/openapi.json",
+    "api/v1/docs",
+    "api/v1/ping",
+    "api/v1/auth/token",
+    "api/v1/catalog/items",
+    "api/v1/catalog/items/<code>",
+    "api/v1/catalog/items/<code>/materials",
+    "api/v1/catalog/departments",
+    "api/v1/catalog/topics",
+    "api/v1/progress",
+    "api/v1/licences/<number>/verify",
+}
+
+
+def routes() -> list[str]:
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    # The admin has its own login and permission checks (tested with each admin).
+    return sorted({r for r in walk(get_resolver().url_patterns) if not r.startswith("admin/")})
+
+
+@pytest.fixture
+def values(demo, settings, tmp_path):
+    """Real objects for every parameter, so a 404 cannot hide a missing check."""
+    settings.MEDIA_ROOT = tmp_path
+    case = f.upload_all(f.draft())
+    f.act(f.submitted(), "clerk", "accept")
+    deferred = f.accepted_with_deferral()
+    licence = licence_factories.issue(licence_factories.citizen())
+    message = notification_send(event="case.accepted", text="已受理", users=[f.user("citizen")])[0]  # in-site first
+    return {
+        "number": case.number,
+        "code": case.item.code,
+        "name": "mobile",
+        "document_id": str(deferred.documents.first().pk),
+        "material_id": str(case.materials.first().pk),
+        "notification_id": str(message.pk),
+        "path": "templates/form.pdf",
+        "licence": licence.number,
+        "deferred": deferred.number,
+    }
+
+
+def concrete(route: str, values: dict) -> str:
+    def fill(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        if name == "number" and route.startswith(("licences/", "api/v1/licences/")):
+            return values["licence"]
+        if name == "number" and "documents" in route:
+            return values["deferred"]
+        return values[name]
+
+    return "/" + re.sub(r"<([^>]+)>", fill, route)
+
+
+def test_every_route_is_public_or_behind_a_login(client, values):
+    assert PUBLIC <= set(routes()), f"listed as public but gone: {PUBLIC - set(routes())}"
+    for route in routes():
+        if route in PUBLIC:
+            continue
+        url = concrete(route, values)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if route.startswith("api/"):
+                assert response.status_code in (401, 405), (method, url, response.status_code)
+            else:
+                assert response.status_code in (302, 405), (method, url, response.status_code)
+                if response.status_code == 302:
+                    assert response["Location"].startswith("/accounts/login/"), (method, url)
+
+
+def test_another_applicant_reaches_nothing_of_a_case(client, values):
+    """citizen2 is logged in but holds none of citizen's case, its documents or materials."""
+    login(client, "citizen2")
+    case_routes = [r for r in routes() if "<number>" in r or "<str:number>" in r]
+    case_routes = [r for r in case_routes if not r.startswith(("licences/", "api/v1/licences/<number>/verify"))]
+    assert len(case_routes) >= 12
+    # Well-formed bodies, so the answer comes from the case check and not from validation.
+    bodies = {
+        "api/v1/cases/<number>/materials": {"requirement_id": "1", "file": f.pdf_upload()},
+        "api/v1/cases/<number>/transitions": {"action": "withdraw"},
+        "api/v1/cases/<number>/verification": {"passed": True, "comment": "核查"},
+    }
+    for route in case_routes:
+        url = concrete(route, values)
+        for method in ("get", "post"):
+            if method == "post" and route in bodies and route.endswith("materials"):
+                response = client.post(url, bodies[route])
+            elif method == "post" and route in bodies:
+                response = client.post(url, bodies[route], content_type="application/json")
+            else:
+                response = getattr(client, method)(url)
+            assert response.status_code in (403, 404, 405), (method, url, response.status_code)
+            assert values["number"] not in response.content.decode(errors="replace") or response.status_code == 405
