@@ -171,6 +171,9 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 NINJA_PAGINATION_PER_PAGE = 20
+# Whom rate limits and the login lock count (govhall.core.http.client_address); without
+# it django-ninja would trust the whole X-Forwarded-For header, which any client can set.
+NINJA_NUM_PROXIES = int(env("GOVHALL_PROXIES"))
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from govhall.accounts.forms import AdminLoginForm
 from govhall.api import api
 from govhall.catalog.views import attachment, home
 
 admin.site.site_header = "govhall 政务服务管理后台"
 admin.site.site_title = "govhall 管理后台"
 admin.site.index_title = "管理"
+admin.site.login_form = AdminLoginForm  # counts failures and honours the login lock
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -22,10 +24,63 @@ from govhall.core.errors import DomainError, Forbidden
 logger = logging.getLogger(__name__)
 
 
-def token_create(*, username: str, password: str) -> str:
-    """Check the credentials and return a new bearer key (shown once, stored hashed)."""
-    user = authenticate(username=username, password=password)
+# --------------------------------------------------------------------------- password guessing
+
+# Failed logins are counted per username (whoever tries it, from wherever) and per client
+# address. Past either limit the login is refused for the rest of the window, before the
+# password is even hashed: guessing stops, and so does burning a CPU second per attempt.
+# Unknown usernames count alike, so the lock does not tell which accounts exist. The
+# counters live in the cache (shared by all workers when the cache is).
+LOGIN_FAILURES_PER_USER = 5
+LOGIN_FAILURES_PER_ADDRESS = 30
+LOGIN_LOCK_MINUTES = 15
+
+
+def _login_keys(username: str, address: str) -> tuple[str, str]:
+    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+    return f"login-failures:user:{name}", f"login-failures:address:{address}"
+
+
+def login_check(*, username: str, address: str) -> None:
+    """Refuse (429) a login for a username or from an address past its failure limit."""
+    user_key, address_key = _login_keys(username, address)
+    counts = cache.get_many([user_key, address_key])
+    if counts.get(user_key, 0) >= LOGIN_FAILURES_PER_USER or counts.get(address_key, 0) >= LOGIN_FAILURES_PER_ADDRESS:
+        raise DomainError(
+            f"登录失败次数过多，已暂时锁定，请{LOGIN_LOCK_MINUTES}分钟后再试", code="login_locked", status=429
+        )
+
+
+def login_failed(*, username: str, address: str) -> None:
+    for key in _login_keys(username, address):
+        cache.add(key, 0, LOGIN_LOCK_MINUTES * 60)  # the window starts at the first failure
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr: this failure starts a new window
+            cache.add(key, 1, LOGIN_LOCK_MINUTES * 60)
+    logger.warning("login failed for a username from %s", address)
+
+
+def login_succeeded(*, username: str) -> None:
+    cache.delete(_login_keys(username, "")[0])
+
+
+def credentials_check(*, username: str, password: str, address: str, request=None) -> User | None:
+    """The active user with these credentials, or None, counting failures; refused
+    outright while the username or address is locked (:func:`login_check`)."""
+    login_check(username=username, address=address)
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
+        login_failed(username=username, address=address)
+        return None
+    login_succeeded(username=username)
+    return user
+
+
+def token_create(*, username: str, password: str, address: str = "") -> str:
+    """Check the credentials and return a new bearer key (shown once, stored hashed)."""
+    user = credentials_check(username=username, password=password, address=address)
+    if user is None:
         raise DomainError("用户名或密码不正确", code="invalid_credentials", status=401)
     key = secrets.token_urlsafe(32)
     ApiToken.objects.create(

@@ -36,6 +36,7 @@ from govhall.catalog import selectors as catalog_selectors
 from govhall.catalog.models import Channel as ItemChannel
 from govhall.catalog.models import DeliveryMode
 from govhall.core.errors import DomainError, NotFound
+from govhall.core.http import client_address
 from govhall.core.masking import mask_name
 from govhall.workdays.selectors import get_calendar
 
@@ -617,7 +618,7 @@ def progress(request):
     context: dict[str, Any] = {"number": number, "phone_last4": last4, "case": None, "error": ""}
     status = 200
     if number or last4:
-        key = f"progress-page:{request.META.get('REMOTE_ADDR', '')}"
+        key = f"progress-page:{client_address(request)}"
         tries = cache.get_or_set(key, 0, 60)
         cache.incr(key)
         if tries >= PROGRESS_LIMIT:

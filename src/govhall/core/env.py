@@ -57,6 +57,13 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_DEMO_PASSWORD", "govhall-demo", "Password given to the demo accounts by load_demo."),
         Variable("GOVHALL_SITE_URL", "http://127.0.0.1:8000", "Public base URL, used in QR codes and documents."),
         Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
+        Variable(
+            "GOVHALL_PROXIES",
+            "0",
+            "Reverse proxies in front of govhall that append the client to X-Forwarded-For. Rate limits and the "
+            "login lock count the address that many entries from the right; 0: the connecting address (a client "
+            "could write anything into the header).",
+        ),
         Variable("LOG_LEVEL", "INFO", "Log level of the govhall loggers."),
         Variable(
             "GOVHALL_TASKS",
