@@ -135,7 +135,15 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds the counts of rate limits and the login lock; they must be shared by all
+# server processes to mean what they say (core.checks warns at deploy otherwise).
+_cache = env("GOVHALL_CACHE")
+if _cache == "db":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "govhall_cache"}}
+elif _cache:
+    raise ImproperlyConfigured(f"GOVHALL_CACHE must be empty or db, not {_cache!r}")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Background work (notifications, deadline sweeps) through the Django tasks API.
 # "db": django-tasks-db, run `manage.py db_worker`; "immediate": run in-process at

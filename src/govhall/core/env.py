@@ -58,6 +58,13 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_SITE_URL", "http://127.0.0.1:8000", "Public base URL, used in QR codes and documents."),
         Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
         Variable(
+            "GOVHALL_CACHE",
+            "",
+            "Where rate limits and the login lock keep their counts. Empty: in each process's memory (one server "
+            "process only; with several workers each counts apart). db: a table of the database, shared by all "
+            "workers (create it with manage.py createcachetable, which make migrate runs).",
+        ),
+        Variable(
             "GOVHALL_PROXIES",
             "0",
             "Reverse proxies in front of govhall that append the client to X-Forwarded-For. Rate limits and the "

@@ -23,6 +23,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "zwfw.example.gov.cn",
         "GOVHALL_VAR_DIR": str(tmp_path),
+        "GOVHALL_CACHE": "db",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -33,6 +34,40 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Counting in each process's memory is worth a warning at deploy time.
+    environment["GOVHALL_CACHE"] = ""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "govhall.W001" in result.stdout + result.stderr
+
+
+def test_with_the_database_cache_every_process_sees_the_same_login_failures(tmp_path):
+    environment = {**_clean_env(), "DATABASE_URL": "", "GOVHALL_VAR_DIR": str(tmp_path), "GOVHALL_CACHE": "db"}
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        )
+
+    assert manage("migrate", "--noinput").returncode == 0
+    assert manage("createcachetable").returncode == 0
+    fail = (
+        "from govhall.accounts import services as s\n"
+        "for _ in range(s.LOGIN_FAILURES_PER_USER): s.login_failed(username='x', address='a')"
+    )
+    assert manage("shell", "-c", fail).returncode == 0
+    check = (
+        "from govhall.accounts import services as s\n"
+        "try:\n s.login_check(username='x', address='b')\n"
+        "except s.DomainError as e: print(e.code)"
+    )
+    assert manage("shell", "-c", check).stdout.strip().endswith("login_locked")  # another process, the same count
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
