@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govhall.core.middleware.session_idle_timeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -165,6 +166,9 @@ GOVHALL_TOKEN_TTL_HOURS = int(env("GOVHALL_TOKEN_TTL_HOURS"))
 
 # Security: strict defaults whenever DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: the session expires this long after its last save, and
+# core.middleware.session_idle_timeout saves it at most once a minute while in use.
+SESSION_COOKIE_AGE = int(env("GOVHALL_SESSION_IDLE_MINUTES")) * 60
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -58,6 +58,11 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_SITE_URL", "http://127.0.0.1:8000", "Public base URL, used in QR codes and documents."),
         Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
         Variable(
+            "GOVHALL_SESSION_IDLE_MINUTES",
+            "30",
+            "A signed-in browser is logged out after this many minutes without a request (登录连接超时自动退出).",
+        ),
+        Variable(
             "GOVHALL_CACHE",
             "",
             "Where rate limits and the login lock keep their counts. Empty: in each process's memory (one server "
