@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
 import secrets
 
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from govhall.accounts.models import ApiToken, Applicant, StaffProfile, User
 from govhall.accounts.roles import ROLE_PERMISSIONS, Role
-from govhall.core import rows
+from govhall.core import limits, rows
 from govhall.core.errors import DomainError, Forbidden
 
 logger = logging.getLogger(__name__)
@@ -37,15 +36,13 @@ LOGIN_LOCK_MINUTES = 15
 
 
 def _login_keys(username: str, address: str) -> tuple[str, str]:
-    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-    return f"login-failures:user:{name}", f"login-failures:address:{address}"
+    return limits.key_for("login-failures:user", username.strip().lower()), f"login-failures:address:{address}"
 
 
 def login_check(*, username: str, address: str) -> None:
     """Refuse (429) a login for a username or from an address past its failure limit."""
-    user_key, address_key = _login_keys(username, address)
-    counts = cache.get_many([user_key, address_key])
-    if counts.get(user_key, 0) >= LOGIN_FAILURES_PER_USER or counts.get(address_key, 0) >= LOGIN_FAILURES_PER_ADDRESS:
+    by_user, by_address = limits.counts(*_login_keys(username, address))
+    if by_user >= LOGIN_FAILURES_PER_USER or by_address >= LOGIN_FAILURES_PER_ADDRESS:
         raise DomainError(
             f"登录失败次数过多，已暂时锁定，请{LOGIN_LOCK_MINUTES}分钟后再试", code="login_locked", status=429
         )
@@ -53,11 +50,7 @@ def login_check(*, username: str, address: str) -> None:
 
 def login_failed(*, username: str, address: str) -> None:
     for key in _login_keys(username, address):
-        cache.add(key, 0, LOGIN_LOCK_MINUTES * 60)  # the window starts at the first failure
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: this failure starts a new window
-            cache.add(key, 1, LOGIN_LOCK_MINUTES * 60)
+        limits.hit(key, LOGIN_LOCK_MINUTES * 60)
     logger.warning("login failed for a username from %s", address)
 
 

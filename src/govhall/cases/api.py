@@ -542,11 +542,11 @@ progress_router = Router(tags=["cases"])
     response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AnonRateThrottle("30/m")],
     summary="Public progress query (办件进度查询): case number + last 4 digits of the applicant's phone",
+    description="30 look-ups a minute per address (429 `rate_limited`); after 10 wrong answers for one case "
+    "number within an hour, that number answers 429 `progress_locked` for the rest of the hour.",
 )
 def progress(request, number: str, phone_last4: str):
-    case = selectors.progress_lookup(number.strip(), phone_last4.strip())
-    if case is None:
-        raise NotFound("未查到办件：请核对办件编号和手机号后四位", code="case_not_found")
+    case = services.progress_query(number=number.strip(), phone_last4=phone_last4.strip())
     deadline = selectors.case_deadline(case)
     return {
         "number": case.number,

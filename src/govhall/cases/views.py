@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -35,6 +34,7 @@ from govhall.cases.models import Case, Channel, State
 from govhall.catalog import selectors as catalog_selectors
 from govhall.catalog.models import Channel as ItemChannel
 from govhall.catalog.models import DeliveryMode
+from govhall.core import limits
 from govhall.core.errors import DomainError, NotFound
 from govhall.core.http import client_address
 from govhall.core.masking import mask_name
@@ -618,15 +618,13 @@ def progress(request):
     context: dict[str, Any] = {"number": number, "phone_last4": last4, "case": None, "error": ""}
     status = 200
     if number or last4:
-        key = f"progress-page:{client_address(request)}"
-        tries = cache.get_or_set(key, 0, 60)
-        cache.incr(key)
-        if tries >= PROGRESS_LIMIT:
+        if limits.hit(f"progress-page:{client_address(request)}", 60) > PROGRESS_LIMIT:
             context["error"], status = "查询过于频繁，请一分钟后再试", 429
         else:
-            case = selectors.progress_lookup(number, last4)
-            if case is None:
-                context["error"], status = "未查到办件：请核对办件编号和手机号后四位", 404
+            try:
+                case = services.progress_query(number=number, phone_last4=last4)
+            except DomainError as exc:  # no match (404) or this number locked (429)
+                context["error"], status = exc.message, exc.status
             else:
                 context.update(
                     case=case,
