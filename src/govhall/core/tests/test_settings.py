@@ -16,6 +16,12 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
+def _manage(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
     environment = {
         **_clean_env(),
@@ -25,25 +31,10 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "GOVHALL_VAR_DIR": str(tmp_path),
         "GOVHALL_CACHE": "db",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _manage(environment, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     # Counting in each process's memory is worth a warning at deploy time.
-    environment["GOVHALL_CACHE"] = ""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _manage({**environment, "GOVHALL_CACHE": ""}, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0 and "govhall.W001" in result.stdout + result.stderr
 
 
@@ -51,9 +42,7 @@ def test_with_the_database_cache_every_process_sees_the_same_login_failures(tmp_
     environment = {**_clean_env(), "DATABASE_URL": "", "GOVHALL_VAR_DIR": str(tmp_path), "GOVHALL_CACHE": "db"}
 
     def manage(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
-        )
+        return _manage(environment, *args)
 
     assert manage("migrate", "--noinput").returncode == 0
     assert manage("createcachetable").returncode == 0
