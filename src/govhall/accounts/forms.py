@@ -4,10 +4,10 @@ the lock (accounts.services.credentials_check)."""
 from __future__ import annotations
 
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
-from govhall.accounts.services import credentials_check
+from govhall.accounts.services import credentials_check, password_change
 from govhall.core.errors import DomainError
 from govhall.core.http import client_address
 
@@ -35,3 +35,14 @@ class LoginForm(_LockingLogin, AuthenticationForm):
 
 class AdminLoginForm(_LockingLogin, AdminAuthenticationForm):
     pass
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's form (old password, new twice, the password validators), saving through
+    accounts.services.password_change."""
+
+    error_messages = {**PasswordChangeForm.error_messages, "password_incorrect": "原密码不正确，请重新输入。"}
+
+    def save(self, commit=True):
+        password_change(user=self.user, new_password=self.cleaned_data["new_password1"])
+        return self.user

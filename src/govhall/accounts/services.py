@@ -70,6 +70,17 @@ def credentials_check(*, username: str, password: str, address: str, request=Non
     return user
 
 
+def password_change(*, user: User, new_password: str) -> None:
+    """Set a new password (already validated) and revoke the user's bearer tokens: whoever
+    holds one of them, perhaps the reason for the change, is locked out with the old password.
+    The sessions of other browsers end too (Django ties each to the password's hash)."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        revoked, _ = ApiToken.objects.filter(user=user).delete()
+    logger.info("user %s changed their password; %s API tokens revoked", user.pk, revoked)
+
+
 def token_create(*, username: str, password: str, address: str = "") -> str:
     """Check the credentials and return a new bearer key (shown once, stored hashed)."""
     user = credentials_check(username=username, password=password, address=address)

@@ -3,12 +3,15 @@
 - Resident ID (GB 11643-1999): 17 digits, then a check character from weights 2^(17-i) mod 11.
 - Unified social credit code (GB 32100-2015): 18 characters over a 31-character alphabet
   (no I, O, Z, S, V), the last one a mod-31 check character.
+
+And the password length rule with its message in Chinese.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -58,3 +61,14 @@ def validate_uscc(value: str) -> None:
 def validate_mobile(value: str) -> None:
     if not (len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789"):
         raise ValidationError("手机号码应为11位中国大陆手机号", code="invalid_phone")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, saying it in Chinese: Django 5.2's zh-hans catalogue lacks this message and
+    would show it in English."""
+
+    def get_error_message(self) -> str:
+        return f"密码太短，至少需要{self.min_length}个字符。"
+
+    def get_help_text(self) -> str:
+        return f"密码至少需要{self.min_length}个字符。"
