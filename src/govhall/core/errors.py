@@ -96,4 +96,6 @@ def install_handlers(api: NinjaAPI) -> None:
             409: "conflict",
             429: "rate_limited",
         }.get(exc.status_code, "error")
-        return answer(request, exc.status_code, code, str(exc))
+        # django-ninja words these in English (its throttle: "Too many requests.").
+        message = {429: "请求过于频繁，请稍后再试", 405: "不支持该请求方法"}.get(exc.status_code, str(exc))
+        return answer(request, exc.status_code, code, message)

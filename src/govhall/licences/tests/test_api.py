@@ -56,7 +56,8 @@ def test_verify_is_throttled(client, demo):
     licence = f.issue()
     statuses = [client.get(url(licence.number)).status_code for _ in range(35)]
     assert statuses[0] == 200 and statuses[-1] == 429
-    assert client.get(url(licence.number)).json()["code"] == "rate_limited"
+    body = client.get(url(licence.number)).json()
+    assert body["code"] == "rate_limited" and body["message"] == "请求过于频繁，请稍后再试"
 
 
 def test_download_by_the_holder(client, demo, bearer):
