@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, Window
+from govhall.accounts.services import login_locked, login_unlock
 
 
 class StaffProfileInline(admin.StackedInline):
@@ -13,8 +14,19 @@ class StaffProfileInline(admin.StackedInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, ("联系方式", {"fields": ("display_name", "phone")}))
-    list_display = ("username", "display_name", "is_staff", "is_active")
+    list_display = ("username", "display_name", "is_staff", "is_active", "locked")
     inlines = [StaffProfileInline]
+    actions = ["unlock_selected"]
+
+    @admin.display(description="登录锁定", boolean=True)
+    def locked(self, obj):
+        return login_locked(username=obj.username)
+
+    @admin.action(description="解除所选账户的登录锁定", permissions=["change"])
+    def unlock_selected(self, request, queryset):
+        for user in queryset:
+            login_unlock(username=user.username, actor=request.user)
+        self.message_user(request, f"已解除 {queryset.count()} 个账户的登录锁定。", messages.SUCCESS)
 
 
 class OperatorInline(admin.TabularInline):

@@ -58,6 +58,19 @@ def login_succeeded(*, username: str) -> None:
     cache.delete(_login_keys(username, "")[0])
 
 
+def login_locked(*, username: str) -> bool:
+    """Whether logins for ``username`` are refused now (the per-address lock aside)."""
+    (failures,) = limits.counts(_login_keys(username, "")[0])
+    return failures >= LOGIN_FAILURES_PER_USER
+
+
+def login_unlock(*, username: str, actor: User) -> None:
+    """解除锁定: an administrator lifts a username's lock (the account's owner has proved who
+    they are, say, on the 12345 hotline); its failures count from zero again."""
+    cache.delete(_login_keys(username, "")[0])
+    logger.info("login lock of user %s lifted by %s", username, actor.pk)
+
+
 def credentials_check(*, username: str, password: str, address: str, request=None) -> User | None:
     """The active user with these credentials, or None, counting failures; refused
     outright while the username or address is locked (:func:`login_check`)."""

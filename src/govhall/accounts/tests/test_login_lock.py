@@ -4,10 +4,12 @@ limit a login is refused, whatever the password, on the API, the site and the ad
 from unittest import mock
 
 import pytest
+from conftest import login
 from django.conf import settings
 from django.test import RequestFactory
 
 from govhall.accounts import services
+from govhall.accounts.models import User
 from govhall.core.http import client_address
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,16 @@ def test_a_forged_forwarded_header_does_not_escape_the_progress_limit(client, de
         for i in range(35)
     ]
     assert answers[:30] == [404] * 30 and set(answers[30:]) == {429}
+
+
+def test_an_administrator_lifts_a_lock(client, demo):
+    for _ in range(services.LOGIN_FAILURES_PER_USER):
+        token(client, "citizen", "wrong")
+    assert token(client, "citizen", GOOD).status_code == 429
+    admin_browser = client.__class__()
+    login(admin_browser, "admin")
+    listing = admin_browser.get("/admin/accounts/user/").content.decode()
+    assert "登录锁定" in listing
+    citizen = User.objects.get(username="citizen")
+    admin_browser.post("/admin/accounts/user/", {"action": "unlock_selected", "_selected_action": [citizen.pk]})
+    assert token(client, "citizen", GOOD).status_code == 200
