@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import logging
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -250,3 +253,123 @@ def applicant_find_or_register(
         return existing, False
     logger.info("applicant %s registered by %s", applicant.pk, actor.pk)
     return applicant, True
+
+
+# --------------------------------------------------------------------------- online registration
+
+# 实名注册 of a natural person online: name, resident ID and a mobile number proved by a
+# one-time SMS code. The code lives in the cache for CODE_MINUTES as an HMAC (keyed by
+# SECRET_KEY, so a copy of the cache does not give it away), allows CODE_TRIES wrong
+# guesses and is void once used. (The SMS row itself, like every SMS, keeps its text.) Sending is limited per number and per address, so the
+# SMS gateway cannot be turned against someone's phone.
+CODE_MINUTES = 5
+CODE_TRIES = 5
+CODES_PER_PHONE_HOUR = 5
+CODES_PER_ADDRESS_HOUR = 20
+
+
+def _code_key(phone: str, purpose: str) -> str:
+    return limits.key_for(f"phone-code:{purpose}", phone)
+
+
+def _code_digest(phone: str, purpose: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def phone_code_send(*, phone: str, purpose: str, address: str) -> str:
+    """Send a 6-digit code to ``phone`` for ``purpose``; returns the code (the caller shows
+    it only in development). A new code replaces an earlier one."""
+    from govhall.accounts.validators import validate_mobile
+    from govhall.notify.services import notification_send
+
+    phone = phone.strip()
+    try:
+        validate_mobile(phone)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code="invalid_phone") from None
+    if limits.hit(limits.key_for("phone-code-minute", phone), 60) > 1:
+        raise DomainError("验证码已发送，请1分钟后再获取", code="code_too_soon", status=429)
+    if limits.hit(limits.key_for("phone-code-hour", phone), 3600) > CODES_PER_PHONE_HOUR or (
+        limits.hit(f"phone-code-address:{address}", 3600) > CODES_PER_ADDRESS_HOUR
+    ):
+        raise DomainError("获取验证码过于频繁，请1小时后再试", code="code_rate_limited", status=429)
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(_code_key(phone, purpose), {"digest": _code_digest(phone, purpose, code), "tries": 0}, CODE_MINUTES * 60)
+    notification_send(
+        event=f"account.code.{purpose}",
+        text=f"您的验证码为{code}，{CODE_MINUTES}分钟内有效，请勿告诉他人。如非本人操作，请忽略本短信。",
+        phone=phone,
+    )
+    return code
+
+
+def phone_code_check(*, phone: str, purpose: str, code: str) -> None:
+    """Use up the code sent to ``phone`` for ``purpose``, or raise: none sent or expired,
+    wrong (counted), or too many wrong guesses (the code is then void)."""
+    key = _code_key(phone.strip(), purpose)
+    sent = cache.get(key)
+    if sent is None:
+        raise DomainError("验证码已失效，请重新获取", code="code_expired")
+    if not hmac.compare_digest(sent["digest"], _code_digest(phone.strip(), purpose, code.strip())):
+        sent["tries"] += 1
+        if sent["tries"] >= CODE_TRIES:
+            cache.delete(key)
+            raise DomainError("验证码错误次数过多，已失效，请重新获取", code="code_expired")
+        cache.set(key, sent, CODE_MINUTES * 60)
+        raise DomainError("验证码不正确", code="code_wrong")
+    cache.delete(key)
+
+
+def applicant_self_register(
+    *, name: str, id_number: str, phone: str, code: str, password: str, address: str = ""
+) -> User:
+    """A natural person's account, registered online (the mobile number is the login name).
+    A person the window registered earlier (same resident ID, no account yet) gets their
+    account linked when the mobile number is the one the window recorded; otherwise they
+    are sent to a window to have it checked."""
+    from django.contrib.auth.password_validation import validate_password
+
+    from govhall.accounts.validators import is_valid_id_number, validate_mobile
+
+    name, phone, id_number = name.strip(), phone.strip(), id_number.strip().upper()
+    if not name or len(name) > 50:
+        raise DomainError("请填写与身份证一致的姓名", code="missing_field", detail={"field": "name"})
+    if not is_valid_id_number(id_number):
+        raise DomainError("居民身份证号码不正确（应为18位，且校验位符合GB 11643），请核对", code="invalid_id_number")
+    try:
+        validate_mobile(phone)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code="invalid_phone") from None
+    try:
+        validate_password(password, User(username=phone, display_name=name, phone=phone))
+    except ValidationError as exc:
+        raise DomainError("；".join(exc.messages), code="invalid_password") from None
+    phone_code_check(phone=phone, purpose="register", code=code)
+    hashed = make_password(password)  # a second of CPU: not inside the write transaction
+    try:
+        user, applicant = _self_register(name, id_number, phone, hashed)
+    except IntegrityError:  # the same person or number registering at the same moment
+        raise DomainError("该手机号或身份证号已注册，请直接登录", code="applicant_registered") from None
+    logger.info("applicant %s registered online from %s", applicant.pk, address)
+    return user
+
+
+def _self_register(name: str, id_number: str, phone: str, hashed_password: str) -> tuple[User, Applicant]:
+    with transaction.atomic():
+        if User.objects.filter(username=phone).exists():
+            raise DomainError("该手机号已注册，请直接登录", code="phone_registered")
+        found = Applicant.objects.select_for_update().filter(kind=Applicant.Kind.NATURAL, id_number=id_number).first()
+        if found is not None and found.user_id is not None:
+            raise DomainError("该身份证号已注册账户，请直接登录；忘记密码请到窗口办理", code="applicant_registered")
+        if found is not None and (found.name != name or found.phone != phone):
+            raise DomainError(
+                "该身份证号已在窗口登记，登记的姓名或手机号与本次不一致，请携带身份证到窗口核实",
+                code="applicant_mismatch",
+            )
+        user = User(username=phone, display_name=name, phone=phone, password=hashed_password)
+        user.save()
+        if found is None:
+            found = Applicant(kind=Applicant.Kind.NATURAL, name=name, id_number=id_number, phone=phone)
+        found.user = user
+        found.save()
+    return user, found

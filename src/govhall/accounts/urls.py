@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from govhall.accounts import views
 from govhall.accounts.forms import ChangePasswordForm, LoginForm
 
 app_name = "accounts"
@@ -12,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

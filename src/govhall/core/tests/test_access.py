@@ -17,8 +17,8 @@ from govhall.notify.services import notification_send
 pytestmark = pytest.mark.django_db
 
 # Open to everyone: the catalogue, the guides and their blank forms, the public progress
-# query and licence verification (both masked and rate-limited), logging in, the API's
-# own description.
+# query and licence verification (both masked and rate-limited), logging in and
+# registering, the API's own description.
 PUBLIC = {
     "",
     "items/",
@@ -33,6 +33,7 @@ PUBLIC = {
     "media/catalog/<path:path>",
     "accounts/login/",
     "accounts/logout/",
+    "accounts/register/",
     "api/v1/",
     "api/v1/openapi.json",
     "api/v1/docs",
