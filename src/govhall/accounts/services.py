@@ -260,8 +260,9 @@ def applicant_find_or_register(
 # 实名注册 of a natural person online: name, resident ID and a mobile number proved by a
 # one-time SMS code. The code lives in the cache for CODE_MINUTES as an HMAC (keyed by
 # SECRET_KEY, so a copy of the cache does not give it away), allows CODE_TRIES wrong
-# guesses and is void once used. (The SMS row itself, like every SMS, keeps its text.) Sending is limited per number and per address, so the
-# SMS gateway cannot be turned against someone's phone.
+# guesses and is void once used (the SMS row itself, like every SMS, keeps its text).
+# Sending is limited per number and per address, so the SMS gateway cannot be turned
+# against someone's phone.
 CODE_MINUTES = 5
 CODE_TRIES = 5
 CODES_PER_PHONE_HOUR = 5
@@ -276,9 +277,11 @@ def _code_digest(phone: str, purpose: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def phone_code_send(*, phone: str, purpose: str, address: str) -> str:
+def phone_code_send(*, phone: str, purpose: str, address: str, deliver: bool = True) -> str:
     """Send a 6-digit code to ``phone`` for ``purpose``; returns the code (the caller shows
-    it only in development). A new code replaces an earlier one."""
+    it only in development). A new code replaces an earlier one. With ``deliver`` False
+    everything happens but the SMS (a reset for a number no account has: the answer and
+    the limits stay the same, so they do not tell which numbers have accounts)."""
     from govhall.accounts.validators import validate_mobile
     from govhall.notify.services import notification_send
 
@@ -295,6 +298,8 @@ def phone_code_send(*, phone: str, purpose: str, address: str) -> str:
         raise DomainError("获取验证码过于频繁，请1小时后再试", code="code_rate_limited", status=429)
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_code_key(phone, purpose), {"digest": _code_digest(phone, purpose, code), "tries": 0}, CODE_MINUTES * 60)
+    if not deliver:
+        return code
     notification_send(
         event=f"account.code.{purpose}",
         text=f"您的验证码为{code}，{CODE_MINUTES}分钟内有效，请勿告诉他人。如非本人操作，请忽略本短信。",
@@ -360,7 +365,7 @@ def _self_register(name: str, id_number: str, phone: str, hashed_password: str) 
             raise DomainError("该手机号已注册，请直接登录", code="phone_registered")
         found = Applicant.objects.select_for_update().filter(kind=Applicant.Kind.NATURAL, id_number=id_number).first()
         if found is not None and found.user_id is not None:
-            raise DomainError("该身份证号已注册账户，请直接登录；忘记密码请到窗口办理", code="applicant_registered")
+            raise DomainError("该身份证号已注册账户，请直接登录；忘记密码可凭手机号找回", code="applicant_registered")
         if found is not None and (found.name != name or found.phone != phone):
             raise DomainError(
                 "该身份证号已在窗口登记，登记的姓名或手机号与本次不一致，请携带身份证到窗口核实",
@@ -373,3 +378,39 @@ def _self_register(name: str, id_number: str, phone: str, hashed_password: str) 
         found.user = user
         found.save()
     return user, found
+
+
+def _account_for_phone(phone: str) -> User | None:
+    """The one active account a mobile number opens: the account registered under it, else
+    the one account that gives it as its number (None when there is none, or several)."""
+    found = list(User.objects.filter(is_active=True, username=phone)) or list(
+        User.objects.filter(is_active=True, phone=phone)[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def password_reset_code_send(*, phone: str, address: str) -> str:
+    """找回密码, step one: a code to the number, when an account has it (the caller answers
+    the same either way)."""
+    return phone_code_send(
+        phone=phone, purpose="reset", address=address, deliver=_account_for_phone(phone.strip()) is not None
+    )
+
+
+def password_reset(*, phone: str, code: str, new_password: str) -> User:
+    """找回密码, step two: the code proves the number; the account gets the new password,
+    its tokens and other sessions end (:func:`password_change`) and its login lock lifts."""
+    from django.contrib.auth.password_validation import validate_password
+
+    phone = phone.strip()
+    user = _account_for_phone(phone)
+    try:  # before the code is used up; against a stand-in where no account has the number, alike
+        validate_password(new_password, user or User(username=phone, phone=phone))
+    except ValidationError as exc:
+        raise DomainError("；".join(exc.messages), code="invalid_password") from None
+    phone_code_check(phone=phone, purpose="reset", code=code)
+    if user is None:
+        raise DomainError("该手机号没有可找回的账户，请到窗口办理", code="no_account")
+    password_change(user=user, new_password=new_password)
+    login_unlock(username=user.username, actor=user)
+    return user

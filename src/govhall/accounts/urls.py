@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("password/reset/", views.password_reset, name="password_reset"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

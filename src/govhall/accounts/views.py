@@ -1,6 +1,8 @@
-"""实名注册: a natural person opens an account online."""
+"""实名注册 and 找回密码: pages in two steps, a code to a mobile number and then the form."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,39 +15,63 @@ from govhall.core.errors import DomainError
 from govhall.core.http import client_address
 from govhall.core.masking import mask_phone
 
-FIELDS = ("name", "id_number", "phone")  # shown again after an error; never the password or code
+FIELDS = ("name", "id_number", "phone")  # shown again after an error; never a password or code
 
 
-@require_http_methods(["GET", "POST"])
-def register(request):
-    if request.user.is_authenticated:
-        return redirect("cases:mine")
+def _two_steps(request, template: str, send_code: Callable[[str, str], str], complete: Callable[[dict], object]):
+    """POST action=code sends the code (``send_code(phone, address)``); any other POST
+    completes the form (``complete(values)``, whose answer is a response)."""
     values = {f: request.POST.get(f, "").strip() for f in FIELDS}
     context = {"values": values, "error": "", "notice": "", "dev_code": ""}
     status = 200
     if request.method == "POST":
         try:
             if request.POST.get("action") == "code":
-                code = services.phone_code_send(
-                    phone=values["phone"], purpose="register", address=client_address(request)
-                )
+                code = send_code(values["phone"], client_address(request))
                 context["notice"] = f"验证码已发送至 {mask_phone(values['phone'])}，{services.CODE_MINUTES}分钟内有效。"
                 if settings.DEBUG:  # no SMS gateway in development: the code is in the outbox
                     context["dev_code"] = code
             else:
                 if request.POST.get("password1", "") != request.POST.get("password2", ""):
                     raise DomainError("两次输入的密码不一致", code="password_mismatch")
-                user = services.applicant_self_register(
-                    name=values["name"],
-                    id_number=values["id_number"],
-                    phone=values["phone"],
-                    code=request.POST.get("code", ""),
-                    password=request.POST.get("password1", ""),
-                    address=client_address(request),
-                )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, "注册成功，欢迎使用。您的登录名是您的手机号。")
-                return redirect("cases:mine")
+                return complete(values)
         except DomainError as exc:
             context["error"], status = exc.message, exc.status if exc.status == 429 else 400
-    return render(request, "accounts/register.html", context, status=status)
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("cases:mine")
+
+    def complete(values):
+        user = services.applicant_self_register(
+            **values,
+            code=request.POST.get("code", ""),
+            password=request.POST.get("password1", ""),
+            address=client_address(request),
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "注册成功，欢迎使用。您的登录名是您的手机号。")
+        return redirect("cases:mine")
+
+    def send_code(phone, address):
+        return services.phone_code_send(phone=phone, purpose="register", address=address)
+
+    return _two_steps(request, "accounts/register.html", send_code, complete)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    def complete(values):
+        services.password_reset(
+            phone=values["phone"], code=request.POST.get("code", ""), new_password=request.POST.get("password1", "")
+        )
+        messages.success(request, "密码已重设，请用新密码登录。")
+        return redirect("accounts:login")
+
+    def send_code(phone, address):
+        return services.password_reset_code_send(phone=phone, address=address)
+
+    return _two_steps(request, "accounts/password_reset.html", send_code, complete)

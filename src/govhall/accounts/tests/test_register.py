@@ -141,3 +141,43 @@ def test_the_page_never_shows_the_code_in_production(client, demo, settings):
     settings.DEBUG = False
     page = client.post("/accounts/register/", {"action": "code", "phone": PHONE})
     assert page.context["dev_code"] == "" and 'id="dev-code"' not in page.content.decode()
+
+
+# --------------------------------------------------------------------------- 找回密码
+
+
+def test_a_forgotten_password_is_reset_with_a_code(client, demo, bearer):
+    citizen = User.objects.get(username="citizen")
+    old_token = bearer("citizen")
+    for _ in range(services.LOGIN_FAILURES_PER_USER):  # the owner had locked themselves out
+        services.login_failed(username="citizen", address="10.0.0.1")
+    code = services.password_reset_code_send(phone=citizen.phone, address="10.0.0.1")
+    assert Notification.objects.filter(phone=citizen.phone, event="account.code.reset").exists()
+    with pytest.raises(services.DomainError, match="密码只包含数字"):  # checked before the code is used
+        services.password_reset(phone=citizen.phone, code=code, new_password="20261125")
+    services.password_reset(phone=citizen.phone, code=code, new_password=PASSWORD)
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)
+    assert client.login(username="citizen", password=PASSWORD)  # the lock is lifted too
+    assert client.__class__().get("/api/v1/cases", headers=old_token).status_code == 401
+
+
+def test_a_reset_for_a_number_without_an_account_sends_nothing_and_says_the_same(client, demo, settings):
+    settings.DEBUG = False
+    stranger = client.post("/accounts/password/reset/", {"action": "code", "phone": "13600000000"})
+    known = client.post("/accounts/password/reset/", {"action": "code", "phone": "13800138000"})
+    assert stranger.status_code == known.status_code == 200
+    assert "验证码已发送至" in stranger.content.decode() and "验证码已发送至" in known.content.decode()
+    assert not Notification.objects.filter(phone="13600000000").exists()
+    assert Notification.objects.filter(phone="13800138000", event="account.code.reset").exists()
+
+
+def test_the_reset_page(client, demo, settings):
+    settings.DEBUG = True
+    page = client.post("/accounts/password/reset/", {"action": "code", "phone": "13800138000"})
+    form = {"action": "reset", "phone": "13800138000", "code": page.context["dev_code"]}
+    done = client.post("/accounts/password/reset/", {**form, "password1": PASSWORD, "password2": PASSWORD})
+    assert done.status_code == 302 and done["Location"] == "/accounts/login/"
+    assert User.objects.get(username="citizen").check_password(PASSWORD)
+    again = client.post("/accounts/password/reset/", {**form, "password1": PASSWORD, "password2": PASSWORD})
+    assert again.status_code == 400 and "验证码已失效" in again.content.decode()  # one use only

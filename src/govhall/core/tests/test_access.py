@@ -34,6 +34,7 @@ PUBLIC = {
     "accounts/login/",
     "accounts/logout/",
     "accounts/register/",
+    "accounts/password/reset/",
     "api/v1/",
     "api/v1/openapi.json",
     "api/v1/docs",
