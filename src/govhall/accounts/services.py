@@ -290,7 +290,7 @@ def phone_code_send(*, phone: str, purpose: str, address: str, deliver: bool = T
         validate_mobile(phone)
     except ValidationError as exc:
         raise DomainError(exc.messages[0], code="invalid_phone") from None
-    if limits.hit(limits.key_for("phone-code-minute", phone), 60) > 1:
+    if limits.hit(limits.key_for(f"phone-code-minute:{purpose}", phone), 60) > 1:
         raise DomainError("验证码已发送，请1分钟后再获取", code="code_too_soon", status=429)
     if limits.hit(limits.key_for("phone-code-hour", phone), 3600) > CODES_PER_PHONE_HOUR or (
         limits.hit(f"phone-code-address:{address}", 3600) > CODES_PER_ADDRESS_HOUR

@@ -1,0 +1,68 @@
+"""A citizen opens an account on a phone, forgets the password, resets it with the SMS
+code and signs in again (real Chromium)."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = "13912340000"
+
+
+@pytest.fixture
+def site(transactional_db):
+    from conftest import _load_demo
+
+    _load_demo()
+
+
+def sms_code(event: str) -> str:
+    """The code from the last SMS to PHONE (the outbox stands in for the gateway)."""
+    from govhall.notify.models import Notification
+
+    text = Notification.objects.filter(phone=PHONE, event=event).latest("id").text
+    return re.search(r"验证码为(\d{6})", text).group(1)
+
+
+def test_register_reset_the_password_and_sign_in(page, live_server, site):
+    from govhall.accounts.validators import id_number_check_char
+
+    body = "61010320010815456"
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_role("link", name="个人实名注册").click()
+    page.fill("#id_name", "赵敏")
+    page.fill("#id_id_number", body + id_number_check_char(body))
+    page.fill("#id_phone", PHONE)
+    page.get_by_role("button", name="获取验证码").click()
+    assert "验证码已发送至 139****0000" in page.locator("[role=status]").inner_text()
+    assert page.locator("#id_name").input_value() == "赵敏"  # the form keeps what was typed
+    page.fill("#id_code", sms_code("account.code.register"))
+    page.fill("#id_password1", "Zhaomin-Lianhu-1990")
+    page.fill("#id_password2", "Zhaomin-Lianhu-1990")
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_url("**/cases/mine/")
+    assert "注册成功" in page.content()
+    screenshot(page, "account-registered")
+
+    page.get_by_role("button", name="退出").click()
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_role("link", name="忘记密码").click()
+    page.fill("#id_phone", PHONE)
+    page.get_by_role("button", name="获取验证码").click()
+    page.fill("#id_code", sms_code("account.code.reset"))
+    page.fill("#id_password1", "Zhaomin-Xidajie-2026")
+    page.fill("#id_password2", "Zhaomin-Xidajie-2026")
+    page.get_by_role("button", name="重设密码").click()
+    page.wait_for_url("**/accounts/login/")
+    assert "密码已重设" in page.content()
+
+    page.fill("#id_username", PHONE)
+    page.fill("#id_password", "Zhaomin-Xidajie-2026")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server.url + "/")
+    page.goto(live_server.url + "/cases/mine/")
+    assert "我的办件" in page.content() and "赵敏" in page.content()
+    screenshot(page, "account-signed-in-again")
