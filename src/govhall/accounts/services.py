@@ -18,10 +18,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from govhall.accounts.models import ApiToken, Applicant, StaffProfile, User
+from govhall.accounts.models import ApiToken, Applicant, Operator, StaffProfile, User
 from govhall.accounts.roles import ROLE_PERMISSIONS, Role
 from govhall.core import limits, rows
-from govhall.core.errors import DomainError, Forbidden
+from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +175,13 @@ REGISTERING_ROLES = (Role.CLERK, Role.HALL_MANAGER, Role.ASSISTANT, Role.ADMINIS
 
 
 @transaction.atomic
+def require_registering(actor: User) -> None:
+    """Forbidden unless ``actor`` registers applicants at a window or station."""
+    profile = getattr(actor, "staff_profile", None) if actor.is_authenticated else None
+    if not actor.is_superuser and (profile is None or profile.role not in REGISTERING_ROLES):
+        raise Forbidden("只有窗口或帮办代办工作人员可以登记申请人", code="role_not_allowed")
+
+
 def applicant_find_or_register(
     *,
     kind: str,
@@ -194,9 +201,7 @@ def applicant_find_or_register(
     checked against GB 11643 / GB 32100 before anything is looked up."""
     from govhall.accounts.validators import is_valid_id_number, is_valid_uscc
 
-    profile = getattr(actor, "staff_profile", None) if actor.is_authenticated else None
-    if not actor.is_superuser and (profile is None or profile.role not in REGISTERING_ROLES):
-        raise Forbidden("只有窗口或帮办代办工作人员可以登记申请人", code="role_not_allowed")
+    require_registering(actor)
     name, phone, legal_representative = name.strip(), phone.strip(), legal_representative.strip()
     if kind == Applicant.Kind.NATURAL:
         code = id_number.strip().upper()
@@ -414,3 +419,45 @@ def password_reset(*, phone: str, code: str, new_password: str) -> User:
     password_change(user=user, new_password=new_password)
     login_unlock(username=user.username, actor=user)
     return user
+
+
+# --------------------------------------------------------------------------- operators
+
+
+def company_find(uscc: str) -> Applicant:
+    """A legal person registered at a window, by its unified social credit code."""
+    from govhall.accounts.validators import is_valid_uscc
+
+    code = uscc.strip().upper()
+    if not is_valid_uscc(code):
+        raise DomainError("统一社会信用代码不正确（应为18位，且校验位符合GB 32100），请核对", code="invalid_uscc")
+    company = Applicant.objects.filter(kind=Applicant.Kind.LEGAL, uscc=code).first()
+    if company is None:
+        raise NotFound("未找到该企业，请先在窗口收件时登记企业信息", code="applicant_not_found")
+    return company
+
+
+def operator_link(*, actor: User, uscc: str, phone: str) -> Operator:
+    """经办人授权: a window links a registered person's account (by its mobile number) to a
+    company, on the company's letter of authorisation; the person may then file for it."""
+    require_registering(actor)
+    company = company_find(uscc)
+    user = _account_for_phone(phone.strip())
+    if user is None:
+        raise DomainError("该手机号尚无个人账户，请经办人先完成实名注册", code="no_account")
+    if hasattr(user, "staff_profile"):
+        raise DomainError("工作人员账户不能作为企业经办人", code="staff_account")
+    operator, created = Operator.objects.get_or_create(applicant=company, user=user)
+    if not created:
+        raise Conflict("该账户已是本企业的经办人", code="operator_exists")
+    logger.info("operator %s linked to applicant %s by %s", user.pk, company.pk, actor.pk)
+    return operator
+
+
+def operator_unlink(*, actor: User, operator_id: int) -> None:
+    """Withdraw an operator's authorisation (the company asks, or the person left it)."""
+    require_registering(actor)
+    deleted, _ = Operator.objects.filter(pk=operator_id).delete()
+    if not deleted:
+        raise NotFound("未找到该经办人", code="operator_not_found")
+    logger.info("operator link %s removed by %s", operator_id, actor.pk)

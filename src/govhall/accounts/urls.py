@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path("password/reset/", views.password_reset, name="password_reset"),
+    path("operators/", views.operators, name="operators"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

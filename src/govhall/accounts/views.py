@@ -1,4 +1,5 @@
-"""实名注册 and 找回密码: pages in two steps, a code to a mobile number and then the form."""
+"""Account pages: 实名注册 and 找回密码 (two steps: a code to a mobile number, then the
+form), and 经办人授权 at the window."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from govhall.accounts import services
-from govhall.core.errors import DomainError
+from govhall.core.errors import DomainError, Forbidden
 from govhall.core.http import client_address
 from govhall.core.masking import mask_phone
 
@@ -75,3 +78,35 @@ def password_reset(request):
         return services.password_reset_code_send(phone=phone, address=address)
 
     return _two_steps(request, "accounts/password_reset.html", send_code, complete)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operators(request):
+    """经办人授权 at the window: look a company up by its credit code, link a registered
+    person's account to it by mobile number, or withdraw a link."""
+    uscc = (request.POST.get("uscc") or request.GET.get("uscc") or "").strip().upper()
+    context = {"uscc": uscc, "company": None, "error": ""}
+    status = 200
+    try:
+        services.require_registering(request.user)
+        if request.method == "POST":
+            if request.POST.get("action") == "unlink":
+                services.operator_unlink(actor=request.user, operator_id=int(request.POST.get("operator", 0) or 0))
+                messages.success(request, "已撤销该经办人的授权。")
+            else:
+                operator = services.operator_link(actor=request.user, uscc=uscc, phone=request.POST.get("phone", ""))
+                messages.success(request, f"已授权 {operator.user} 为本企业经办人。")
+            return redirect(f"{request.path}?uscc={uscc}")
+        if uscc:
+            context["company"] = services.company_find(uscc)
+    except Forbidden:
+        raise PermissionDenied("仅窗口工作人员可以办理经办人授权") from None
+    except DomainError as exc:
+        context["error"], status = exc.message, exc.status
+    if context["company"] is not None:
+        context["operators"] = [
+            {"pk": o.pk, "name": str(o.user), "phone": mask_phone(o.user.phone), "since": o.created_at}
+            for o in context["company"].operators.select_related("user").order_by("created_at")
+        ]
+    return render(request, "accounts/operators.html", context, status=status)
