@@ -71,7 +71,7 @@ def login_unlock(*, username: str, actor: User) -> None:
     """解除锁定: an administrator lifts a username's lock (the account's owner has proved who
     they are, say, on the 12345 hotline); its failures count from zero again."""
     cache.delete(_login_keys(username, "")[0])
-    logger.info("login lock of user %s lifted by %s", username, actor.pk)
+    logger.info("a login lock was lifted by %s", actor.pk)  # usernames may be phone numbers
 
 
 def credentials_check(*, username: str, password: str, address: str, request=None) -> User | None:
@@ -174,7 +174,6 @@ def role_groups_ensure() -> dict[str, Group]:
 REGISTERING_ROLES = (Role.CLERK, Role.HALL_MANAGER, Role.ASSISTANT, Role.ADMINISTRATOR)
 
 
-@transaction.atomic
 def require_registering(actor: User) -> None:
     """Forbidden unless ``actor`` registers applicants at a window or station."""
     profile = getattr(actor, "staff_profile", None) if actor.is_authenticated else None
@@ -182,6 +181,7 @@ def require_registering(actor: User) -> None:
         raise Forbidden("只有窗口或帮办代办工作人员可以登记申请人", code="role_not_allowed")
 
 
+@transaction.atomic
 def applicant_find_or_register(
     *,
     kind: str,
