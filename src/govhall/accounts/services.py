@@ -90,10 +90,14 @@ def password_change(*, user: User, new_password: str) -> None:
     """Set a new password (already validated) and revoke the user's bearer tokens: whoever
     holds one of them, perhaps the reason for the change, is locked out with the old password.
     The sessions of other browsers end too (Django ties each to the password's hash)."""
+    from django.contrib.auth.password_validation import password_changed
+
+    hashed = make_password(new_password)  # a second of CPU: not inside the write transaction
     with transaction.atomic():
-        user.set_password(new_password)
+        user.password = hashed
         user.save(update_fields=["password"])
         revoked, _ = ApiToken.objects.filter(user=user).delete()
+    password_changed(new_password, user)  # as set_password would tell the validators
     logger.info("user %s changed their password; %s API tokens revoked", user.pk, revoked)
 
 
