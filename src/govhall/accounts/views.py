@@ -21,7 +21,14 @@ from govhall.core.masking import mask_phone
 FIELDS = ("name", "id_number", "phone")  # shown again after an error; never a password or code
 
 
-def _two_steps(request, template: str, send_code: Callable[[str, str], str], complete: Callable[[dict], object]):
+def _two_steps(
+    request,
+    template: str,
+    send_code: Callable[[str, str], str],
+    complete: Callable[[dict], object],
+    *,
+    show_code_in_development: bool,
+):
     """POST action=code sends the code (``send_code(phone, address)``); any other POST
     completes the form (``complete(values)``, whose answer is a response)."""
     values = {f: request.POST.get(f, "").strip() for f in FIELDS}
@@ -32,7 +39,7 @@ def _two_steps(request, template: str, send_code: Callable[[str, str], str], com
             if request.POST.get("action") == "code":
                 code = send_code(values["phone"], client_address(request))
                 context["notice"] = f"验证码已发送至 {mask_phone(values['phone'])}，{services.CODE_MINUTES}分钟内有效。"
-                if settings.DEBUG:  # no SMS gateway in development: the code is in the outbox
+                if settings.DEBUG and show_code_in_development:  # no SMS gateway in development
                     context["dev_code"] = code
             else:
                 if request.POST.get("password1", "") != request.POST.get("password2", ""):
@@ -62,7 +69,7 @@ def register(request):
     def send_code(phone, address):
         return services.phone_code_send(phone=phone, purpose="register", address=address)
 
-    return _two_steps(request, "accounts/register.html", send_code, complete)
+    return _two_steps(request, "accounts/register.html", send_code, complete, show_code_in_development=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -77,7 +84,9 @@ def password_reset(request):
     def send_code(phone, address):
         return services.password_reset_code_send(phone=phone, address=address)
 
-    return _two_steps(request, "accounts/password_reset.html", send_code, complete)
+    # Never on the page, even in development: it would hand any account to whoever knows its
+    # number on a demo server. Development reads it in the SMS outbox (admin: 通知).
+    return _two_steps(request, "accounts/password_reset.html", send_code, complete, show_code_in_development=False)
 
 
 @login_required
