@@ -27,6 +27,14 @@ def sms_code(event: str) -> str:
     return re.search(r"验证码为(\d{6})", text).group(1)
 
 
+def finish(page, event: str, password: str, *, button: str) -> None:
+    """The second step: the code from the SMS, the password twice, the button."""
+    page.fill("#id_code", sms_code(event))
+    page.fill("#id_password1", password)
+    page.fill("#id_password2", password)
+    page.get_by_role("button", name=button).click()
+
+
 def test_register_reset_the_password_and_sign_in(page, live_server, site):
     from govhall.accounts.validators import id_number_check_char
 
@@ -39,10 +47,7 @@ def test_register_reset_the_password_and_sign_in(page, live_server, site):
     page.get_by_role("button", name="获取验证码").click()
     assert "验证码已发送至 139****0000" in page.locator("[role=status]").inner_text()
     assert page.locator("#id_name").input_value() == "赵敏"  # the form keeps what was typed
-    page.fill("#id_code", sms_code("account.code.register"))
-    page.fill("#id_password1", "Zhaomin-Lianhu-1990")
-    page.fill("#id_password2", "Zhaomin-Lianhu-1990")
-    page.get_by_role("button", name="注册").click()
+    finish(page, "account.code.register", "Zhaomin-Lianhu-1990", button="注册")
     page.wait_for_url("**/cases/mine/")
     assert "注册成功" in page.content()
     screenshot(page, "account-registered")
@@ -52,10 +57,7 @@ def test_register_reset_the_password_and_sign_in(page, live_server, site):
     page.get_by_role("link", name="忘记密码").click()
     page.fill("#id_phone", PHONE)
     page.get_by_role("button", name="获取验证码").click()
-    page.fill("#id_code", sms_code("account.code.reset"))
-    page.fill("#id_password1", "Zhaomin-Xidajie-2026")
-    page.fill("#id_password2", "Zhaomin-Xidajie-2026")
-    page.get_by_role("button", name="重设密码").click()
+    finish(page, "account.code.reset", "Zhaomin-Xidajie-2026", button="重设密码")
     page.wait_for_url("**/accounts/login/")
     assert "密码已重设" in page.content()
 
