@@ -69,6 +69,7 @@ def test_the_login_page_says_the_account_is_locked(client, demo):
     for _ in range(services.LOGIN_FAILURES_PER_USER):
         page = client.post("/accounts/login/", {"username": "clerk", "password": "wrong"})
         assert page.status_code == 200 and "用户名或密码不正确" in page.content.decode()
+        assert 'value="clerk"' in page.content.decode()  # the name stays typed in
     page = client.post("/accounts/login/", {"username": "clerk", "password": GOOD})
     assert "已暂时锁定" in page.content.decode()
     assert "_auth_user_id" not in client.session
