@@ -16,6 +16,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("operators/", views.operators, name="operators"),
+    path("me/", views.me, name="me"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

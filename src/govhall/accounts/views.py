@@ -1,5 +1,5 @@
 """Account pages: 实名注册 and 找回密码 (two steps: a code to a mobile number, then the
-form), and 经办人授权 at the window."""
+form), 我的信息, and 经办人授权 at the window."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from govhall.accounts import services
+from govhall.accounts import selectors, services
 from govhall.core.errors import DomainError, Forbidden
 from govhall.core.http import client_address
 from govhall.core.masking import mask_phone
@@ -119,3 +119,15 @@ def operators(request):
             for o in context["company"].operators.select_related("user").order_by("created_at")
         ]
     return render(request, "accounts/operators.html", context, status=status)
+
+
+@login_required
+def me(request):
+    """我的信息: who the account is (numbers masked), the companies it acts for, and for staff
+    their post."""
+    identity = selectors.identity_of(request.user)
+    return render(
+        request,
+        "accounts/me.html",
+        {"identity": identity, "phone": mask_phone(request.user.phone), "username": request.user.get_username()},
+    )
