@@ -1,9 +1,12 @@
 from ninja import Router, Schema
 from ninja.throttling import AnonRateThrottle
 
+from govhall.accounts import selectors
+from govhall.accounts.auth import API_AUTH
 from govhall.accounts.services import token_create
 from govhall.core.errors import ErrorOut
 from govhall.core.http import client_address
+from govhall.core.masking import mask_phone
 
 router = Router(tags=["auth"])
 
@@ -29,3 +32,60 @@ class TokenOut(Schema):
 def create_token(request, payload: TokenIn):
     token = token_create(username=payload.username, password=payload.password, address=client_address(request))
     return {"token": token}
+
+
+class ApplicantRef(Schema):
+    id: int  # the applicant_id of POST /cases
+    kind: str
+    name: str
+    code: str  # masked for natural persons
+    own: bool  # the account's own identity, not a company it operates for
+
+
+class StaffRef(Schema):
+    role: str
+    role_label: str
+    department: str | None
+    hall: str | None
+    window: str | None
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    phone: str  # masked
+    staff: StaffRef | None
+    applicants: list[ApplicantRef]
+
+
+@router.get(
+    "/me",
+    response={200: MeOut, 401: ErrorOut},
+    auth=API_AUTH,
+    summary="The caller: who they are, and the applicants they may file for",
+    description="`applicants` lists the caller's own identity and the companies they are an operator of; pass "
+    "one's `id` as `applicant_id` to `POST /cases` to file for it. Numbers are masked.",
+)
+def me(request):
+    user = request.auth
+    identity = selectors.identity_of(user)
+    staff = identity.staff
+    own = [identity.own] if identity.own else []
+    return {
+        "username": user.get_username(),
+        "display_name": user.display_name,
+        "phone": mask_phone(user.phone),
+        "staff": {
+            "role": staff.role,
+            "role_label": staff.get_role_display(),
+            "department": staff.department.name if staff.department else None,
+            "hall": staff.hall.name if staff.hall else None,
+            "window": str(staff.window) if staff.window else None,
+        }
+        if staff
+        else None,
+        "applicants": [
+            {"id": a.id, "kind": a.kind, "name": a.name, "code": a.masked_code, "own": a in own}
+            for a in [*own, *identity.companies]
+        ],
+    }

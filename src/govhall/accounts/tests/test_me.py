@@ -30,3 +30,26 @@ def test_an_operator_sees_the_companies_and_staff_their_post(client, demo):
 def test_the_header_links_to_it(client, demo):
     login(client, "citizen")
     assert 'href="/accounts/me/"' in client.get("/").content.decode()
+
+
+def test_the_api_says_who_the_caller_is_and_whom_they_may_file_for(client, demo, bearer):
+    me = client.get("/api/v1/auth/me", headers=bearer("company")).json()
+    company = Applicant.objects.get(uscc=DEMO_COMPANY_USCC)
+    assert me["username"] == "company" and me["staff"] is None
+    assert [(a["id"], a["own"]) for a in me["applicants"]] == [(company.id, False)]
+    # the id files a case for the company (公章刻制备案: for legal persons, online, no form)
+    created = client.post(
+        "/api/v1/cases",
+        {"item_code": "610104-GA-QT-001", "applicant_id": company.id},
+        content_type="application/json",
+        headers=bearer("company"),
+    )
+    assert created.status_code == 201, created.content
+    assert Applicant.objects.get(cases__number=created.json()["number"]) == company
+    citizen = client.get("/api/v1/auth/me", headers=bearer("citizen")).json()
+    assert citizen["phone"] == "138****8000" and "13800138000" not in str(citizen)
+    (own,) = citizen["applicants"]
+    assert own["own"] and own["code"] == Applicant.objects.get(user__username="citizen").masked_code
+    clerk = client.get("/api/v1/auth/me", headers=bearer("clerk")).json()
+    assert clerk["staff"]["role"] == "clerk" and clerk["applicants"] == []
+    assert client.__class__().get("/api/v1/auth/me").status_code == 401
