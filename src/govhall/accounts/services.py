@@ -61,10 +61,15 @@ def login_succeeded(*, username: str) -> None:
     cache.delete(_login_keys(username, "")[0])
 
 
-def login_locked(*, username: str) -> bool:
-    """Whether logins for ``username`` are refused now (the per-address lock aside)."""
-    (failures,) = limits.counts(_login_keys(username, "")[0])
-    return failures >= LOGIN_FAILURES_PER_USER
+def locked_usernames(usernames: list[str]) -> set[str]:
+    """Which of ``usernames`` are refused logins now (the per-address lock aside); one read
+    of the cache for them all."""
+    keys = [_login_keys(name, "")[0] for name in usernames]
+    return {
+        name
+        for name, failures in zip(usernames, limits.counts(*keys), strict=True)
+        if failures >= LOGIN_FAILURES_PER_USER
+    }
 
 
 def login_unlock(*, username: str, actor: User) -> None:

@@ -113,8 +113,15 @@ def test_an_administrator_lifts_a_lock(client, demo):
     assert token(client, "citizen", GOOD).status_code == 429
     admin_browser = client.__class__()
     login(admin_browser, "admin")
-    listing = admin_browser.get("/admin/accounts/user/").content.decode()
-    assert "登录锁定" in listing
+    listing = admin_browser.get("/admin/accounts/user/")
+    assert "登录锁定" in listing.content.decode()
+    # the column reads every user's lock at once: the citizen's row says locked, the others not
+    locked_rows = [
+        row
+        for row in listing.content.decode().split("<tr")
+        if 'field-locked"><img src="/static/admin/img/icon-yes' in row
+    ]
+    assert len(locked_rows) == 1 and ">citizen</a>" in locked_rows[0]
     citizen = User.objects.get(username="citizen")
     admin_browser.post("/admin/accounts/user/", {"action": "unlock_selected", "_selected_action": [citizen.pk]})
     assert token(client, "citizen", GOOD).status_code == 200
