@@ -364,6 +364,8 @@ def applicant_self_register(
     except ValidationError as exc:
         raise DomainError("；".join(exc.messages), code="invalid_password") from None
     phone_code_check(phone=phone, purpose="register", code=code)
+    # After the code: each look-up costs an SMS, so the service is no oracle for strangers.
+    _identity_check(name, id_number)
     hashed = make_password(password)  # a second of CPU: not inside the write transaction
     try:
         user, applicant = _self_register(name, id_number, phone, hashed)
@@ -371,6 +373,18 @@ def applicant_self_register(
         raise DomainError("该手机号或身份证号已注册，请直接登录", code="applicant_registered") from None
     logger.info("applicant %s registered online from %s", applicant.pk, address)
     return user
+
+
+def _identity_check(name: str, id_number: str) -> None:
+    from govhall.accounts.identity import IdentityUnavailable, get_verifier
+
+    try:
+        matched = get_verifier().verify(name=name, id_number=id_number)
+    except IdentityUnavailable as exc:
+        logger.warning("identity service unavailable: %s", exc)
+        raise DomainError("实名核验服务暂时不可用，请稍后再试", code="identity_unavailable", status=503) from None
+    if not matched:
+        raise DomainError("姓名与居民身份证号码不一致，实名核验未通过", code="identity_mismatch")
 
 
 def _self_register(name: str, id_number: str, phone: str, hashed_password: str) -> tuple[User, Applicant]:

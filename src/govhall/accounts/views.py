@@ -46,7 +46,7 @@ def _two_steps(
                     raise DomainError("两次输入的密码不一致", code="password_mismatch")
                 return complete(values)
         except DomainError as exc:
-            context["error"], status = exc.message, exc.status if exc.status == 429 else 400
+            context["error"], status = exc.message, exc.status if exc.status in (429, 503) else 400
     return render(request, template, context, status=status)
 
 

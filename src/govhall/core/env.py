@@ -58,6 +58,14 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_SITE_URL", "http://127.0.0.1:8000", "Public base URL, used in QR codes and documents."),
         Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
         Variable(
+            "GOVHALL_IDENTITY_BACKEND",
+            "govhall.accounts.identity.LocalIdentityVerifier",
+            "Real-name verification (实名核验) of online registrations: LocalIdentityVerifier (check digit only), "
+            "HttpJsonIdentityVerifier, or a deployment's own adapter (dotted path).",
+        ),
+        Variable("GOVHALL_IDENTITY_URL", "", "URL of the identity service for HttpJsonIdentityVerifier."),
+        Variable("GOVHALL_IDENTITY_KEY", "", "API key sent to the identity service (X-Api-Key)."),
+        Variable(
             "GOVHALL_SESSION_IDLE_MINUTES",
             "30",
             "A signed-in browser is logged out after this many minutes without a request (登录连接超时自动退出).",

@@ -9,16 +9,14 @@ at it; nothing else changes.
 from __future__ import annotations
 
 import abc
-import json
 import logging
-import urllib.error
-import urllib.request
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from govhall.core.httpjson import ServiceError, check_url, post_json
 from govhall.core.masking import mask_phone, mask_text
 
 logger = logging.getLogger("govhall.notify")
@@ -79,42 +77,20 @@ class HttpJsonSmsBackend(BaseSmsBackend):
         self.sign = settings.GOVHALL_SMS_SIGN if sign is None else sign
         if timeout is not None:
             self.timeout = timeout
-        if not self.url.startswith(("http://", "https://")):
-            raise ImproperlyConfigured("GOVHALL_SMS_URL must be an http:// or https:// URL for HttpJsonSmsBackend")
+        check_url(self.url, "GOVHALL_SMS_URL")
 
     def send(self, phone: str, text: str) -> str:
-        body = json.dumps({"phone": phone, "text": text, "sign": self.sign}, ensure_ascii=False).encode("utf-8")
-        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Accept": "application/json",
-                "X-Api-Key": self.key,
-                "User-Agent": "govhall-sms/1",
-            },
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                raw = response.read(65536)
-        except urllib.error.HTTPError as exc:
-            detail = exc.read(500).decode("utf-8", "replace") if exc.fp else ""
-            raise SmsError(mask_text(f"网关返回 HTTP {exc.code}: {detail}".strip())) from None
-        except TimeoutError:
-            raise SmsError(f"网关在 {self.timeout:g} 秒内没有应答") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise SmsError(f"网关在 {self.timeout:g} 秒内没有应答") from None
-            raise SmsError(mask_text(f"无法连接网关: {exc.reason}")) from None
-        except OSError as exc:  # connection reset mid-answer and the like
-            raise SmsError(mask_text(f"网关连接中断: {exc}")) from None
-        try:
-            answer = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise SmsError(mask_text("网关应答不是 JSON: " + raw[:200].decode("utf-8", "replace"))) from None
-        if not isinstance(answer, dict):
-            raise SmsError("网关应答不是 JSON 对象")
+            answer = post_json(
+                self.url,
+                {"phone": phone, "text": text, "sign": self.sign},
+                key=self.key,
+                timeout=self.timeout,
+                agent="govhall-sms/1",
+                name="网关",
+            )
+        except ServiceError as exc:
+            raise SmsError(str(exc)) from None
         if answer.get("error"):
             raise SmsError(mask_text(f"网关拒绝: {answer['error']}"))
         for name in ("reference", "id", "message_id"):

@@ -1,13 +1,11 @@
 """The HTTP gateway adapter against a real local HTTP server (no mocks)."""
 
-import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from govhall.core.tests.gateway import json_route, running
 from govhall.notify.backends import HttpJsonSmsBackend, OutboxBackend, SmsError, get_backend
 from govhall.notify.models import Notification
 from govhall.notify.services import notification_send
@@ -15,66 +13,18 @@ from govhall.notify.services import notification_send
 PHONE = "13800138000"
 
 
-class Gateway(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), GatewayHandler)
-        self.requests: list[dict] = []
-        self.release = threading.Event()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-
-class GatewayHandler(BaseHTTPRequestHandler):
-    server: Gateway
-
-    def log_message(self, format, *args):  # keep test output quiet
-        pass
-
-    def answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length", "0"))
-        self.server.requests.append(
-            {
-                "path": self.path,
-                "key": self.headers.get("X-Api-Key"),
-                "content_type": self.headers.get("Content-Type"),
-                "body": json.loads(self.rfile.read(length)),
-            }
-        )
-        if self.path == "/ok":
-            self.answer(200, json.dumps({"id": "gw-0001", "status": "queued"}).encode())
-        elif self.path == "/busy":
-            self.answer(503, f"upstream busy for {PHONE}".encode(), "text/plain")
-        elif self.path == "/refuse":
-            self.answer(200, json.dumps({"error": f"签名未报备 {PHONE}"}, ensure_ascii=False).encode())
-        elif self.path == "/html":
-            self.answer(200, b"<html>login</html>", "text/html")
-        elif self.path == "/slow":
-            self.server.release.wait(5)
-            try:
-                self.answer(200, b'{"id": "too-late"}')
-            except OSError:
-                pass
+ROUTES = {
+    "/ok": json_route({"id": "gw-0001", "status": "queued"}),
+    "/busy": (503, f"upstream busy for {PHONE}".encode(), "text/plain"),
+    "/refuse": json_route({"error": f"签名未报备 {PHONE}"}),
+    "/html": (200, b"<html>login</html>", "text/html"),
+}
 
 
 @pytest.fixture
 def gateway():
-    server = Gateway()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
+    with running(ROUTES) as server:
+        yield server
 
 
 def backend(gateway, path: str, **kw) -> HttpJsonSmsBackend:

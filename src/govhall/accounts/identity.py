@@ -1,0 +1,85 @@
+"""Real-name verification adapters (实名核验): does this name go with this resident ID?
+
+Only the issuing authority can say (the public-security citizen-identity service, or the
+national government-service platform's identity service in front of it), and we cannot
+reach it here. ``settings.GOVHALL_IDENTITY_BACKEND`` names the adapter by dotted path,
+as the SMS gateway's does:
+
+* :class:`LocalIdentityVerifier` (the default) asks nobody. The GB 11643 check digit is
+  all that is checked, so online registration proves the mobile number, not the person;
+  the case workflow still checks the person at the window or through their materials.
+* :class:`HttpJsonIdentityVerifier` asks a service over HTTP (or a bridge in front of a
+  provider's SDK). A deployment with another protocol subclasses
+  :class:`BaseIdentityVerifier` in its own module and points the setting at it.
+"""
+
+from __future__ import annotations
+
+import abc
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from govhall.core.httpjson import ServiceError, check_url, post_json
+
+
+class IdentityUnavailable(Exception):
+    """The verification service could not answer (the text is masked)."""
+
+
+class BaseIdentityVerifier(abc.ABC):
+    @abc.abstractmethod
+    def verify(self, *, name: str, id_number: str) -> bool:
+        """Whether ``name`` is the person with ``id_number``; raise
+        :class:`IdentityUnavailable` when the service cannot say."""
+
+
+class LocalIdentityVerifier(BaseIdentityVerifier):
+    """No outside check (development, and sites without access to an identity service)."""
+
+    def verify(self, *, name: str, id_number: str) -> bool:
+        return True
+
+
+class HttpJsonIdentityVerifier(BaseIdentityVerifier):
+    """``POST GOVHALL_IDENTITY_URL`` with ``X-Api-Key: GOVHALL_IDENTITY_KEY`` and the body
+    ``{"name", "id_number"}``; the answer is a 2xx JSON object whose ``match`` is true or
+    false. Any other answer means the service could not say."""
+
+    timeout = 10.0
+
+    def __init__(self, *, url: str | None = None, key: str | None = None, timeout: float | None = None):
+        self.url = settings.GOVHALL_IDENTITY_URL if url is None else url
+        self.key = settings.GOVHALL_IDENTITY_KEY if key is None else key
+        if timeout is not None:
+            self.timeout = timeout
+        check_url(self.url, "GOVHALL_IDENTITY_URL")
+
+    def verify(self, *, name: str, id_number: str) -> bool:
+        try:
+            answer = post_json(
+                self.url,
+                {"name": name, "id_number": id_number},
+                key=self.key,
+                timeout=self.timeout,
+                agent="govhall-identity/1",
+                name="实名核验服务",
+            )
+        except ServiceError as exc:
+            raise IdentityUnavailable(str(exc)) from None
+        if not isinstance(answer.get("match"), bool):
+            raise IdentityUnavailable("实名核验服务的应答没有 match 结果")
+        return answer["match"]
+
+
+def get_verifier() -> BaseIdentityVerifier:
+    """A new instance of the adapter named by ``settings.GOVHALL_IDENTITY_BACKEND``."""
+    path = settings.GOVHALL_IDENTITY_BACKEND
+    try:
+        verifier_class = import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"GOVHALL_IDENTITY_BACKEND: cannot import {path!r}: {exc}") from exc
+    if not (isinstance(verifier_class, type) and issubclass(verifier_class, BaseIdentityVerifier)):
+        raise ImproperlyConfigured(f"GOVHALL_IDENTITY_BACKEND: {path!r} is not a BaseIdentityVerifier subclass")
+    return verifier_class()
