@@ -18,10 +18,9 @@ from __future__ import annotations
 import abc
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
 from govhall.core.httpjson import ServiceError, check_url, post_json
+from govhall.core.plugins import configured
 
 
 class IdentityUnavailable(Exception):
@@ -75,11 +74,4 @@ class HttpJsonIdentityVerifier(BaseIdentityVerifier):
 
 def get_verifier() -> BaseIdentityVerifier:
     """A new instance of the adapter named by ``settings.GOVHALL_IDENTITY_BACKEND``."""
-    path = settings.GOVHALL_IDENTITY_BACKEND
-    try:
-        verifier_class = import_string(path)
-    except ImportError as exc:
-        raise ImproperlyConfigured(f"GOVHALL_IDENTITY_BACKEND: cannot import {path!r}: {exc}") from exc
-    if not (isinstance(verifier_class, type) and issubclass(verifier_class, BaseIdentityVerifier)):
-        raise ImproperlyConfigured(f"GOVHALL_IDENTITY_BACKEND: {path!r} is not a BaseIdentityVerifier subclass")
-    return verifier_class()
+    return configured("GOVHALL_IDENTITY_BACKEND", BaseIdentityVerifier)

@@ -13,11 +13,10 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
 from govhall.core.httpjson import ServiceError, check_url, post_json
 from govhall.core.masking import mask_phone, mask_text
+from govhall.core.plugins import configured
 
 logger = logging.getLogger("govhall.notify")
 
@@ -101,11 +100,4 @@ class HttpJsonSmsBackend(BaseSmsBackend):
 
 def get_backend() -> BaseSmsBackend:
     """A new instance of the adapter named by ``settings.GOVHALL_SMS_BACKEND``."""
-    path = settings.GOVHALL_SMS_BACKEND
-    try:
-        backend_class = import_string(path)
-    except ImportError as exc:
-        raise ImproperlyConfigured(f"GOVHALL_SMS_BACKEND: cannot import {path!r}: {exc}") from exc
-    if not (isinstance(backend_class, type) and issubclass(backend_class, BaseSmsBackend)):
-        raise ImproperlyConfigured(f"GOVHALL_SMS_BACKEND: {path!r} is not a BaseSmsBackend subclass")
-    return backend_class()
+    return configured("GOVHALL_SMS_BACKEND", BaseSmsBackend)
