@@ -58,6 +58,10 @@ def login_failed(*, username: str, address: str) -> None:
 
 
 def login_succeeded(*, username: str) -> None:
+    _forget_failures(username)
+
+
+def _forget_failures(username: str) -> None:
     cache.delete(_login_keys(username, "")[0])
 
 
@@ -75,7 +79,7 @@ def locked_usernames(usernames: list[str]) -> set[str]:
 def login_unlock(*, username: str, actor: User) -> None:
     """解除锁定: an administrator lifts a username's lock (the account's owner has proved who
     they are, say, on the 12345 hotline); its failures count from zero again."""
-    cache.delete(_login_keys(username, "")[0])
+    _forget_failures(username)
     logger.info("a login lock was lifted by %s", actor.pk)  # usernames may be phone numbers
 
 
@@ -179,6 +183,56 @@ def role_groups_ensure() -> dict[str, Group]:
     return groups
 
 
+# --------------------------------------------------------------------------- checked input
+# Every service that takes an identity code, a mobile number or a new password checks it
+# here, so the rule and its message are the same at the window and online.
+
+
+def clean_id_number(value: str) -> str:
+    """A resident ID, upper-cased, with its GB 11643 check digit verified."""
+    from govhall.accounts.validators import is_valid_id_number
+
+    code = value.strip().upper()
+    if not code:
+        raise DomainError("请填写居民身份证号码", code="missing_field", detail={"field": "id_number"})
+    if not is_valid_id_number(code):
+        raise DomainError("居民身份证号码不正确（应为18位，且校验位符合GB 11643），请核对", code="invalid_id_number")
+    return code
+
+
+def clean_uscc(value: str) -> str:
+    """A unified social credit code, upper-cased, with its GB 32100 check digit verified."""
+    from govhall.accounts.validators import is_valid_uscc
+
+    code = value.strip().upper()
+    if not code:
+        raise DomainError("请填写统一社会信用代码", code="missing_field", detail={"field": "uscc"})
+    if not is_valid_uscc(code):
+        raise DomainError("统一社会信用代码不正确（应为18位，且校验位符合GB 32100），请核对", code="invalid_uscc")
+    return code
+
+
+def clean_mobile(value: str) -> str:
+    from govhall.accounts.validators import validate_mobile
+
+    phone = value.strip()
+    try:
+        validate_mobile(phone)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code="invalid_phone") from None
+    return phone
+
+
+def check_new_password(password: str, user: User) -> None:
+    """Django's password validators, their messages as one DomainError."""
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("；".join(exc.messages), code="invalid_password") from None
+
+
 # Staff who may register an applicant on the applicant's behalf (window intake, 帮办代办).
 REGISTERING_ROLES = (Role.CLERK, Role.HALL_MANAGER, Role.ASSISTANT, Role.ADMINISTRATOR)
 
@@ -208,26 +262,12 @@ def applicant_find_or_register(
     error, so a typo in the number cannot silently pick someone else). Registering needs the
     name and a mobile number, and for a legal person its legal representative. Codes are
     checked against GB 11643 / GB 32100 before anything is looked up."""
-    from govhall.accounts.validators import is_valid_id_number, is_valid_uscc
-
     require_registering(actor)
     name, phone, legal_representative = name.strip(), phone.strip(), legal_representative.strip()
     if kind == Applicant.Kind.NATURAL:
-        code = id_number.strip().upper()
-        if not code:
-            raise DomainError("请填写居民身份证号码", code="missing_field", detail={"field": "id_number"})
-        if not is_valid_id_number(code):
-            raise DomainError(
-                "居民身份证号码不正确（应为18位，且校验位符合GB 11643），请核对", code="invalid_id_number"
-            )
-        lookup = {"kind": kind, "id_number": code}
+        lookup = {"kind": kind, "id_number": clean_id_number(id_number)}
     elif kind == Applicant.Kind.LEGAL:
-        code = uscc.strip().upper()
-        if not code:
-            raise DomainError("请填写统一社会信用代码", code="missing_field", detail={"field": "uscc"})
-        if not is_valid_uscc(code):
-            raise DomainError("统一社会信用代码不正确（应为18位，且校验位符合GB 32100），请核对", code="invalid_uscc")
-        lookup = {"kind": kind, "uscc": code}
+        lookup = {"kind": kind, "uscc": clean_uscc(uscc)}
     else:
         raise DomainError("申请人类型应为自然人或法人", code="invalid_applicant_kind")
 
@@ -296,14 +336,9 @@ def phone_code_send(*, phone: str, purpose: str, address: str, deliver: bool = T
     it only in development). A new code replaces an earlier one. With ``deliver`` False
     everything happens but the SMS (a reset for a number no account has: the answer and
     the limits stay the same, so they do not tell which numbers have accounts)."""
-    from govhall.accounts.validators import validate_mobile
     from govhall.notify.services import notification_send
 
-    phone = phone.strip()
-    try:
-        validate_mobile(phone)
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0], code="invalid_phone") from None
+    phone = clean_mobile(phone)
     if limits.hit(limits.key_for(f"phone-code-minute:{purpose}", phone), 60) > 1:
         raise DomainError("验证码已发送，请1分钟后再获取", code="code_too_soon", status=429)
     if limits.hit(limits.key_for("phone-code-hour", phone), 3600) > CODES_PER_PHONE_HOUR or (
@@ -346,23 +381,11 @@ def applicant_self_register(
     A person the window registered earlier (same resident ID, no account yet) gets their
     account linked when the mobile number is the one the window recorded; otherwise they
     are sent to a window to have it checked."""
-    from django.contrib.auth.password_validation import validate_password
-
-    from govhall.accounts.validators import is_valid_id_number, validate_mobile
-
-    name, phone, id_number = name.strip(), phone.strip(), id_number.strip().upper()
+    name = name.strip()
     if not name or len(name) > 50:
         raise DomainError("请填写与身份证一致的姓名", code="missing_field", detail={"field": "name"})
-    if not is_valid_id_number(id_number):
-        raise DomainError("居民身份证号码不正确（应为18位，且校验位符合GB 11643），请核对", code="invalid_id_number")
-    try:
-        validate_mobile(phone)
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0], code="invalid_phone") from None
-    try:
-        validate_password(password, User(username=phone, display_name=name, phone=phone))
-    except ValidationError as exc:
-        raise DomainError("；".join(exc.messages), code="invalid_password") from None
+    id_number, phone = clean_id_number(id_number), clean_mobile(phone)
+    check_new_password(password, User(username=phone, display_name=name, phone=phone))
     phone_code_check(phone=phone, purpose="register", code=code)
     # After the code: each look-up costs an SMS, so the service is no oracle for strangers.
     _identity_check(name, id_number)
@@ -428,14 +451,10 @@ def password_reset_code_send(*, phone: str, address: str) -> str:
 def password_reset(*, phone: str, code: str, new_password: str) -> User:
     """找回密码, step two: the code proves the number; the account gets the new password,
     its tokens and other sessions end (:func:`password_change`) and its login lock lifts."""
-    from django.contrib.auth.password_validation import validate_password
-
     phone = phone.strip()
     user = _account_for_phone(phone)
-    try:  # before the code is used up; against a stand-in where no account has the number, alike
-        validate_password(new_password, user or User(username=phone, phone=phone))
-    except ValidationError as exc:
-        raise DomainError("；".join(exc.messages), code="invalid_password") from None
+    # before the code is used up; against a stand-in where no account has the number, alike
+    check_new_password(new_password, user or User(username=phone, phone=phone))
     phone_code_check(phone=phone, purpose="reset", code=code)
     if user is None:
         raise DomainError("该手机号没有可找回的账户，请到窗口办理", code="no_account")
@@ -449,12 +468,7 @@ def password_reset(*, phone: str, code: str, new_password: str) -> User:
 
 def company_find(uscc: str) -> Applicant:
     """A legal person registered at a window, by its unified social credit code."""
-    from govhall.accounts.validators import is_valid_uscc
-
-    code = uscc.strip().upper()
-    if not is_valid_uscc(code):
-        raise DomainError("统一社会信用代码不正确（应为18位，且校验位符合GB 32100），请核对", code="invalid_uscc")
-    company = Applicant.objects.filter(kind=Applicant.Kind.LEGAL, uscc=code).first()
+    company = Applicant.objects.filter(kind=Applicant.Kind.LEGAL, uscc=clean_uscc(uscc)).first()
     if company is None:
         raise NotFound("未找到该企业，请先在窗口收件时登记企业信息", code="applicant_not_found")
     return company
