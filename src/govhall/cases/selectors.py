@@ -199,26 +199,6 @@ def _case_sql(vendor: str, by_number: bool, lock: bool) -> str:
     return sql
 
 
-def applicants_of(user: User) -> list[Applicant]:
-    """The applicants ``user`` may file for: their own identity and the legal persons they
-    operate for, by id (one plain statement: every application asks; test_selectors
-    checks it against the ORM)."""
-    return [found for found, _ in _APPLICANT.fetch(_applicants_sql(), [user.pk, user.pk])]
-
-
-_APPLICANT = rows.Shape(Applicant)
-
-
-@functools.cache
-def _applicants_sql() -> str:
-    q = rows.quote
-    return (
-        f"SELECT {_APPLICANT.columns('a')} FROM {q(Applicant._meta.db_table)} a"  # noqa: S608 (names from metadata)
-        f" WHERE a.user_id = %s OR a.id IN (SELECT o.applicant_id FROM {q(Operator._meta.db_table)} o"
-        " WHERE o.user_id = %s) ORDER BY a.id"
-    )
-
-
 def region_hall(region_id: int) -> Hall | None:
     """The hall that answers for online cases of a region's departments: its first hall."""
     found = _HALL.fetch(_hall_sql(), [region_id])

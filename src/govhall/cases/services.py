@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from govhall.accounts.models import Applicant, Hall, User
 from govhall.accounts.roles import Role
+from govhall.accounts.selectors import applicants_of
 from govhall.cases import selectors, workflow
 from govhall.cases.effects import EFFECTS, Context, recompute_deadline
 from govhall.cases.models import (
@@ -205,7 +206,7 @@ def _check_form_fields(item: ServiceItem, form: dict) -> dict:
 
 def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
     """The applicant a signed-in user files for: themselves, or the legal person they operate."""
-    own = selectors.applicants_of(user)
+    own = applicants_of(user)
     if applicant_id is not None:
         found = next((a for a in own if a.pk == applicant_id), None)
         if found is None:

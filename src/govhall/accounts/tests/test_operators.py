@@ -6,8 +6,8 @@ from conftest import login
 from govhall.accounts import services
 from govhall.accounts.demo import DEMO_COMPANY_USCC
 from govhall.accounts.models import Applicant, Operator, User
+from govhall.accounts.selectors import applicants_of
 from govhall.accounts.validators import uscc_check_char
-from govhall.cases.selectors import applicants_of
 
 pytestmark = pytest.mark.django_db
 

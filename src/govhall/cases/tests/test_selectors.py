@@ -48,23 +48,6 @@ def test_case_row_is_the_orm_row_with_the_cached_item_version(demo, django_asser
     assert selectors.case_row(number="610104000000000000") is None
 
 
-def test_applicants_of_is_the_orm_answer(demo):
-    from django.db.models import Q
-
-    from govhall.accounts.models import Applicant, Operator
-
-    company = Operator.objects.get(user__username="company").applicant
-    Operator.objects.get_or_create(applicant=company, user=User.objects.get(username="citizen"))
-    for user in User.objects.all():
-        operated = Operator.objects.filter(user=user).values("applicant_id")
-        expected = list(Applicant.objects.filter(Q(user=user) | Q(pk__in=operated)).order_by("pk"))
-        found = selectors.applicants_of(user)
-        assert found == expected, user.username
-        fields = [field.attname for field in Applicant._meta.concrete_fields]
-        assert [[getattr(a, n) for n in fields] for a in found] == [[getattr(a, n) for n in fields] for a in expected]
-    assert len(selectors.applicants_of(User.objects.get(username="citizen"))) == 2  # own and operated
-
-
 def test_region_hall_is_the_regions_first_hall(demo):
     from govhall.accounts.models import Hall
 
