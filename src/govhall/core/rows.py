@@ -143,10 +143,15 @@ def insert(instance: models.Model) -> models.Model:
         else:
             cursor.execute(sql, values)
             pk = cursor.lastrowid
+    _saved(instance, pk, db)
+    return instance
+
+
+def _saved(instance: models.Model, pk: Any, db) -> None:
+    """Mark ``instance`` as the stored row ``pk``, as ``save()`` leaves it."""
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = db.alias
-    return instance
 
 
 def insert_many(instances: Sequence[models.Model]) -> list[models.Model]:
@@ -170,9 +175,7 @@ def insert_many(instances: Sequence[models.Model]) -> list[models.Model]:
         cursor.execute(f"{head} VALUES {', '.join([one_row] * len(instances))} RETURNING {returning}", values)
         ids = [row[0] for row in cursor.fetchall()]
     for instance, pk in zip(instances, ids, strict=True):
-        instance.pk = pk
-        instance._state.adding = False
-        instance._state.db = db.alias
+        _saved(instance, pk, db)
     return instances
 
 
