@@ -13,17 +13,26 @@ PHONE = "13912340000"
 
 
 @pytest.fixture
-def site(transactional_db):
+def site(transactional_db, settings):
     from conftest import _load_demo
 
+    from govhall.notify.tests.factories import RECORDING, RecordingBackend
+
     _load_demo()
+    # The SMS goes through a recording gateway: the stored row keeps the code only masked.
+    settings.GOVHALL_SMS_BACKEND = RECORDING
+    RecordingBackend.sent = []
 
 
 def sms_code(event: str) -> str:
-    """The code from the last SMS to PHONE (the outbox stands in for the gateway)."""
+    """The code from the last SMS the gateway got for PHONE (its row holds it masked)."""
     from govhall.notify.models import Notification
+    from govhall.notify.tests.factories import RecordingBackend
 
-    text = Notification.objects.filter(phone=PHONE, event=event).latest("id").text
+    row = Notification.objects.filter(phone=PHONE, event=event).latest("id")
+    assert "******" in row.text and not row.secret, row.text  # delivered, and the code gone
+    phone, text = RecordingBackend.sent[-1]
+    assert phone == PHONE
     return re.search(r"验证码为(\d{6})", text).group(1)
 
 

@@ -314,7 +314,8 @@ def applicant_find_or_register(
 # 实名注册 of a natural person online: name, resident ID and a mobile number proved by a
 # one-time SMS code. The code lives in the cache for CODE_MINUTES as an HMAC (keyed by
 # SECRET_KEY, so a copy of the cache does not give it away), allows CODE_TRIES wrong
-# guesses and is void once used (the SMS row itself, like every SMS, keeps its text).
+# guesses and is void once used. The SMS row keeps its text with the code masked; the code
+# itself goes to notify as a secret, held only until it is sent or CODE_MINUTES pass.
 # Sending is limited per number and per address, so the SMS gateway cannot be turned
 # against someone's phone.
 CODE_MINUTES = 5
@@ -351,8 +352,10 @@ def phone_code_send(*, phone: str, purpose: str, address: str, deliver: bool = T
         return code
     notification_send(
         event=f"account.code.{purpose}",
-        text=f"您的验证码为{code}，{CODE_MINUTES}分钟内有效，请勿告诉他人。如非本人操作，请忽略本短信。",
+        text=f"您的验证码为{{secret}}，{CODE_MINUTES}分钟内有效，请勿告诉他人。如非本人操作，请忽略本短信。",
         phone=phone,
+        secret=code,
+        secret_valid_for=dt.timedelta(minutes=CODE_MINUTES),
     )
     return code
 

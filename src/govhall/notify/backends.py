@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import sys
 import uuid
 
 from django.conf import settings
@@ -35,16 +36,22 @@ class BaseSmsBackend(abc.ABC):
     def send(self, phone: str, text: str) -> str:
         """Send ``text`` to ``phone``; return the gateway's reference for the message.
 
-        Raise :class:`SmsError` when the gateway refuses or cannot be reached.
+        Raise :class:`SmsError` when the gateway refuses or cannot be reached. ``text`` may
+        hold a one-time code (it is stored only masked): never log or keep it.
         """
 
 
 class OutboxBackend(BaseSmsBackend):
     """The local adapter (development, demos, sites without a gateway): accepts every
-    message and sends nothing. The message stays visible in the admin's 通知 list."""
+    message and sends nothing. The message stays visible in the admin's 通知 list, with
+    any one-time code masked. With DEBUG on, the message as the phone would get it goes to
+    the server's console too (as Django's console e-mail backend does), so a developer can
+    try registration and password reset; never with DEBUG off."""
 
     def send(self, phone: str, text: str) -> str:
         reference = f"outbox-{uuid.uuid4().hex[:16]}"
+        if settings.DEBUG:
+            print(f"[开发环境短信 {reference}] {mask_phone(phone)}：{text}", file=sys.stderr, flush=True)
         logger.debug("SMS to %s kept in the outbox as %s", mask_phone(phone), reference)
         return reference
 

@@ -11,7 +11,7 @@ class Notification(models.Model):
     """One message to one person on one channel: an in-site message (站内信) or an SMS.
 
     Rows are written only by ``notify.services``; SMS rows change status only in
-    ``notify.tasks.deliver_sms``.
+    ``notify.tasks.deliver_sms`` (and ``sms_redeliver``, which fails expired one-time codes).
     """
 
     class Channel(models.TextChoices):
@@ -48,6 +48,13 @@ class Notification(models.Model):
     error = models.TextField("错误信息", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    # A one-time secret (an SMS code) kept apart from ``text``, which holds it masked. It is
+    # held only while delivery may still need it: cleared when the SMS is sent, finally
+    # fails or outlives ``secret_expires_at``. ``secret_expires_at`` stays, marking a row
+    # whose text is never sent without its secret. Both nullable so that adding them does
+    # not rebuild the table on SQLite. The admin never shows or searches ``secret``.
+    secret = models.CharField("一次性内容", max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
+    secret_expires_at = models.DateTimeField("有效期至", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "通知"

@@ -13,6 +13,13 @@ transaction open. When the task queue lives in our own database (``GOVHALL_TASKS
 production), the task row is written in the caller's transaction next to the message
 (a transactional outbox: both commit or neither does, and no second write follows the
 commit); with any other queue the task is enqueued in ``transaction.on_commit``.
+
+One-time secrets (SMS verification codes) never enter ``text``: the caller writes the
+placeholder ``{secret}`` where the code goes and passes the code as ``secret`` with its
+validity. The row's text holds the code masked (``******``), so the admin, logs and any
+other reader see no code; the code waits in its own column for the delivery task, which
+fills it in for the gateway only, and is cleared when the SMS is sent, finally fails or
+expires. An expired code is never sent.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ import functools
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from govhall.accounts.models import User
@@ -32,6 +39,15 @@ from govhall.core.rows import insert_many
 from govhall.notify.models import Notification
 
 logger = logging.getLogger("govhall.notify")
+
+SECRET_PLACEHOLDER = "{secret}"  # noqa: S105 - a marker, not a credential
+SECRET_MASK = "******"  # noqa: S105 - a marker, not a credential
+SECRET_MAX_LENGTH = Notification._meta.get_field("secret").max_length
+UNSENT_EXPIRED = "验证码已过有效期，未发送"
+UNSENT_CLEARED = "验证码已清除，未发送"
+# A failed SMS is tried again (sms_redeliver) until it has been tried this often; an SMS
+# that fails for the last time gives up its secret.
+SMS_MAX_ATTEMPTS = 3
 
 
 def _enqueue_delivery(notification_id: int) -> None:
@@ -61,12 +77,18 @@ def notification_send(
     user_ids: Iterable[int] = (),
     phone: str = "",
     case_number: str = "",
+    secret: str = "",
+    secret_valid_for: dt.timedelta | None = None,
 ) -> list[Notification]:
     """Write the in-site messages and SMS for one event; SMS go out after the caller commits.
 
     Recipients are ``users`` and the users with ``user_ids`` (callers that know only ids and
     give a ``phone`` save loading the users). Runs inside the caller's transaction (or its
     own, called outside one). Returns the rows written: the in-site messages first, then the SMS.
+
+    ``secret`` (a one-time code) goes by SMS to ``phone`` only, in place of the one
+    ``{secret}`` in ``text``; it is sent only within ``secret_valid_for`` of now, and the
+    rows keep ``text`` with the secret masked.
     """
     if not event or not text:
         raise ValueError("notification_send needs an event code and a text")
@@ -79,6 +101,11 @@ def notification_send(
     for user in users:
         distinct_users.setdefault(user.pk, user)
     site_ids = [*distinct_users, *sorted(user_ids - set(distinct_users))]
+    secret_expires_at = None
+    # Only a call with a secret is one: other texts may quote anything, {secret} included.
+    if secret or secret_valid_for is not None:
+        text = _mask_secret(text, secret=secret, valid_for=secret_valid_for, to_users=bool(site_ids), phone=phone)
+        secret_expires_at = now + secret_valid_for
 
     site = [
         Notification(
@@ -109,6 +136,8 @@ def notification_send(
             text=text,
             case_number=case_number,
             status=Notification.Status.PENDING,
+            secret=secret or None,
+            secret_expires_at=secret_expires_at,
         )
         for number, user in sms_targets.items()
     ]
@@ -125,6 +154,22 @@ def notification_send(
             # already committed; the SMS stays pending and `manage.py sms_redeliver` picks it up.
             transaction.on_commit(functools.partial(_enqueue_delivery, notification.pk), robust=True)
     return written
+
+
+def _mask_secret(text: str, *, secret: str, valid_for: dt.timedelta | None, to_users: bool, phone: str) -> str:
+    """``text`` with its one ``{secret}`` masked, after checking the call can keep the
+    secret out of every stored text."""
+    if not secret or valid_for is None or valid_for <= dt.timedelta(0):
+        raise ValueError("a {secret} in the text needs the secret and a positive secret_valid_for")
+    if to_users or not phone:
+        raise ValueError("a secret goes by SMS to one phone only, never into in-site messages")
+    if len(secret) > SECRET_MAX_LENGTH or secret != secret.strip():
+        raise ValueError(f"a secret is at most {SECRET_MAX_LENGTH} characters, without surrounding space")
+    masked = text.replace(SECRET_PLACEHOLDER, SECRET_MASK)
+    # The task puts the secret back at the first mask: that must be where the placeholder was.
+    if text.count(SECRET_PLACEHOLDER) != 1 or masked.replace(SECRET_MASK, SECRET_PLACEHOLDER, 1) != text:
+        raise ValueError(f"the text needs exactly one {SECRET_PLACEHOLDER} and no other {SECRET_MASK}")
+    return masked
 
 
 @transaction.atomic
@@ -155,21 +200,32 @@ def notification_mark_all_read(*, user: User) -> int:
     ).update(read_at=timezone.now())
 
 
-def sms_redeliver(*, stale_after: dt.timedelta = dt.timedelta(minutes=10), max_attempts: int = 3) -> int:
+def sms_redeliver(*, stale_after: dt.timedelta = dt.timedelta(minutes=10), max_attempts: int = SMS_MAX_ATTEMPTS) -> int:
     """Enqueue delivery again for SMS left ``pending`` (the process stopped between the
     commit and the enqueue, or the queue was down) for longer than ``stale_after``, and
     for ``failed`` SMS tried fewer than ``max_attempts`` times. Returns how many.
 
     Messages stuck in ``sending`` are left alone: the gateway may have accepted them,
     and a person should decide (at most once beats twice for an SMS).
+
+    First, every secret past its validity is cleared (so run this from cron even where
+    nothing fails), and an unsent SMS that held one is recorded as failed; an SMS whose
+    secret is gone is never enqueued again.
     """
-    cutoff = timezone.now() - stale_after
+    now = timezone.now()
+    sms = Notification.objects.filter(channel=Notification.Channel.SMS)
+    expired = sms.filter(secret__isnull=False, secret_expires_at__lte=now)
+    unsent = [Notification.Status.PENDING, Notification.Status.FAILED]
+    expired.filter(status__in=unsent).update(status=Notification.Status.FAILED, error=UNSENT_EXPIRED, secret=None)
+    # One left in sending waits for a person (below), who has no use for an expired code.
+    expired.filter(status=Notification.Status.SENDING).update(secret=None)
+    cutoff = now - stale_after
     ids = list(
-        Notification.objects.filter(channel=Notification.Channel.SMS)
-        .filter(
+        sms.filter(
             Q(status=Notification.Status.PENDING, created_at__lt=cutoff)
             | Q(status=Notification.Status.FAILED, attempts__lt=max_attempts)
         )
+        .filter(Q(secret_expires_at__isnull=True) | Q(secret__isnull=False, secret_expires_at__gt=now))
         .order_by("id")
         .values_list("id", flat=True)
     )
@@ -180,7 +236,7 @@ def sms_redeliver(*, stale_after: dt.timedelta = dt.timedelta(minutes=10), max_a
     return len(ids)
 
 
-# The three below are for the deliver_sms task only.
+# The ones below are for the deliver_sms task only.
 
 
 def sms_claim(*, notification_id: int) -> bool:
@@ -197,11 +253,36 @@ def sms_claim(*, notification_id: int) -> bool:
     return claimed == 1
 
 
+def sms_text(notification: Notification) -> str | None:
+    """The text for the gateway: the stored text with its secret filled in; None when the
+    SMS held a secret that has expired or is gone (it must not be sent)."""
+    if notification.secret_expires_at is None:
+        return notification.text
+    if not notification.secret or notification.secret_expires_at <= timezone.now():
+        return None
+    return notification.text.replace(SECRET_MASK, notification.secret, 1)
+
+
 def sms_record_sent(*, notification_id: int, reference: str) -> None:
     Notification.objects.filter(pk=notification_id).update(
-        status=Notification.Status.SENT, gateway_ref=reference[:100], sent_at=timezone.now(), error=""
+        status=Notification.Status.SENT, gateway_ref=reference[:100], sent_at=timezone.now(), error="", secret=None
     )
 
 
 def sms_record_failed(*, notification_id: int, error: str) -> None:
-    Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED, error=error[:1000])
+    """Record a failed attempt; the secret is kept for another only while one may follow."""
+    retry = Q(attempts__lt=SMS_MAX_ATTEMPTS, secret_expires_at__gt=timezone.now())
+    Notification.objects.filter(pk=notification_id).update(
+        status=Notification.Status.FAILED,
+        error=error[:1000],
+        secret=Case(When(retry, then=F("secret")), default=Value(None), output_field=models.CharField()),
+    )
+
+
+def sms_record_unsendable(*, notification: Notification) -> str:
+    """Record an SMS that :func:`sms_text` refused as failed, unsent, with its secret
+    cleared; returns the error recorded."""
+    expired = notification.secret_expires_at is not None and notification.secret_expires_at <= timezone.now()
+    error = UNSENT_EXPIRED if expired else UNSENT_CLEARED
+    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.FAILED, error=error, secret=None)
+    return error

@@ -23,14 +23,22 @@ def deliver_sms(notification_id: int) -> str:
     (status ``failed``, ``error``) and logged with the phone masked; the task itself
     does not raise for them, because the task runner would log the traceback, and
     a gateway's error text may carry the number.
+
+    A one-time secret is filled into the text here, for the gateway only; an SMS whose
+    secret has expired (or is gone) is recorded as failed and not sent.
     """
     if not services.sms_claim(notification_id=notification_id):
         status = Notification.objects.filter(pk=notification_id).values_list("status", flat=True).first()
         logger.info("SMS %s not sent again (status %s)", notification_id, status or "missing")
         return status or "missing"
     notification = Notification.objects.get(pk=notification_id)
+    text = services.sms_text(notification)
+    if text is None:
+        error = services.sms_record_unsendable(notification=notification)
+        logger.warning("SMS %s to %s not sent: %s", notification_id, mask_phone(notification.phone), error)
+        return Notification.Status.FAILED.value
     try:
-        reference = get_backend().send(notification.phone, notification.text)
+        reference = get_backend().send(notification.phone, text)
     except SmsError as exc:
         error = mask_text(str(exc)) or "网关拒绝"
     except Exception as exc:  # an adapter's bug must not leave the message in "sending"
@@ -39,6 +47,8 @@ def deliver_sms(notification_id: int) -> str:
         services.sms_record_sent(notification_id=notification_id, reference=reference)
         logger.info("SMS %s sent to %s (ref %s)", notification_id, mask_phone(notification.phone), reference)
         return Notification.Status.SENT.value
+    if notification.secret:  # a gateway's error may quote the message back
+        error = error.replace(notification.secret, services.SECRET_MASK)
     services.sms_record_failed(notification_id=notification_id, error=error)
     logger.warning(
         "SMS %s to %s failed (attempt %d): %s",

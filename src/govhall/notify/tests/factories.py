@@ -12,6 +12,7 @@ _seq = itertools.count(1)
 RECORDING = "govhall.notify.tests.factories.RecordingBackend"
 FAILING = "govhall.notify.tests.factories.FailingBackend"
 BROKEN = "govhall.notify.tests.factories.BrokenBackend"
+ECHOING = "govhall.notify.tests.factories.EchoingBackend"
 
 
 def user_create(*, phone: str = "", name: str = "") -> User:
@@ -43,3 +44,10 @@ class BrokenBackend(BaseSmsBackend):
 
     def send(self, phone: str, text: str) -> str:
         raise KeyError(phone)
+
+
+class EchoingBackend(BaseSmsBackend):
+    """A gateway that refuses, quoting the whole message back in its error."""
+
+    def send(self, phone: str, text: str) -> str:
+        raise SmsError(f"内容含敏感词: {text}")

@@ -85,6 +85,16 @@ def test_get_backend_loads_the_configured_adapter(settings):
         get_backend()
 
 
+def test_the_outbox_shows_the_message_on_the_console_only_in_development(settings, capsys):
+    settings.DEBUG = True
+    OutboxBackend().send("13800138000", "您的验证码为402917")
+    err = capsys.readouterr().err
+    assert "402917" in err and "138****8000" in err and "13800138000" not in err
+    settings.DEBUG = False
+    OutboxBackend().send("13800138000", "您的验证码为402917")
+    assert capsys.readouterr().err == ""
+
+
 def test_notification_delivered_through_the_http_gateway(gateway, settings, db, django_capture_on_commit_callbacks):
     settings.GOVHALL_SMS_BACKEND = "govhall.notify.backends.HttpJsonSmsBackend"
     settings.GOVHALL_SMS_URL = gateway.url("/ok")
