@@ -3,7 +3,8 @@ from ninja.throttling import AnonRateThrottle
 
 from govhall.accounts import selectors
 from govhall.accounts.auth import API_AUTH
-from govhall.accounts.services import token_create
+from govhall.accounts.models import Applicant
+from govhall.accounts.services import legal_person_register, token_create
 from govhall.core.errors import ErrorOut
 from govhall.core.http import client_address
 from govhall.core.masking import mask_phone
@@ -84,8 +85,42 @@ def me(request):
         }
         if staff
         else None,
-        "applicants": [
-            {"id": a.id, "kind": a.kind, "name": a.name, "code": a.masked_code, "own": a in own}
-            for a in [*own, *identity.companies]
-        ],
+        "applicants": [_applicant_ref(a, own=a in own) for a in [*own, *identity.companies]],
     }
+
+
+def _applicant_ref(a: Applicant, *, own: bool) -> dict:
+    return {"id": a.id, "kind": a.kind, "name": a.name, "code": a.masked_code, "own": own}
+
+
+class LegalPersonIn(Schema):
+    name: str  # as on the business licence
+    uscc: str
+
+
+@router.post(
+    "/legal-persons",
+    response={
+        200: ApplicantRef,
+        201: ApplicantRef,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+        503: ErrorOut,
+    },
+    auth=API_AUTH,
+    summary="法人注册: the caller registers their company as its legal representative",
+    description="The caller must be a real-name registered natural person; they are the legal representative "
+    "(their name and resident ID are sent to the enterprise registry with the credit code and company name). "
+    "201: registered, the caller is now its legal-representative operator and may file for it; 200: the "
+    "caller held it already (nothing changed). A company a window registered earlier is linked only when its "
+    "name and legal representative match (400 `applicant_mismatch` otherwise); 400 `enterprise_mismatch` when "
+    "the registry disagrees, 503 `enterprise_unavailable` when it cannot answer, 403 `not_natural_person`.",
+)
+def register_legal_person(request, payload: LegalPersonIn):
+    company, linked = legal_person_register(
+        actor=request.auth, name=payload.name, uscc=payload.uscc, address=client_address(request)
+    )
+    return (201 if linked else 200), _applicant_ref(company, own=False)

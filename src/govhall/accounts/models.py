@@ -73,12 +73,21 @@ class Operator(models.Model):
 
     applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="operators")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="operator_of")
+    # The legal representative who registered the company online (法人注册): the one
+    # operator who may authorise and withdraw the others online. A window links only
+    # ordinary operators.
+    is_legal_representative = models.BooleanField("法定代表人", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "经办人"
         verbose_name_plural = "经办人"
-        constraints = [models.UniqueConstraint(fields=["applicant", "user"], name="unique_operator")]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "user"], name="unique_operator"),
+            models.UniqueConstraint(
+                fields=["applicant"], condition=Q(is_legal_representative=True), name="one_legal_representative"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.applicant}"

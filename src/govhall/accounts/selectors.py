@@ -43,3 +43,18 @@ def identity_of(user: User) -> Identity:
     own = next((a for a in applicants if a.user_id == user.pk), None)
     staff = StaffProfile.objects.select_related("department", "region", "hall", "window").filter(user=user).first()
     return Identity(own=own, companies=[a for a in applicants if a is not own], staff=staff)
+
+
+def represented_by(user: User) -> list[Applicant]:
+    """The legal persons ``user`` registered online as their legal representative: those
+    whose operators they may authorise (经办人管理)."""
+    return list(
+        Applicant.objects.filter(
+            kind=Applicant.Kind.LEGAL, operators__user=user, operators__is_legal_representative=True
+        ).order_by("id")
+    )
+
+
+def operators_of(company: Applicant) -> list[Operator]:
+    """A company's operators, the legal representative first, then by date of authorisation."""
+    return list(company.operators.select_related("user").order_by("-is_legal_representative", "created_at", "id"))

@@ -16,6 +16,8 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("operators/", views.operators, name="operators"),
+    path("legal/register/", views.legal_register, name="legal_register"),
+    path("legal/operators/", views.legal_operators, name="legal_operators"),
     path("me/", views.me, name="me"),
     path(
         "password/",

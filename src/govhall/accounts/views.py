@@ -1,5 +1,6 @@
 """Account pages: 实名注册 and 找回密码 (two steps: a code to a mobile number, then the
-form), 我的信息, and 经办人授权 at the window."""
+form), 我的信息, 经办人授权 at the window, and online 法人注册 and 经办人管理 by a
+company's legal representative."""
 
 from __future__ import annotations
 
@@ -114,11 +115,82 @@ def operators(request):
     except DomainError as exc:
         context["error"], status = exc.message, exc.status
     if context["company"] is not None:
-        context["operators"] = [
-            {"pk": o.pk, "name": str(o.user), "phone": mask_phone(o.user.phone), "since": o.created_at}
-            for o in context["company"].operators.select_related("user").order_by("created_at")
-        ]
+        context["operators"] = _operator_rows(context["company"])
     return render(request, "accounts/operators.html", context, status=status)
+
+
+def _operator_rows(company) -> list[dict]:
+    """A company's operators as the operator pages list them (numbers masked)."""
+    return [
+        {
+            "pk": o.pk,
+            "user_id": o.user_id,
+            "name": str(o.user),
+            "phone": mask_phone(o.user.phone),
+            "since": o.created_at,
+            "legal": o.is_legal_representative,
+        }
+        for o in selectors.operators_of(company)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def legal_register(request):
+    """法人注册: a company's legal representative registers it online from their own real-name
+    account (their name and ID come from it), then manages its operators."""
+    identity = selectors.identity_of(request.user)
+    values = {f: request.POST.get(f, "").strip() for f in ("name", "uscc")}
+    eligible = identity.own is not None and identity.own.kind == "natural" and identity.staff is None
+    context = {"values": values, "error": "", "own": identity.own, "eligible": eligible}
+    status = 200
+    if request.method == "POST":
+        try:
+            company, linked = services.legal_person_register(
+                actor=request.user, **values, address=client_address(request)
+            )
+        except DomainError as exc:
+            context["error"], status = exc.message, exc.status
+        else:
+            if linked:
+                messages.success(request, f"{company.name} 法人注册成功。您可以为企业授权经办人。")
+            else:
+                messages.info(request, f"{company.name} 已由您注册，无需重复办理。")
+            return redirect("accounts:legal_operators")
+    return render(request, "accounts/legal_register.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def legal_operators(request):
+    """经办人管理: the legal representative authorises operators (a registered person, by
+    mobile number and name) and withdraws them, for each company they registered online."""
+    companies = selectors.represented_by(request.user)
+    failed = {"company": None, "error": "", "values": {}}
+    status = 200
+    if request.method == "POST":
+        company = next((c for c in companies if str(c.pk) == request.POST.get("company", "")), None)
+        if company is None:
+            raise PermissionDenied("只有在网上办理法人注册的法定代表人可以授权经办人")
+        values = {f: request.POST.get(f, "").strip() for f in ("name", "phone")}
+        try:
+            if request.POST.get("action") == "withdraw":
+                user_id = request.POST.get("user", "")
+                services.operator_withdraw(
+                    actor=request.user, applicant=company, user_id=int(user_id) if user_id.isdigit() else 0
+                )
+                messages.success(request, "已撤销该经办人的授权。")
+            else:
+                operator = services.operator_authorise(actor=request.user, applicant=company, **values)
+                messages.success(request, f"已授权 {operator.user} 为 {company.name} 的经办人。")
+            return redirect("accounts:legal_operators")
+        except DomainError as exc:
+            failed, status = {"company": company.pk, "error": exc.message, "values": values}, exc.status
+    context = {
+        "companies": [{"company": c, "operators": _operator_rows(c)} for c in companies],
+        "failed": failed,
+    }
+    return render(request, "accounts/legal_operators.html", context, status=status)
 
 
 @login_required
@@ -129,5 +201,10 @@ def me(request):
     return render(
         request,
         "accounts/me.html",
-        {"identity": identity, "phone": mask_phone(request.user.phone), "username": request.user.get_username()},
+        {
+            "identity": identity,
+            "phone": mask_phone(request.user.phone),
+            "username": request.user.get_username(),
+            "represented": {c.pk for c in selectors.represented_by(request.user)},
+        },
     )

@@ -66,6 +66,15 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_IDENTITY_URL", "", "URL of the identity service for HttpJsonIdentityVerifier."),
         Variable("GOVHALL_IDENTITY_KEY", "", "API key sent to the identity service (X-Api-Key)."),
         Variable(
+            "GOVHALL_ENTERPRISE_BACKEND",
+            "govhall.accounts.enterprise.LocalEnterpriseVerifier",
+            "Enterprise verification (企业核验) of legal persons registered online by their legal representative: "
+            "LocalEnterpriseVerifier (check digit only), HttpJsonEnterpriseVerifier, or a deployment's own adapter "
+            "(dotted path).",
+        ),
+        Variable("GOVHALL_ENTERPRISE_URL", "", "URL of the enterprise registry for HttpJsonEnterpriseVerifier."),
+        Variable("GOVHALL_ENTERPRISE_KEY", "", "API key sent to the enterprise registry (X-Api-Key)."),
+        Variable(
             "GOVHALL_SESSION_IDLE_MINUTES",
             "30",
             "A signed-in browser is logged out after this many minutes without a request (登录连接超时自动退出).",

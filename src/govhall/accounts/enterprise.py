@@ -1,0 +1,88 @@
+"""Enterprise verification adapters (企业核验): is this credit code this company, with this
+legal representative?
+
+Only the market-regulation registry (市场监管部门的企业登记信息, or the national
+government-service platform's legal-person service in front of it) can say, and we cannot
+reach it here. ``settings.GOVHALL_ENTERPRISE_BACKEND`` names the adapter by dotted path,
+as real-name verification's does:
+
+* :class:`LocalEnterpriseVerifier` (the default) asks nobody. The GB 32100 check digit is
+  all that is checked, so anyone with a real-name account may register a company under
+  their own name as its legal representative; the case workflow still checks the company
+  at the window or through its materials (business licence, seal).
+* :class:`HttpJsonEnterpriseVerifier` asks a service over HTTP (or a bridge in front of a
+  provider's SDK). A deployment with another protocol subclasses
+  :class:`BaseEnterpriseVerifier` in its own module and points the setting at it.
+"""
+
+from __future__ import annotations
+
+import abc
+
+from django.conf import settings
+
+from govhall.core.httpjson import ServiceError, check_url, post_json
+from govhall.core.plugins import configured
+
+
+class EnterpriseUnavailable(Exception):
+    """The verification service could not answer (the text is masked)."""
+
+
+class BaseEnterpriseVerifier(abc.ABC):
+    @abc.abstractmethod
+    def verify(self, *, uscc: str, name: str, legal_representative: str, legal_representative_id_number: str) -> bool:
+        """Whether the registry holds ``uscc`` as the company ``name`` whose legal
+        representative is the person ``legal_representative`` with that resident ID; raise
+        :class:`EnterpriseUnavailable` when the service cannot say."""
+
+
+class LocalEnterpriseVerifier(BaseEnterpriseVerifier):
+    """No outside check (development, and sites without access to the registry): every
+    company whose credit code has a valid GB 32100 check digit (the caller has checked it)
+    is taken to be what the applicant says."""
+
+    def verify(self, *, uscc: str, name: str, legal_representative: str, legal_representative_id_number: str) -> bool:
+        return True
+
+
+class HttpJsonEnterpriseVerifier(BaseEnterpriseVerifier):
+    """``POST GOVHALL_ENTERPRISE_URL`` with ``X-Api-Key: GOVHALL_ENTERPRISE_KEY`` and the body
+    ``{"uscc", "name", "legal_representative", "legal_representative_id_number"}``; the
+    answer is a 2xx JSON object whose ``match`` is true or false. Any other answer means
+    the service could not say."""
+
+    timeout = 10.0
+
+    def __init__(self, *, url: str | None = None, key: str | None = None, timeout: float | None = None):
+        self.url = settings.GOVHALL_ENTERPRISE_URL if url is None else url
+        self.key = settings.GOVHALL_ENTERPRISE_KEY if key is None else key
+        if timeout is not None:
+            self.timeout = timeout
+        check_url(self.url, "GOVHALL_ENTERPRISE_URL")
+
+    def verify(self, *, uscc: str, name: str, legal_representative: str, legal_representative_id_number: str) -> bool:
+        try:
+            answer = post_json(
+                self.url,
+                {
+                    "uscc": uscc,
+                    "name": name,
+                    "legal_representative": legal_representative,
+                    "legal_representative_id_number": legal_representative_id_number,
+                },
+                key=self.key,
+                timeout=self.timeout,
+                agent="govhall-enterprise/1",
+                name="企业核验服务",
+            )
+        except ServiceError as exc:
+            raise EnterpriseUnavailable(str(exc)) from None
+        if not isinstance(answer.get("match"), bool):
+            raise EnterpriseUnavailable("企业核验服务的应答没有 match 结果")
+        return answer["match"]
+
+
+def get_verifier() -> BaseEnterpriseVerifier:
+    """A new instance of the adapter named by ``settings.GOVHALL_ENTERPRISE_BACKEND``."""
+    return configured("GOVHALL_ENTERPRISE_BACKEND", BaseEnterpriseVerifier)
