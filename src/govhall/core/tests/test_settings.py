@@ -30,12 +30,27 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "zwfw.example.gov.cn",
         "GOVHALL_VAR_DIR": str(tmp_path),
         "GOVHALL_CACHE": "db",
+        # The outside services a deployment reaches (the URLs are never called by a check).
+        "GOVHALL_IDENTITY_BACKEND": "govhall.accounts.identity.HttpJsonIdentityVerifier",
+        "GOVHALL_IDENTITY_URL": "https://identity.example.gov.cn/verify",
+        "GOVHALL_ENTERPRISE_BACKEND": "govhall.accounts.enterprise.HttpJsonEnterpriseVerifier",
+        "GOVHALL_ENTERPRISE_URL": "https://registry.example.gov.cn/verify",
+        "GOVHALL_SMS_BACKEND": "govhall.notify.backends.HttpJsonSmsBackend",
+        "GOVHALL_SMS_URL": "https://sms.example.gov.cn/send",
     }
     result = _manage(environment, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
-    # Counting in each process's memory is worth a warning at deploy time.
-    result = _manage({**environment, "GOVHALL_CACHE": ""}, "check", "--deploy", "--fail-level", "WARNING")
-    assert result.returncode != 0 and "govhall.W001" in result.stdout + result.stderr
+    # Counting in each process's memory is worth a warning at deploy time, and so is each
+    # local adapter left standing in for an outside service.
+    for change, warning in (
+        ({"GOVHALL_CACHE": ""}, "govhall.W001"),
+        ({"GOVHALL_IDENTITY_BACKEND": None}, "govhall.W002"),  # None: unset, the local default
+        ({"GOVHALL_ENTERPRISE_BACKEND": None}, "govhall.W003"),
+        ({"GOVHALL_SMS_BACKEND": None}, "govhall.W004"),
+    ):
+        changed = {k: v for k, v in {**environment, **change}.items() if v is not None}
+        result = _manage(changed, "check", "--deploy", "--fail-level", "WARNING")
+        assert result.returncode != 0 and warning in result.stdout + result.stderr, change
 
 
 def test_with_the_database_cache_every_process_sees_the_same_login_failures(tmp_path):
