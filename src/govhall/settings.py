@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "govhall.notify.context_processors.unread",
+                "govhall.core.context_processors.display",
             ],
         },
     },

@@ -4,6 +4,7 @@ from django.urls import include, path
 from govhall.accounts.forms import AdminLoginForm
 from govhall.api import api
 from govhall.catalog.views import attachment, home
+from govhall.core.views import display_mode
 
 admin.site.site_header = "govhall 政务服务管理后台"
 admin.site.site_title = "govhall 管理后台"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("govhall.accounts.urls")),
     path("licences/", include("govhall.licences.urls")),
     path("notifications/", include("govhall.notify.urls")),
+    path("mode/", display_mode, name="display_mode"),  # 标准模式 / 长辈模式
     path("", home, name="home"),
     path("", include("govhall.cases.urls")),
     path("", include("govhall.catalog.urls")),

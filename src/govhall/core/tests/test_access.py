@@ -18,9 +18,10 @@ pytestmark = pytest.mark.django_db
 
 # Open to everyone: the catalogue, the guides and their blank forms, the public progress
 # query and licence verification (both masked and rate-limited), logging in and
-# registering, the API's own description.
+# registering, the display mode switch (a cookie, 长辈模式), the API's own description.
 PUBLIC = {
     "",
+    "mode/",
     "items/",
     "items/<str:code>/",
     "items/<str:code>/materials/",
