@@ -21,7 +21,7 @@ import abc
 
 from django.conf import settings
 
-from govhall.core.httpjson import ServiceError, check_url, post_json
+from govhall.core.httpjson import ServiceError, check_url, post_json_match
 from govhall.core.plugins import configured
 
 
@@ -62,25 +62,18 @@ class HttpJsonEnterpriseVerifier(BaseEnterpriseVerifier):
         check_url(self.url, "GOVHALL_ENTERPRISE_URL")
 
     def verify(self, *, uscc: str, name: str, legal_representative: str, legal_representative_id_number: str) -> bool:
+        body = {
+            "uscc": uscc,
+            "name": name,
+            "legal_representative": legal_representative,
+            "legal_representative_id_number": legal_representative_id_number,
+        }
         try:
-            answer = post_json(
-                self.url,
-                {
-                    "uscc": uscc,
-                    "name": name,
-                    "legal_representative": legal_representative,
-                    "legal_representative_id_number": legal_representative_id_number,
-                },
-                key=self.key,
-                timeout=self.timeout,
-                agent="govhall-enterprise/1",
-                name="企业核验服务",
+            return post_json_match(
+                self.url, body, key=self.key, timeout=self.timeout, agent="govhall-enterprise/1", name="企业核验服务"
             )
         except ServiceError as exc:
             raise EnterpriseUnavailable(str(exc)) from None
-        if not isinstance(answer.get("match"), bool):
-            raise EnterpriseUnavailable("企业核验服务的应答没有 match 结果")
-        return answer["match"]
 
 
 def get_verifier() -> BaseEnterpriseVerifier:

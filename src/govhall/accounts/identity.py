@@ -19,7 +19,7 @@ import abc
 
 from django.conf import settings
 
-from govhall.core.httpjson import ServiceError, check_url, post_json
+from govhall.core.httpjson import ServiceError, check_url, post_json_match
 from govhall.core.plugins import configured
 
 
@@ -57,7 +57,7 @@ class HttpJsonIdentityVerifier(BaseIdentityVerifier):
 
     def verify(self, *, name: str, id_number: str) -> bool:
         try:
-            answer = post_json(
+            return post_json_match(
                 self.url,
                 {"name": name, "id_number": id_number},
                 key=self.key,
@@ -67,9 +67,6 @@ class HttpJsonIdentityVerifier(BaseIdentityVerifier):
             )
         except ServiceError as exc:
             raise IdentityUnavailable(str(exc)) from None
-        if not isinstance(answer.get("match"), bool):
-            raise IdentityUnavailable("实名核验服务的应答没有 match 结果")
-        return answer["match"]
 
 
 def get_verifier() -> BaseIdentityVerifier:

@@ -58,3 +58,12 @@ def post_json(url: str, body: dict, *, key: str, timeout: float, agent: str, nam
     if not isinstance(answer, dict):
         raise ServiceError(f"{name}应答不是 JSON 对象")
     return answer
+
+
+def post_json_match(url: str, body: dict, *, key: str, timeout: float, agent: str, name: str) -> bool:
+    """A verification service's yes or no: the ``match`` (true or false) of the JSON object
+    :func:`post_json` gets; an answer without one is a :class:`ServiceError` too."""
+    answer = post_json(url, body, key=key, timeout=timeout, agent=agent, name=name)
+    if not isinstance(answer.get("match"), bool):
+        raise ServiceError(f"{name}的应答没有 match 结果")
+    return answer["match"]
