@@ -174,6 +174,9 @@ def pages_in_order(page, base: str, case_number: str, check) -> None:
     page.get_by_role("link", name="查看权责清单").first.click()
     page.wait_for_selector("table")
     check(page, "power-list")
+    # On a phone each item is a card: its legal basis runs the card's width, not a column's.
+    basis = page.locator("td[data-label=设定依据]").first.bounding_box()["width"]
+    assert basis > 0.7 * page.viewport_size["width"], basis
 
     page.goto(base + "/accounts/login/")
     page.fill("#id_username", "citizen")
