@@ -1,8 +1,7 @@
 # One-time codes (SMS verification codes) leave the message text: the text keeps them
 # masked and the code waits in its own column only until delivery no longer needs it.
 # Both columns are nullable, so SQLite adds them with ALTER TABLE instead of rebuilding
-# the table. Rows written before this keep their text: codes in them expired minutes
-# after they were sent.
+# the table. Rows written before this get their codes masked by 0004.
 
 from django.db import migrations, models
 

@@ -207,3 +207,20 @@ def test_a_secret_never_goes_into_in_site_messages(db):
             event="account.code.register", text=TEMPLATE, users=[user], secret=CODE, secret_valid_for=dt.timedelta(1)
         )
     assert not Notification.objects.exists()
+
+
+def test_codes_sent_before_the_secret_column_are_masked_by_the_migration(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("govhall.notify.migrations.0004_mask_old_codes")
+    old = Notification.objects.create(
+        event="account.code.reset", channel="sms", phone=PHONE, text="您的验证码为402917，5分钟内有效。"
+    )
+    other = Notification.objects.create(event="case.accepted", channel="sms", phone=PHONE, text="办件号123456已受理")
+    migration.mask_codes(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.text == "您的验证码为******，5分钟内有效。"
+    assert other.text == "办件号123456已受理"  # only code messages are touched
