@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from govhall.accounts.forms import AdminLoginForm
 from govhall.api import api
 from govhall.catalog.views import attachment, home
-from govhall.core.views import display_mode
+from govhall.core.views import api_not_found, display_mode
 
 admin.site.site_header = "govhall 政务服务管理后台"
 admin.site.site_title = "govhall 管理后台"
@@ -14,6 +14,7 @@ admin.site.login_form = AdminLoginForm  # counts failures and honours the login 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),  # after the API: what it does not answer
     path("accounts/", include("govhall.accounts.urls")),
     path("licences/", include("govhall.licences.urls")),
     path("notifications/", include("govhall.notify.urls")),

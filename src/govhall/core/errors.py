@@ -96,6 +96,9 @@ def install_handlers(api: NinjaAPI) -> None:
             409: "conflict",
             429: "rate_limited",
         }.get(exc.status_code, "error")
-        # django-ninja words these in English (its throttle: "Too many requests.").
+        # django-ninja words these in English (its throttle: "Too many requests.", a body it
+        # cannot parse: "Cannot parse request body").
         message = {429: "请求过于频繁，请稍后再试", 405: "不支持该请求方法"}.get(exc.status_code, str(exc))
+        if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+            code, message = "unparsable_body", "请求体无法解析：请发送有效的 JSON（Content-Type: application/json）"
         return answer(request, exc.status_code, code, message)

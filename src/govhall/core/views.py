@@ -1,9 +1,10 @@
-"""Pages of our own: switching the display mode (标准模式 / 长辈模式)."""
+"""Pages of our own: switching the display mode (标准模式 / 长辈模式), and the API's answer
+for paths it does not have."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -44,3 +45,13 @@ def display_mode(request):
     else:
         response.delete_cookie(MODE_COOKIE, samesite="Lax")
     return response
+
+
+def api_not_found(request, rest: str = ""):
+    """Any /api/ path no endpoint answers: the API's JSON error, not an HTML page (a client
+    reads ``code``), and no redirect to an added slash (it would turn a POST into a GET)."""
+    return JsonResponse(
+        {"code": "not_found", "message": "接口不存在，请查阅接口文档 /api/v1/docs", "detail": None},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # Open to everyone: the catalogue, the guides and their blank forms, the public progress
 # query and licence verification (both masked and rate-limited), logging in and
-# registering, the display mode switch (a cookie, 长辈模式), the API's own description.
+# registering, the display mode switch (a cookie, 长辈模式), the API's own description and
+# its JSON 404 for paths it does not have.
 PUBLIC = {
     "",
     "mode/",
@@ -48,6 +49,7 @@ PUBLIC = {
     "api/v1/catalog/topics",
     "api/v1/progress",
     "api/v1/licences/<number>/verify",
+    "^api/(?P<rest>.*)$",
 }
 
 

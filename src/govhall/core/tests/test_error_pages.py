@@ -35,3 +35,17 @@ def test_csrf_failure_page(demo):
     assert response.status_code == 403
     html = _chinese_page(response, "页面已过期")
     assert "CSRF" not in html  # no English reason for the applicant
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_api_path_nobody_answers_is_a_json_404(client, method):
+    response = getattr(client, method)("/api/v1/no-such-endpoint")
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found" and "接口不存在" in response.json()["message"]
+
+
+def test_a_body_that_is_not_json_is_refused_in_chinese(client, demo):
+    response = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "unparsable_body" and "JSON" in body["message"] and "Cannot" not in body["message"]
