@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import abc
 
-from django.conf import settings
-
-from govhall.core.httpjson import ServiceError, check_url, post_json_match
+from govhall.core.httpjson import HttpJsonClient, ServiceError
 from govhall.core.plugins import configured
 
 
@@ -46,31 +44,25 @@ class LocalEnterpriseVerifier(BaseEnterpriseVerifier):
         return True
 
 
-class HttpJsonEnterpriseVerifier(BaseEnterpriseVerifier):
+class HttpJsonEnterpriseVerifier(HttpJsonClient, BaseEnterpriseVerifier):
     """``POST GOVHALL_ENTERPRISE_URL`` with ``X-Api-Key: GOVHALL_ENTERPRISE_KEY`` and the body
     ``{"uscc", "name", "legal_representative", "legal_representative_id_number"}``; the
     answer is a 2xx JSON object whose ``match`` is true or false. Any other answer means
     the service could not say."""
 
-    timeout = 10.0
-
-    def __init__(self, *, url: str | None = None, key: str | None = None, timeout: float | None = None):
-        self.url = settings.GOVHALL_ENTERPRISE_URL if url is None else url
-        self.key = settings.GOVHALL_ENTERPRISE_KEY if key is None else key
-        if timeout is not None:
-            self.timeout = timeout
-        check_url(self.url, "GOVHALL_ENTERPRISE_URL")
+    setting = "GOVHALL_ENTERPRISE"
+    agent = "govhall-enterprise/1"
+    service = "企业核验服务"
 
     def verify(self, *, uscc: str, name: str, legal_representative: str, legal_representative_id_number: str) -> bool:
-        body = {
-            "uscc": uscc,
-            "name": name,
-            "legal_representative": legal_representative,
-            "legal_representative_id_number": legal_representative_id_number,
-        }
         try:
-            return post_json_match(
-                self.url, body, key=self.key, timeout=self.timeout, agent="govhall-enterprise/1", name="企业核验服务"
+            return self.post_match(
+                {
+                    "uscc": uscc,
+                    "name": name,
+                    "legal_representative": legal_representative,
+                    "legal_representative_id_number": legal_representative_id_number,
+                }
             )
         except ServiceError as exc:
             raise EnterpriseUnavailable(str(exc)) from None

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import abc
 
-from django.conf import settings
-
-from govhall.core.httpjson import ServiceError, check_url, post_json_match
+from govhall.core.httpjson import HttpJsonClient, ServiceError
 from govhall.core.plugins import configured
 
 
@@ -41,30 +39,18 @@ class LocalIdentityVerifier(BaseIdentityVerifier):
         return True
 
 
-class HttpJsonIdentityVerifier(BaseIdentityVerifier):
+class HttpJsonIdentityVerifier(HttpJsonClient, BaseIdentityVerifier):
     """``POST GOVHALL_IDENTITY_URL`` with ``X-Api-Key: GOVHALL_IDENTITY_KEY`` and the body
     ``{"name", "id_number"}``; the answer is a 2xx JSON object whose ``match`` is true or
     false. Any other answer means the service could not say."""
 
-    timeout = 10.0
-
-    def __init__(self, *, url: str | None = None, key: str | None = None, timeout: float | None = None):
-        self.url = settings.GOVHALL_IDENTITY_URL if url is None else url
-        self.key = settings.GOVHALL_IDENTITY_KEY if key is None else key
-        if timeout is not None:
-            self.timeout = timeout
-        check_url(self.url, "GOVHALL_IDENTITY_URL")
+    setting = "GOVHALL_IDENTITY"
+    agent = "govhall-identity/1"
+    service = "实名核验服务"
 
     def verify(self, *, name: str, id_number: str) -> bool:
         try:
-            return post_json_match(
-                self.url,
-                {"name": name, "id_number": id_number},
-                key=self.key,
-                timeout=self.timeout,
-                agent="govhall-identity/1",
-                name="实名核验服务",
-            )
+            return self.post_match({"name": name, "id_number": id_number})
         except ServiceError as exc:
             raise IdentityUnavailable(str(exc)) from None
 

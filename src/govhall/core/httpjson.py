@@ -1,5 +1,6 @@
-"""POSTing JSON to an outside service (the SMS gateway, real-name verification): one
-client, one way of failing, for every adapter that speaks plain HTTP and JSON."""
+"""POSTing JSON to an outside service (the SMS gateway, real-name and enterprise
+verification): one client, one way of failing, for every adapter that speaks plain HTTP
+and JSON."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from govhall.core.masking import mask_text
@@ -60,10 +62,31 @@ def post_json(url: str, body: dict, *, key: str, timeout: float, agent: str, nam
     return answer
 
 
-def post_json_match(url: str, body: dict, *, key: str, timeout: float, agent: str, name: str) -> bool:
-    """A verification service's yes or no: the ``match`` (true or false) of the JSON object
-    :func:`post_json` gets; an answer without one is a :class:`ServiceError` too."""
-    answer = post_json(url, body, key=key, timeout=timeout, agent=agent, name=name)
-    if not isinstance(answer.get("match"), bool):
-        raise ServiceError(f"{name}的应答没有 match 结果")
-    return answer["match"]
+class HttpJsonClient:
+    """What every plain HTTP/JSON adapter shares: its URL and key from the settings
+    ``<setting>_URL`` and ``<setting>_KEY`` (or given), a timeout, and the POST. A
+    subclass names its ``setting``, its ``agent`` (User-Agent) and the ``service`` named in
+    errors."""
+
+    setting = ""
+    agent = ""
+    service = ""
+    timeout = 10.0  # seconds for connect and for each read
+
+    def __init__(self, *, url: str | None = None, key: str | None = None, timeout: float | None = None):
+        self.url = getattr(settings, f"{self.setting}_URL") if url is None else url
+        self.key = getattr(settings, f"{self.setting}_KEY") if key is None else key
+        if timeout is not None:
+            self.timeout = timeout
+        check_url(self.url, f"{self.setting}_URL")
+
+    def post(self, body: dict) -> dict:
+        return post_json(self.url, body, key=self.key, timeout=self.timeout, agent=self.agent, name=self.service)
+
+    def post_match(self, body: dict) -> bool:
+        """A verification service's yes or no: the answer's ``match`` (true or false); an
+        answer without one is a :class:`ServiceError` too."""
+        answer = self.post(body)
+        if not isinstance(answer.get("match"), bool):
+            raise ServiceError(f"{self.service}的应答没有 match 结果")
+        return answer["match"]

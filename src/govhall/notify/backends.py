@@ -15,7 +15,7 @@ import uuid
 
 from django.conf import settings
 
-from govhall.core.httpjson import ServiceError, check_url, post_json
+from govhall.core.httpjson import HttpJsonClient, ServiceError
 from govhall.core.masking import mask_phone, mask_text
 from govhall.core.plugins import configured
 
@@ -56,7 +56,7 @@ class OutboxBackend(BaseSmsBackend):
         return reference
 
 
-class HttpJsonSmsBackend(BaseSmsBackend):
+class HttpJsonSmsBackend(HttpJsonClient, BaseSmsBackend):
     """A generic HTTP gateway (or a bridge in front of a provider's SDK).
 
     Request: ``POST GOVHALL_SMS_URL`` with ``Content-Type: application/json``,
@@ -68,33 +68,17 @@ class HttpJsonSmsBackend(BaseSmsBackend):
     body that is not a JSON object, or an object with a true ``error`` is a failure.
     """
 
-    timeout = 10.0  # seconds for connect and for each read
+    setting = "GOVHALL_SMS"
+    agent = "govhall-sms/1"
+    service = "网关"
 
-    def __init__(
-        self,
-        *,
-        url: str | None = None,
-        key: str | None = None,
-        sign: str | None = None,
-        timeout: float | None = None,
-    ):
-        self.url = settings.GOVHALL_SMS_URL if url is None else url
-        self.key = settings.GOVHALL_SMS_KEY if key is None else key
+    def __init__(self, *, sign: str | None = None, **client):
+        super().__init__(**client)
         self.sign = settings.GOVHALL_SMS_SIGN if sign is None else sign
-        if timeout is not None:
-            self.timeout = timeout
-        check_url(self.url, "GOVHALL_SMS_URL")
 
     def send(self, phone: str, text: str) -> str:
         try:
-            answer = post_json(
-                self.url,
-                {"phone": phone, "text": text, "sign": self.sign},
-                key=self.key,
-                timeout=self.timeout,
-                agent="govhall-sms/1",
-                name="网关",
-            )
+            answer = self.post({"phone": phone, "text": text, "sign": self.sign})
         except ServiceError as exc:
             raise SmsError(str(exc)) from None
         if answer.get("error"):
