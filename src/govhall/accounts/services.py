@@ -193,23 +193,22 @@ def clean_id_number(value: str) -> str:
     """A resident ID, upper-cased, with its GB 11643 check digit verified."""
     from govhall.accounts.validators import is_valid_id_number
 
-    code = value.strip().upper()
-    if not code:
-        raise DomainError("请填写居民身份证号码", code="missing_field", detail={"field": "id_number"})
-    if not is_valid_id_number(code):
-        raise DomainError("居民身份证号码不正确（应为18位，且校验位符合GB 11643），请核对", code="invalid_id_number")
-    return code
+    return _clean_code(value, "id_number", "居民身份证号码", "GB 11643", is_valid_id_number)
 
 
 def clean_uscc(value: str) -> str:
     """A unified social credit code, upper-cased, with its GB 32100 check digit verified."""
     from govhall.accounts.validators import is_valid_uscc
 
+    return _clean_code(value, "uscc", "统一社会信用代码", "GB 32100", is_valid_uscc)
+
+
+def _clean_code(value: str, field: str, label: str, standard: str, is_valid) -> str:
     code = value.strip().upper()
     if not code:
-        raise DomainError("请填写统一社会信用代码", code="missing_field", detail={"field": "uscc"})
-    if not is_valid_uscc(code):
-        raise DomainError("统一社会信用代码不正确（应为18位，且校验位符合GB 32100），请核对", code="invalid_uscc")
+        raise DomainError(f"请填写{label}", code="missing_field", detail={"field": field})
+    if not is_valid(code):
+        raise DomainError(f"{label}不正确（应为18位，且校验位符合{standard}），请核对", code=f"invalid_{field}")
     return code
 
 
