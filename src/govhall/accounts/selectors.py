@@ -55,6 +55,14 @@ def represented_by(user: User) -> list[Applicant]:
     )
 
 
-def operators_of(company: Applicant) -> list[Operator]:
-    """A company's operators, the legal representative first, then by date of authorisation."""
-    return list(company.operators.select_related("user").order_by("-is_legal_representative", "created_at", "id"))
+def operators_of(companies: list[Applicant]) -> dict[int, list[Operator]]:
+    """Each company's operators (by company id), the legal representative first, then by
+    date of authorisation: one query however many companies."""
+    found: dict[int, list[Operator]] = {c.pk: [] for c in companies}
+    for operator in (
+        Operator.objects.filter(applicant__in=list(found))
+        .select_related("user")
+        .order_by("-is_legal_representative", "created_at", "id")
+    ):
+        found[operator.applicant_id].append(operator)
+    return found

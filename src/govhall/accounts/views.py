@@ -115,12 +115,13 @@ def operators(request):
     except DomainError as exc:
         context["error"], status = exc.message, exc.status
     if context["company"] is not None:
-        context["operators"] = _operator_rows(context["company"])
+        company = context["company"]
+        context["operators"] = _operator_rows(selectors.operators_of([company])[company.pk])
     return render(request, "accounts/operators.html", context, status=status)
 
 
-def _operator_rows(company) -> list[dict]:
-    """A company's operators as the operator pages list them (numbers masked)."""
+def _operator_rows(operators) -> list[dict]:
+    """Operators as the operator pages list them (numbers masked)."""
     return [
         {
             "pk": o.pk,
@@ -130,7 +131,7 @@ def _operator_rows(company) -> list[dict]:
             "since": o.created_at,
             "legal": o.is_legal_representative,
         }
-        for o in selectors.operators_of(company)
+        for o in operators
     ]
 
 
@@ -186,8 +187,9 @@ def legal_operators(request):
             return redirect("accounts:legal_operators")
         except DomainError as exc:
             failed, status = {"company": company.pk, "error": exc.message, "values": values}, exc.status
+    operators = selectors.operators_of(companies)
     context = {
-        "companies": [{"company": c, "operators": _operator_rows(c)} for c in companies],
+        "companies": [{"company": c, "operators": _operator_rows(operators[c.pk])} for c in companies],
         "failed": failed,
     }
     return render(request, "accounts/legal_operators.html", context, status=status)

@@ -64,7 +64,7 @@ def test_the_legal_representative_registers_the_company_and_may_file_for_it(demo
         citizen.phone,
     )
     assert company in applicants_of(citizen) and represented_by(citizen) == [company]
-    (operator,) = operators_of(company)
+    (operator,) = operators_of([company])[company.pk]
     assert operator.user == citizen and operator.is_legal_representative
 
 
@@ -147,7 +147,7 @@ def test_an_operator_the_window_linked_becomes_the_legal_representative(demo):
     company = window_company("张明")
     services.operator_link(actor=user("clerk"), uscc=USCC, phone=user("citizen").phone)
     assert register(user("citizen")) == (company, True)
-    (operator,) = operators_of(company)
+    (operator,) = operators_of([company])[company.pk]
     assert operator.user == user("citizen") and operator.is_legal_representative
 
 
