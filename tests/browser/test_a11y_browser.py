@@ -21,7 +21,12 @@ checks:
    ``aria-hidden``, not inside a button or link) has ``role="img"`` and a name, on itself
    or on a wrapper — an image without a text alternative either way;
 6. no ``id`` occurs twice;
-7. ``aria-labelledby``, ``aria-describedby`` and ``label[for]`` name existing ids.
+7. ``aria-labelledby``, ``aria-describedby`` and ``label[for]`` name existing ids;
+8. every control, and every link laid out as a block (tabs, chips, button-like links), is
+   at least 24 × 24 CSS px (WCAG 2.2, 2.5.8): a checkbox or radio counts with its label, a
+   link inside a sentence is exempt.
+
+The crawl runs on a phone's viewport (375 × 740): phone first, as applicants use it.
 
 A link that answers with an HTTP error is reported as well. "Rendered" means the element
 has a box (``getClientRects``) and is not ``visibility: hidden``: a control clipped to one
@@ -64,7 +69,7 @@ ROLES = {
     "citizen2": 12,  # an operator of a company, with no case of their own (the empty states)
 }
 
-# In the page: every violation of the seven rules, each with the element that breaks it.
+# In the page: every violation of the eight rules, each with the element that breaks it.
 CHECK = """() => {
   const out = [];
   const describe = (el) => ({
@@ -155,6 +160,25 @@ CHECK = """() => {
         if (!document.getElementById(id)) report("broken-reference", el, attr + "=" + id);
   for (const label of document.querySelectorAll("label[for]"))
     if (!document.getElementById(label.htmlFor)) report("broken-reference", label, "for=" + label.htmlFor);
+
+  // 8. targets are at least 24 x 24 CSS px (WCAG 2.2, 2.5.8): controls, and links laid out
+  // as blocks (tabs, chips, buttons); a link inside a sentence is exempt. A checkbox or radio
+  // counts with the label around it (clicking the label ticks it); a control shrunk to a
+  // pixel by .visually-hidden or laid transparently over a button is not itself the target.
+  const targets = "button, select, textarea, summary, input, a[href]";
+  for (const el of document.querySelectorAll(targets)) {
+    if (!rendered(el)) continue;
+    const type = (el.getAttribute("type") || "").toLowerCase();
+    if (el.tagName === "INPUT" && type === "hidden") continue;
+    if (el.tagName === "A" && getComputedStyle(el).display === "inline") continue;
+    if (getComputedStyle(el).opacity === "0") continue;
+    let box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    if (el.tagName === "INPUT" && ["checkbox", "radio"].includes(type) && el.closest("label"))
+      box = el.closest("label").getBoundingClientRect();
+    if (box.width < 24 || box.height < 24)
+      report("target-size", el, Math.round(box.width) + "x" + Math.round(box.height) + " px");
+  }
   return out;
 }"""
 
@@ -303,7 +327,7 @@ def test_every_page_is_understood_by_assistive_technology(browser, live_server, 
 
     settings.SITE_URL = live_server.url
     base = live_server.url
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", timezone_id="Asia/Shanghai")
     try:
         if role:
             page = context.new_page()
@@ -367,8 +391,13 @@ FAULTY = """<!doctype html><html lang="en"><head><title> </title></head><body>
 <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
 <p id="twice">a</p><p id="twice">b</p>
 <p aria-describedby="missing">c</p><label for="ghost">幽灵</label>
+<button id="tiny" style="min-width:0; min-height:0; width:16px; height:16px; padding:0">关</button>
+<input type="checkbox" id="tick" aria-label="同意" style="min-width:0; min-height:0">
 <!-- no violation below: each is named or not shown -->
-<style>.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }</style>
+<style>.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
+:where(input, select, textarea, button, summary, a) { display:inline-block; min-width:30px; min-height:30px; }</style>
+<p>正文中的<a href="/q" style="display:inline">链接</a>不算目标尺寸。</p>
+<label style="display:inline-block; min-height:30px"><input type="checkbox" name="ok" style="min-width:0; min-height:0"> 同意（连同标签）</label>
 <label class="visually-hidden" for="clipped">事由</label>
 <select id="clipped"><option>a</option></select>
 <label>意见<textarea name="t"></textarea></label>
@@ -409,5 +438,7 @@ def test_checker_reports_each_rule(browser):
             ("broken-reference", "lost"),
             ("broken-reference", ""),
             ("broken-reference", ""),
+            ("target-size", "tiny"),
+            ("target-size", "tick"),
         ]
     ), found
