@@ -397,7 +397,8 @@ FAULTY = """<!doctype html><html lang="en"><head><title> </title></head><body>
 <style>.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
 :where(input, select, textarea, button, summary, a) { display:inline-block; min-width:30px; min-height:30px; }</style>
 <p>正文中的<a href="/q" style="display:inline">链接</a>不算目标尺寸。</p>
-<label style="display:inline-block; min-height:30px"><input type="checkbox" name="ok" style="min-width:0; min-height:0"> 同意（连同标签）</label>
+<label style="display:inline-block; min-height:30px">
+<input type="checkbox" name="ok" style="min-width:0; min-height:0"> 同意（连同标签）</label>
 <label class="visually-hidden" for="clipped">事由</label>
 <select id="clipped"><option>a</option></select>
 <label>意见<textarea name="t"></textarea></label>

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import FileResponse
 from django.urls import reverse
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.throttling import AnonRateThrottle
 
@@ -53,6 +53,7 @@ class TransitionIn(Schema):
     tracking_number: str | None = None
     address: str | None = None
     requirement_ids: list[int] | None = None
+    days: int | None = Field(None, description="extend：延长的工作日数")
 
 
 class VerificationIn(Schema):
@@ -82,6 +83,7 @@ class DeadlineOut(Schema):
     remaining_workdays: int | None
     paused: bool
     overdue: bool
+    extended_workdays: int = Field(0, description="延长审批期限的工作日数（已计入 limit_workdays）")
 
 
 class ChecklistOut(Schema):

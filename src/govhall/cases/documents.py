@@ -9,6 +9,7 @@ item, the department, the hall and the date, and closes with the department's se
 * ``render_deferral_notice``   容缺受理补正材料通知书
 * ``render_correction_notice`` 补正材料通知书（一次性告知）
 * ``render_acceptance_notice`` 受理通知书
+* ``render_extension_notice``  延长审批期限告知书
 * ``render_refusal_notice``    不予受理通知书 (kind "rejection") / 不予许可决定书 (kind "denial")
 * ``render_approval_decision`` 准予许可决定书 and other approval documents (results that are not licences)
 """
@@ -87,6 +88,20 @@ class AcceptanceNotice:
     due_date: datetime.date | None  # the promised date of decision
     due_provisional: bool = False  # print 暂定 by the due date
     enquiry_phone: str = ""  # 咨询电话
+
+
+@dataclass(frozen=True)
+class ExtensionNotice:
+    """延长审批期限告知书: the head of the department extended the limit; the reason and
+    the new date must reach the applicant (行政许可法第四十二条)."""
+
+    header: CaseHeader
+    accepted_on: datetime.date
+    extended_workdays: int  # the working days added
+    limit_workdays: int  # the limit after the extension
+    due_date: datetime.date | None  # the new date of decision; None while the clock stands still
+    reason: str
+    due_provisional: bool = False
 
 
 REFUSAL_KINDS = {"rejection": "不予受理通知书", "denial": "不予许可决定书"}
@@ -261,6 +276,34 @@ def render_acceptance_notice(doc: AcceptanceNotice) -> bytes:
     if doc.due_provisional:
         pdf.small(PROVISIONAL_NOTE)
     pdf.paragraph("办理进度可凭办件编号在政务服务网“我的办件”或拨打咨询电话查询。")
+    return _close(pdf, h)
+
+
+def render_extension_notice(doc: ExtensionNotice) -> bytes:
+    h = doc.header
+    pdf = _document(h, "延长审批期限告知书")
+    if doc.due_date is not None:
+        when = f"将于{_due(doc.due_date, doc.due_provisional)}前作出决定"
+    else:  # during a special procedure: the date follows when the clock runs again
+        when = "办结日期自特别程序结束、恢复计时后顺延计算"
+    pdf.paragraph(
+        f"你（单位）于{chinese_date(doc.accepted_on)}提出并经受理的“{h.item_name}”申请，因下列原因不能在原定期限内"
+        f"作出决定。根据《中华人民共和国行政许可法》第四十二条的规定，经本机关负责人批准，办理期限延长"
+        f"{doc.extended_workdays}个工作日，{when}。"
+    )
+    pdf.heading("延长理由")
+    pdf.paragraph(doc.reason)
+    _facts(
+        pdf,
+        h,
+        ("受理日期", chinese_date(doc.accepted_on)),
+        ("延长时限", f"{doc.extended_workdays}个工作日"),
+        ("延长后办理时限", f"{doc.limit_workdays}个工作日"),
+        ("延长后办结日期", _due(doc.due_date, doc.due_provisional) or "恢复计时后确定"),
+    )
+    if doc.due_provisional:
+        pdf.small(PROVISIONAL_NOTE)
+    pdf.paragraph("依法需要听证、检验、检测、现场核查、专家评审或补正材料的，所需时间仍不计算在办理期限内。")
     return _close(pdf, h)
 
 

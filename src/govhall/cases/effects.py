@@ -274,6 +274,55 @@ def _effect_resume(ctx: Context) -> None:
     recompute_deadline(ctx.case)
 
 
+def _effect_extend(ctx: Context) -> None:
+    case = ctx.case
+    if case.extended_workdays:
+        raise Conflict("办理期限已经延长过一次，不能再次延长", code="already_extended")
+    ceiling = selectors.extension_ceiling(case)
+    if ceiling == 0:
+        raise Conflict("该办件不能延长办理期限", code="extension_not_allowed")
+    if selectors.deadline_passed(case, ctx.today):
+        raise Conflict("办理期限已经届满，不能再延长", code="deadline_passed", detail={"due_date": str(case.due_date)})
+    try:
+        days = int(ctx.params.get("days"))
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= ceiling:
+        raise DomainError(
+            f"延长时限应为1至{ceiling}个工作日（法定时限加十个工作日以内）",
+            code="invalid_days",
+            detail={"field": "days", "max": ceiling},
+        )
+    reason = ctx.text("reason", "延长理由")
+    case.limit_workdays += days
+    case.extended_workdays = days
+    recompute_deadline(case)
+    ctx.comment = ctx.comment or reason
+    ctx.data.update(days=days, due_date=case.due_date and str(case.due_date))
+    _document(
+        ctx,
+        Document.Kind.EXTENSION_NOTICE,
+        documents.render_extension_notice(
+            documents.ExtensionNotice(
+                header=_header(case),
+                accepted_on=case.accepted_on,
+                extended_workdays=days,
+                limit_workdays=case.limit_workdays,
+                due_date=case.due_date,
+                reason=reason,
+                due_provisional=case.due_provisional,
+            )
+        ),
+    )
+    when = f"将于{case.due_date:%Y年%m月%d日}前作出决定" if case.due_date else "办结日期在恢复计时后顺延"
+    ctx.notices.append(
+        (
+            "case.extended",
+            f"您的办件{case.number}经审批部门负责人批准延长办理期限{days}个工作日，{when}。理由：{reason}",
+        )
+    )
+
+
 def _effect_approve(ctx: Context) -> None:
     case, item = ctx.case, ctx.case.item
     staff_roles = ctx.roles - {workflow.APPLICANT}
@@ -437,6 +486,7 @@ EFFECTS: dict[str, Callable[[Context], None]] = {
     "reject": _effect_reject,
     "suspend": _effect_suspend,
     "resume": _effect_resume,
+    "extend": _effect_extend,
     "approve": _effect_approve,
     "deny": _effect_deny,
     "issue": _effect_issue,

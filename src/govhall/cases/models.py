@@ -82,6 +82,8 @@ class Case(models.Model):
 
     # Clock. Limits count in working days from the day of acceptance; pauses are Pause rows.
     limit_workdays = models.PositiveIntegerField("承诺时限（工作日）", null=True, blank=True)
+    # 延长审批期限: the working days the chief approver added to the limit (already in it).
+    extended_workdays = models.PositiveIntegerField("延长时限（工作日）", default=0)
     accepted_on = models.DateField("受理日期", null=True, blank=True)
     due_date = models.DateField("到期日", null=True, blank=True, db_index=True)
     due_provisional = models.BooleanField("到期日暂定", default=False)
@@ -285,6 +287,7 @@ class Document(models.Model):
         CORRECTION_NOTICE = "correction_notice", "补正材料通知书"
         DEFERRAL_NOTICE = "deferral_notice", "容缺受理补正材料通知书"
         REJECTION_NOTICE = "rejection_notice", "不予受理通知书"
+        EXTENSION_NOTICE = "extension_notice", "延长审批期限告知书"
         DENIAL = "denial", "不予许可决定书"
         DECISION = "decision", "审批决定书"
 

@@ -137,6 +137,25 @@ def actor_roles(user: User, case: Case) -> set[str]:
     return roles
 
 
+# 行政许可法第四十二条: a decision not possible within the limit may, with the approval of
+# the head of the department, take up to ten more (working) days than the statutory limit.
+LEGAL_EXTENSION_WORKDAYS = 10
+
+
+def extension_ceiling(case: Case) -> int:
+    """The most working days the case's limit may still be extended by (0: none): once per
+    case, never for an instant item, up to the statutory limit plus ten working days."""
+    if case.extended_workdays or case.item.is_instant or case.limit_workdays is None:
+        return 0
+    return max(0, case.item.statutory_days + LEGAL_EXTENSION_WORKDAYS - case.limit_workdays)
+
+
+def deadline_passed(case: Case, today: datetime.date | None = None) -> bool:
+    """The clock is running and the due date is behind us."""
+    today = today or timezone.localdate()
+    return not case.clock_paused and case.due_date is not None and case.due_date < today
+
+
 def available_actions(case: Case, roles: set[str]) -> list[str]:
     """The actions to offer: those the table gives these roles in this state, less the ones
     whose guard refuses by the item or the deferrals alone (so pages and API clients never
@@ -150,6 +169,8 @@ def available_actions(case: Case, roles: set[str]) -> list[str]:
         case.item.deferral_allowed and any(d.status == Deferral.Status.RECEIVED for d in case.deferrals.all())
     ):
         actions.remove("confirm_deferred")  # nothing has arrived to check
+    if "extend" in actions and (extension_ceiling(case) == 0 or deadline_passed(case)):
+        actions.remove("extend")  # extended already, an instant item, or too late
     return actions
 
 
@@ -290,6 +311,7 @@ class DeadlineView:
     remaining_workdays: int | None
     paused: bool
     overdue: bool
+    extended_workdays: int = 0  # 延长审批期限: already in limit_workdays
 
 
 def case_deadline(case: Case, today: datetime.date | None = None, calendar: WorkCalendar | None = None) -> DeadlineView:
@@ -318,6 +340,7 @@ def case_deadline(case: Case, today: datetime.date | None = None, calendar: Work
         remaining if running else None,
         paused,
         overdue,
+        case.extended_workdays,
     )
 
 

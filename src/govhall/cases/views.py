@@ -68,6 +68,7 @@ DONE = {
     "reject": "已作出不予受理决定",
     "suspend": "已启动特别程序，计时暂停",
     "resume": "特别程序已结束，恢复计时",
+    "extend": "已延长办理期限，延长审批期限告知书已生成",
     "approve": "已作出准予许可决定",
     "deny": "已作出不予许可决定",
     "issue": "已办结出件",
@@ -240,6 +241,7 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         "can_verify_commitment": bool(roles & {Role.CHIEF_APPROVER, Role.REVIEWER})
         and any(c["kind"] == "notify_commit" and c["verification"] == "pending" for c in data["commitments"]),
         "default_commitment": DEFAULT_COMMITMENT,
+        "extension_ceiling": selectors.extension_ceiling(case) if "extend" in staff_actions else 0,
         "values": {},
     }
     context.update(extra)

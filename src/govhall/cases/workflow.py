@@ -56,6 +56,9 @@ TRANSITIONS: list[Transition] = [
     *_t((State.SUBMITTED, State.CORRECTION_REQUESTED), "reject", State.REJECTED, (CLERK,), "不予受理"),
     *_t(State.ACCEPTED, "suspend", State.SUSPENDED, (REVIEWER, CHIEF), "启动特别程序"),
     *_t(State.SUSPENDED, "resume", State.ACCEPTED, (REVIEWER, CHIEF), "结束特别程序"),
+    # 延长审批期限 (行政许可法第四十二条): approved by the head of the department, once; the
+    # state stays, the limit grows; the guard checks the ceiling and that time is left.
+    *_t(UNDER_REVIEW, "extend", None, (CHIEF,), "延长审批期限"),
     # A clerk decides only instant items (即办件), on the spot; the guard checks.
     *_t(State.ACCEPTED, "approve", State.APPROVED, (CHIEF, CLERK), "准予许可"),
     *_t(State.ACCEPTED, "deny", State.DENIED, (CHIEF,), "不予许可"),
@@ -95,7 +98,7 @@ def resolve_target(transition: Transition, *, accepted: bool) -> State:
         return transition.target
     if transition.action == "submit":  # back from a correction
         return State.ACCEPTED if accepted else State.SUBMITTED
-    return transition.source  # confirm_deferred stays put
+    return transition.source  # confirm_deferred and extend stay put
 
 
 def actions_from(state: str) -> list[Transition]:

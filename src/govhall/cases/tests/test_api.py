@@ -241,6 +241,24 @@ def test_role_action_matrix(client, bearer, demo, state, action, username):
         assert r.json().get("code") not in {"role_not_allowed", "case_not_found"}
 
 
+def test_extension_through_the_api(client, bearer, demo):
+    case = f.accepted()
+    approver, citizen = bearer("approver"), bearer("citizen")
+    url = f"/api/v1/cases/{case.number}/transitions"
+    r = post(client, url, approver, {"action": "extend", "days": 99, "reason": "专家论证"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_days" and r.json()["detail"]["max"] > 0
+    r = post(client, url, approver, {"action": "extend", "days": 2, "reason": "专家论证"})
+    assert r.status_code == 200, r.content
+    answer = r.json()
+    assert answer["state"] == "accepted" and "extend" not in answer["actions"]
+    assert [d["kind"] for d in answer["documents"]] == ["extension_notice"]
+    deadline = client.get(f"/api/v1/cases/{case.number}", headers=citizen).json()["deadline"]
+    assert deadline["extended_workdays"] == 2 and deadline["limit_workdays"] == case.limit_workdays + 2
+    assert deadline["due_date"] == answer["due_date"] > str(case.due_date)
+    r = post(client, url, approver, {"action": "extend", "days": 1, "reason": "再延"})
+    assert r.status_code == 409 and r.json()["code"] == "already_extended"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_accepting_at_once_exactly_one_succeeds(demo, settings, tmp_path):
     from govhall.cases import services

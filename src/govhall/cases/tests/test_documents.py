@@ -174,6 +174,31 @@ def test_refusal_notices(kind, title, verdict):
         assert expected in text, expected
 
 
+def test_extension_notice_gives_the_reason_and_the_new_date():
+    pdf = d.render_extension_notice(
+        d.ExtensionNotice(
+            header=header(),
+            accepted_on=datetime.date(2026, 11, 24),
+            extended_workdays=5,
+            limit_workdays=15,
+            due_date=datetime.date(2026, 12, 15),
+            reason="需组织专家对经营场所布局进行论证",
+        )
+    )
+    text = assert_common(pdf, "延长审批期限告知书")
+    for expected in ["第四十二条", "负责人批准", "延长5个工作日", "2026年12月15日", "需组织专家对经营场所布局进行论证"]:
+        assert expected in text, expected
+    paused = d.ExtensionNotice(
+        header=header(),
+        accepted_on=datetime.date(2026, 11, 24),
+        extended_workdays=5,
+        limit_workdays=15,
+        due_date=None,
+        reason="专家评审",
+    )
+    assert "恢复计时后" in assert_common(d.render_extension_notice(paused), "延长审批期限告知书")
+
+
 def test_refusal_kind_is_checked():
     with pytest.raises(ValueError):
         d.RefusalNotice(header=header(), kind="maybe", reason="r", legal_basis="b")

@@ -220,6 +220,74 @@ def test_suspension_pauses_and_resumes(demo):
     assert case.state == State.ACCEPTED and not case.clock_paused and case.due_date
 
 
+def test_extension_adds_working_days_once_and_tells_the_applicant_why(demo):
+    from govhall.notify.models import Notification
+    from govhall.workdays.selectors import get_calendar
+
+    case = f.accepted()
+    limit, due = case.limit_workdays, case.due_date
+    assert "extend" in selectors.available_actions(case, {"chief_approver"})
+    case = f.act(case, "approver", "extend", days="3", reason="需组织专家论证经营场所布局")
+    assert case.state == State.ACCEPTED  # the state stays; the limit grows
+    assert (case.limit_workdays, case.extended_workdays) == (limit + 3, 3)
+    assert case.due_date == get_calendar().due_date(case.accepted_on, limit + 3).due_date > due
+    event = case.events.get(action="extend")
+    assert event.data == {"days": 3, "due_date": str(case.due_date)}
+    assert event.comment == "需组织专家论证经营场所布局"
+    text = pdf_text(case.documents.get(kind=Document.Kind.EXTENSION_NOTICE))
+    assert case.number in text and "需组织专家论证经营场所布局" in text
+    notice = Notification.objects.filter(event="case.extended", case_number=case.number).first()
+    assert notice and "3个工作日" in notice.text and f"{case.due_date:%Y年%m月%d日}" in notice.text
+    assert selectors.case_deadline(selectors.detail_queryset().get(pk=case.pk)).extended_workdays == 3
+    # once per case
+    assert "extend" not in selectors.available_actions(case, {"chief_approver"})
+    with pytest.raises(Conflict) as err:
+        f.act(case, "approver", "extend", days=1, reason="再次延长")
+    assert err.value.code == "already_extended"
+
+
+def test_extension_is_bounded_by_law_and_needs_a_reason(demo):
+    case = f.accepted()
+    ceiling = case.item.statutory_days + selectors.LEGAL_EXTENSION_WORKDAYS - case.limit_workdays
+    assert selectors.extension_ceiling(case) == ceiling > 0
+    version = case.version
+    for days in (None, "", "x", 0, -1, ceiling + 1):
+        with pytest.raises(DomainError) as err:
+            f.act(case, "approver", "extend", days=days, reason="理由")
+        assert (err.value.code, err.value.detail["max"]) == ("invalid_days", ceiling), days
+    with pytest.raises(DomainError) as err:
+        f.act(case, "approver", "extend", days=ceiling)
+    assert err.value.code == "missing_field"
+    with pytest.raises(Forbidden):
+        f.act(case, "reviewer", "extend", days=1, reason="理由")  # the head of the department approves
+    case.refresh_from_db()
+    assert (case.extended_workdays, case.version, case.documents.count()) == (0, version, 1)  # nothing written
+    f.act(case, "approver", "extend", days=ceiling, reason="理由")  # the whole ceiling at once is allowed
+
+
+def test_no_extension_for_instant_items_or_after_the_due_date(demo, monkeypatch):
+    from govhall.cases import effects
+
+    instant = f.accepted(f.INSTANT, "citizen")
+    with pytest.raises(Conflict) as err:
+        f.act(instant, "approver", "extend", days=1, reason="理由")
+    assert err.value.code == "extension_not_allowed"
+
+    case = f.accepted()
+    late = case.due_date + datetime.timedelta(days=1)
+    monkeypatch.setattr(effects, "_today", lambda: late)
+    with pytest.raises(Conflict) as err:
+        f.act(case, "approver", "extend", days=1, reason="理由")
+    assert err.value.code == "deadline_passed"
+    # while the clock stands still (特别程序), the due date has not passed
+    suspended = f.act(f.accepted(), "reviewer", "suspend", reason="专家评审")
+    suspended = f.act(suspended, "approver", "extend", days=2, reason="专家评审需要更多时间")
+    assert suspended.state == State.SUSPENDED and suspended.extended_workdays == 2
+    assert "恢复计时后顺延" in pdf_text(suspended.documents.get(kind=Document.Kind.EXTENSION_NOTICE))
+    resumed = f.act(suspended, "reviewer", "resume")
+    assert resumed.due_date is not None and resumed.limit_workdays == resumed.item.promised_days + 2
+
+
 def test_withdraw_only_by_the_applicant_before_decision(demo):
     case = f.accepted()
     with pytest.raises(Forbidden):

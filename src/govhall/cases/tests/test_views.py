@@ -275,6 +275,34 @@ def test_action_error_is_shown_then_correction_request_reaches_the_applicant(cli
     assert "补正后重新提交" in text
 
 
+def test_extension_form_for_the_chief_approver(client, demo):
+    case = f.accepted()
+    login(client, "reviewer")
+    assert "延长审批期限" not in page_text(client.get(detail_url(case)))  # the head of the department decides
+    login(client, "approver")
+    text = page_text(client.get(detail_url(case)))
+    ceiling = selectors.extension_ceiling(case)
+    assert "延长审批期限" in text and f"最多 {ceiling} 个工作日" in text
+    # no reason: refused with the service's message, the days typed kept
+    response = client.post(f"/cases/{case.number}/act/", {"action": "extend", "version": case.version, "days": "4"})
+    assert response.status_code == 400 and "请填写延长理由" in page_text(response)
+    days_input = f'name="days" type="number" min="1" max="{ceiling}" inputmode="numeric" required value="4"'
+    assert days_input in response.content.decode()
+    response = client.post(
+        f"/cases/{case.number}/act/",
+        {"action": "extend", "version": case.version, "days": "4", "reason": "需现场核验后组织专家论证"},
+    )
+    assert response.status_code == 302
+    page = client.get(detail_url(case))
+    text = page_text(page)
+    assert f"{case.limit_workdays + 4} 个工作日（含经批准延长的 4 个工作日）" in text
+    assert "延长审批期限告知书" in text
+    assert 'id="act-extend"' not in page.content.decode()  # once per case: the form is gone
+    login(client, "citizen")
+    text = page_text(client.get(detail_url(case)))
+    assert "延长审批期限告知书" in text and "含经批准延长的 4 个工作日" in text
+
+
 def test_accept_with_deferral_form(client, demo):
     case = f.draft()
     deferred = f.deferrable_ids(case)

@@ -48,6 +48,7 @@ PARAMS = {
     "reject": {"reason": "不符合受理条件", "legal_basis": "《行政许可法》第三十二条"},
     "deny": {"reason": "不符合许可条件", "legal_basis": "《行政许可法》第三十八条"},
     "suspend": {"reason": "现场核查"},
+    "extend": {"days": 3, "reason": "专家论证"},
     "revoke": {"reason": "逾期未补齐"},
     "deliver": {"delivery_mode": "window"},
     "accept_with_deferral": {"commitment": "承诺按期补齐"},
@@ -135,6 +136,11 @@ class CaseMachine(RuleBasedStateMachine):
             view = selectors.case_deadline(selectors.detail_queryset().get(pk=case.pk))
             if view.paused:
                 assert view.remaining_workdays is not None and view.remaining_workdays >= 0
+        # an extension happens once and stays within the statutory limit plus ten working days
+        if case.extended_workdays:
+            assert case.limit_workdays == case.item.promised_days + case.extended_workdays
+            assert case.limit_workdays <= case.item.statutory_days + selectors.LEGAL_EXTENSION_WORKDAYS
+            assert case.events.filter(action="extend").count() == 1
         if case.state in (State.ISSUED, State.DELIVERED):
             assert not case.deferrals.exclude(status=Deferral.Status.CONFIRMED).exists()
             assert case.issued_at is not None
