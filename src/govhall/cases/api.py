@@ -54,6 +54,9 @@ class TransitionIn(Schema):
     address: str | None = None
     requirement_ids: list[int] | None = None
     days: int | None = Field(None, description="extend：延长的工作日数")
+    recommendation: str | None = Field(
+        None, description="review：approve（建议准予）或 deny（建议不予）；意见写在 comment"
+    )
 
 
 class VerificationIn(Schema):
@@ -158,6 +161,13 @@ class EventOut(Schema):
     created_at: datetime.datetime
 
 
+class ReviewOut(Schema):
+    recommendation: str = Field(description="approve（建议准予许可）或 deny（建议不予许可）")
+    opinion: str
+    reviewer: str
+    reviewed_at: datetime.datetime
+
+
 class CaseOut(Schema):
     number: str
     state: str
@@ -177,6 +187,7 @@ class CaseOut(Schema):
     issued_at: datetime.datetime | None
     closed_at: datetime.datetime | None
     deadline: DeadlineOut
+    review: ReviewOut | None = Field(description="审查意见：待决定的办件上审查员的建议；待审查时为 null")
     approval_basis: str
     decision_reason: str
     decision_legal_basis: str
@@ -286,6 +297,18 @@ def _document(number: str, d) -> dict:
     }
 
 
+def _review(case: Case) -> dict | None:
+    event = selectors.current_review(case)
+    if event is None:
+        return None
+    return {
+        "recommendation": event.data.get("recommendation", ""),
+        "opinion": event.comment,
+        "reviewer": event.actor_name,
+        "reviewed_at": event.created_at,
+    }
+
+
 def _event(e) -> dict:
     return {
         "seq": e.seq,
@@ -350,6 +373,7 @@ def case_out(case: Case, user) -> dict:
         "issued_at": case.issued_at,
         "closed_at": case.closed_at,
         "deadline": _deadline(case),
+        "review": _review(case),
         "approval_basis": case.approval_basis,
         "decision_reason": case.decision_reason,
         "decision_legal_basis": case.decision_legal_basis,

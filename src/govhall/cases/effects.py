@@ -214,6 +214,7 @@ def _effect_request_correction(ctx: Context) -> None:
         name = by_id[int(rid)].name if rid is not None else str(entry.get("name") or "申请表")
         items.append({"requirement_id": int(rid) if rid is not None else None, "name": name, "problem": problem})
     CorrectionRequest.objects.create(case=case, items=items, requested_by=ctx.actor)
+    case.reviewed_at = None  # what comes back is reviewed afresh
     if case.accepted_on is not None:
         Pause.objects.create(case=case, kind=Pause.Kind.CORRECTION, reason="补正材料", from_date=ctx.today)
         recompute_deadline(case)
@@ -272,6 +273,20 @@ def _effect_suspend(ctx: Context) -> None:
 def _effect_resume(ctx: Context) -> None:
     _close_pause(ctx.case, Pause.Kind.SUSPENSION)
     recompute_deadline(ctx.case)
+
+
+def _effect_review(ctx: Context) -> None:
+    recommendation = str(ctx.params.get("recommendation") or "")
+    if recommendation not in workflow.REVIEW_RECOMMENDATIONS:
+        raise DomainError(
+            "请选择审查建议：建议准予许可或建议不予许可",
+            code="missing_field",
+            detail={"field": "recommendation", "allowed": sorted(workflow.REVIEW_RECOMMENDATIONS)},
+        )
+    if not ctx.comment:
+        raise DomainError("请填写审查意见", code="missing_field", detail={"field": "comment"})
+    ctx.case.reviewed_at = timezone.now()
+    ctx.data["recommendation"] = recommendation
 
 
 def _effect_extend(ctx: Context) -> None:
@@ -487,6 +502,7 @@ EFFECTS: dict[str, Callable[[Context], None]] = {
     "suspend": _effect_suspend,
     "resume": _effect_resume,
     "extend": _effect_extend,
+    "review": _effect_review,
     "approve": _effect_approve,
     "deny": _effect_deny,
     "issue": _effect_issue,

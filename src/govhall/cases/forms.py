@@ -116,6 +116,8 @@ def transition_arguments(action: str, post: QueryDict) -> tuple[dict[str, Any], 
         params = {"reason": _text(post, "reason"), "legal_basis": _text(post, "legal_basis")}
     elif action in ("suspend", "revoke"):
         params = {"reason": _text(post, "reason", 200 if action == "suspend" else MAX_TEXT)}
+    elif action == "review":
+        params = {"recommendation": _text(post, "recommendation", 10)}
     elif action == "extend":
         params = {"days": _text(post, "days", 4), "reason": _text(post, "reason")}
     elif action == "approve":

@@ -89,6 +89,11 @@ class Case(models.Model):
     due_provisional = models.BooleanField("到期日暂定", default=False)
     clock_paused = models.BooleanField("计时暂停", default=False)
 
+    # 审查意见: when a reviewer last put the case to the chief approver with a recommendation
+    # (the opinion itself is the "review" event in the timeline). Cleared when the case comes
+    # back from a correction: the materials changed, so it is reviewed again. 待决定 filters on it.
+    reviewed_at = models.DateTimeField("审查时间", null=True, blank=True)
+
     # Decision.
     licence_number = models.CharField("结果证照编号", max_length=40, blank=True)
     approval_basis = models.CharField(

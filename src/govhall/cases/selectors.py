@@ -279,6 +279,14 @@ def detail_queryset() -> QuerySet[Case]:
     )
 
 
+def current_review(case: Case) -> TimelineEvent | None:
+    """The reviewer's opinion the chief approver decides on (the last "review" event), or
+    None when the case waits for review. Reads the events as prefetched by ``detail_queryset``."""
+    if case.reviewed_at is None:
+        return None
+    return next((e for e in reversed(case.events.all()) if e.action == "review"), None)
+
+
 def with_related_rows(case: Case, rows: dict[str, list]) -> Case:
     """``case`` with its related sets (those of ``detail_queryset``) taken as known: the ones
     in ``rows``, the others empty, as Django's prefetching would leave them. For a case just
@@ -385,19 +393,22 @@ def verifications_pending(user: User) -> QuerySet[Case]:
 
 
 # Queues of the staff workbench: name -> (Chinese title, states).
-QUEUES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "prereview": ("待预审", (State.SUBMITTED,)),
-    "correction": ("待补正", (State.CORRECTION_REQUESTED,)),
-    "review": ("待审查", (State.ACCEPTED, State.SUSPENDED)),
-    "decision": ("待决定", (State.ACCEPTED,)),
-    "issue": ("待出件", (State.APPROVED,)),
-    "delivery": ("待送达", (State.ISSUED,)),
+# Each queue: its title and which cases it holds. Under review, a case waits for the
+# reviewer's opinion (待审查, and while a special procedure runs) and then for the chief
+# approver's decision (待决定); a chief approver also decides unreviewed cases (首席审批员).
+QUEUES: dict[str, tuple[str, Q]] = {
+    "prereview": ("待预审", Q(state=State.SUBMITTED)),
+    "correction": ("待补正", Q(state=State.CORRECTION_REQUESTED)),
+    "review": ("待审查", Q(state=State.ACCEPTED, reviewed_at__isnull=True) | Q(state=State.SUSPENDED)),
+    "decision": ("待决定", Q(state=State.ACCEPTED, reviewed_at__isnull=False)),
+    "issue": ("待出件", Q(state=State.APPROVED)),
+    "delivery": ("待送达", Q(state=State.ISSUED)),
 }
 
 
 def queue(user: User, name: str) -> QuerySet[Case]:
-    _, states = QUEUES[name]
-    return list_queryset(user).filter(state__in=states).order_by("due_date", "submitted_at", "id")
+    _, holds = QUEUES[name]
+    return list_queryset(user).filter(holds).order_by("due_date", "submitted_at", "id")
 
 
 def progress_lookup(number: str, phone_last4: str) -> Case | None:

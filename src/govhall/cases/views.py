@@ -69,6 +69,7 @@ DONE = {
     "suspend": "已启动特别程序，计时暂停",
     "resume": "特别程序已结束，恢复计时",
     "extend": "已延长办理期限，延长审批期限告知书已生成",
+    "review": "审查意见已提交，等待首席审批员决定",
     "approve": "已作出准予许可决定",
     "deny": "已作出不予许可决定",
     "issue": "已办结出件",
@@ -79,14 +80,14 @@ DONE = {
 }
 
 # The action form opened first on the staff case page: the usual next step.
-PRIMARY_ACTIONS = ("accept", "confirm_deferred", "approve", "resume", "issue", "deliver")
+PRIMARY_ACTIONS = ("accept", "confirm_deferred", "review", "approve", "resume", "issue", "deliver")
 
 # Workbench tabs by role (selectors.QUEUES names); oversight roles also see overdue lists.
 ALL_QUEUES = tuple(selectors.QUEUES)
 ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     Role.CLERK: ("prereview", "issue", "delivery"),
     Role.REVIEWER: ("review",),
-    Role.CHIEF_APPROVER: ("review", "decision"),
+    Role.CHIEF_APPROVER: ("decision", "review"),
     Role.SUPERVISOR: ALL_QUEUES,
     Role.HALL_MANAGER: ALL_QUEUES,
     Role.ADMINISTRATOR: ALL_QUEUES,
@@ -242,6 +243,10 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         and any(c["kind"] == "notify_commit" and c["verification"] == "pending" for c in data["commitments"]),
         "default_commitment": DEFAULT_COMMITMENT,
         "extension_ceiling": selectors.extension_ceiling(case) if "extend" in staff_actions else 0,
+        "review_label": workflow.REVIEW_RECOMMENDATIONS.get(data["review"]["recommendation"], "")
+        if data["review"]
+        else "",
+        "review_choices": workflow.REVIEW_RECOMMENDATIONS.items(),
         "values": {},
     }
     context.update(extra)

@@ -30,6 +30,9 @@ TERMINAL = (State.REJECTED, State.DENIED, State.DELIVERED, State.WITHDRAWN, Stat
 # The states where an accepted case is over, one way or another: the clock stops for good.
 CLOCK_ENDS = (State.APPROVED, State.DENIED, State.WITHDRAWN, State.REVOKED)
 
+# What a reviewer may recommend to the chief approver (the "review" action).
+REVIEW_RECOMMENDATIONS = {"approve": "建议准予许可", "deny": "建议不予许可"}
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -59,6 +62,8 @@ TRANSITIONS: list[Transition] = [
     # 延长审批期限 (行政许可法第四十二条): approved by the head of the department, once; the
     # state stays, the limit grows; the guard checks the ceiling and that time is left.
     *_t(UNDER_REVIEW, "extend", None, (CHIEF,), "延长审批期限"),
+    # 审查意见: the reviewer recommends a decision to the chief approver (审查 → 决定).
+    *_t(State.ACCEPTED, "review", None, (REVIEWER,), "提出审查意见"),
     # A clerk decides only instant items (即办件), on the spot; the guard checks.
     *_t(State.ACCEPTED, "approve", State.APPROVED, (CHIEF, CLERK), "准予许可"),
     *_t(State.ACCEPTED, "deny", State.DENIED, (CHIEF,), "不予许可"),
@@ -98,7 +103,7 @@ def resolve_target(transition: Transition, *, accepted: bool) -> State:
         return transition.target
     if transition.action == "submit":  # back from a correction
         return State.ACCEPTED if accepted else State.SUBMITTED
-    return transition.source  # confirm_deferred and extend stay put
+    return transition.source  # review, extend and confirm_deferred stay put
 
 
 def actions_from(state: str) -> list[Transition]:

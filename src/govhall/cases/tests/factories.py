@@ -74,8 +74,8 @@ def deferrable_ids(case: Case) -> list[int]:
     return [m.id for m in selectors.required_materials(case) if m.deferrable and m.required]
 
 
-def act(case: Case, username: str, action: str, **params) -> Case:
-    return services.case_transition(case=case, actor=user(username), action=action, params=params)
+def act(case: Case, username: str, action: str, comment: str = "", **params) -> Case:
+    return services.case_transition(case=case, actor=user(username), action=action, params=params, comment=comment)
 
 
 def submitted(item_code: str = FOOD, username: str = "citizen") -> Case:

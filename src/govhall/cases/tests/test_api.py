@@ -241,6 +241,18 @@ def test_role_action_matrix(client, bearer, demo, state, action, username):
         assert r.json().get("code") not in {"role_not_allowed", "case_not_found"}
 
 
+def test_review_through_the_api(client, bearer, demo):
+    case = f.accepted()
+    url = f"/api/v1/cases/{case.number}/transitions"
+    assert client.get(f"/api/v1/cases/{case.number}", headers=bearer("approver")).json()["review"] is None
+    r = post(client, url, bearer("reviewer"), {"action": "review", "recommendation": "deny"})
+    assert r.status_code == 400 and r.json()["detail"]["field"] == "comment"
+    r = post(client, url, bearer("reviewer"), {"action": "review", "recommendation": "deny", "comment": "场所不符"})
+    assert r.status_code == 200 and r.json()["state"] == "accepted"
+    review = client.get(f"/api/v1/cases/{case.number}", headers=bearer("approver")).json()["review"]
+    assert review["recommendation"] == "deny" and review["opinion"] == "场所不符" and review["reviewer"]
+
+
 def test_extension_through_the_api(client, bearer, demo):
     case = f.accepted()
     approver, citizen = bearer("approver"), bearer("citizen")

@@ -220,6 +220,37 @@ def test_suspension_pauses_and_resumes(demo):
     assert case.state == State.ACCEPTED and not case.clock_paused and case.due_date
 
 
+def test_review_puts_the_case_to_the_chief_approver_until_a_correction(demo):
+    case = f.accepted()
+    queue = lambda name: set(selectors.queue(f.user("approver"), name).values_list("pk", flat=True))  # noqa: E731
+    assert case.pk in queue("review") and case.pk not in queue("decision")
+    for params, comment, field in [
+        ({}, "符合条件", "recommendation"),
+        ({"recommendation": "maybe"}, "x", "recommendation"),
+        ({"recommendation": "approve"}, "  ", "comment"),
+    ]:
+        with pytest.raises(DomainError) as err:
+            f.act(case, "reviewer", "review", comment=comment, **params)
+        assert (err.value.code, err.value.detail["field"]) == ("missing_field", field)
+    with pytest.raises(Forbidden):
+        f.act(case, "approver", "review", comment="自审", recommendation="approve")  # the chief decides
+    case = f.act(case, "reviewer", "review", comment="材料齐全，符合许可条件", recommendation="approve")
+    assert case.state == State.ACCEPTED and case.reviewed_at is not None
+    assert case.pk in queue("decision") and case.pk not in queue("review")
+    review = selectors.current_review(selectors.detail_queryset().get(pk=case.pk))
+    assert (review.comment, review.data, review.actor_role) == (
+        "材料齐全，符合许可条件",
+        {"recommendation": "approve"},
+        "reviewer",
+    )
+    # a correction clears it: what comes back is reviewed afresh
+    case = f.act(case, "reviewer", "request_correction", items=[{"problem": "平面图不清晰"}])
+    assert case.reviewed_at is None
+    case = f.act(f.upload_all(case), "citizen", "submit")
+    assert case.state == State.ACCEPTED and case.pk in queue("review")
+    assert selectors.current_review(selectors.detail_queryset().get(pk=case.pk)) is None
+
+
 def test_extension_adds_working_days_once_and_tells_the_applicant_why(demo):
     from govhall.notify.models import Notification
     from govhall.workdays.selectors import get_calendar

@@ -275,6 +275,26 @@ def test_action_error_is_shown_then_correction_request_reaches_the_applicant(cli
     assert "补正后重新提交" in text
 
 
+def test_review_form_and_the_opinion_before_the_decision(client, demo):
+    case = f.accepted()
+    login(client, "reviewer")
+    page = client.get(detail_url(case)).content.decode()
+    assert 'id="act-review" open' in page  # the reviewer's usual next step
+    response = client.post(
+        f"/cases/{case.number}/act/", {"action": "review", "version": case.version, "comment": "材料齐全"}
+    )
+    assert response.status_code == 400 and "请选择审查建议" in page_text(response)
+    assert "材料齐全" in response.content.decode()  # what was typed is kept
+    response = client.post(
+        f"/cases/{case.number}/act/",
+        {"action": "review", "version": case.version, "recommendation": "approve", "comment": "材料齐全，建议准予"},
+    )
+    assert response.status_code == 302
+    login(client, "approver")
+    text = page_text(client.get(detail_url(case)))
+    assert "审查意见 建议准予许可 材料齐全，建议准予" in text
+
+
 def test_extension_form_for_the_chief_approver(client, demo):
     case = f.accepted()
     login(client, "reviewer")
@@ -438,7 +458,7 @@ def test_suspend_and_resume_through_the_page(client, demo):
     case.refresh_from_db()
     assert case.state == State.ACCEPTED and not case.clock_paused
     # a reviewer may not decide: the approve form is not offered, and posting it is refused
-    assert "准予许可" not in page_text(client.get(detail_url(case)))
+    assert 'id="act-approve"' not in client.get(detail_url(case)).content.decode()
     response = client.post(url, {"action": "approve", "version": case.version})
     assert response.status_code == 403
     assert "您的角色无权执行此操作" in page_text(response)
@@ -479,10 +499,18 @@ def test_workbench_queues_depend_on_the_role(client, demo):
     assert "待审查" in text and "待预审" not in text and "待决定" not in text
     assert accepted.number in text and submitted.number not in text
 
+    # 审查 → 决定: the chief approver decides what a reviewer has recommended (待决定, the
+    # first tab) and may also decide unreviewed cases alone (首席审批员, 待审查)
     login(client, "approver")
-    text = page_text(client.get("/workbench/?queue=decision"))
+    text = page_text(client.get("/workbench/"))
     assert "待审查" in text and "待决定" in text and "待预审" not in text
-    assert accepted.number in text
+    assert accepted.number not in text  # 待决定 is empty so far
+    assert accepted.number in page_text(client.get("/workbench/?queue=review"))
+    f.act(accepted, "reviewer", "review", comment="符合条件", recommendation="approve")
+    assert accepted.number in page_text(client.get("/workbench/"))
+    assert accepted.number not in page_text(client.get("/workbench/?queue=review"))
+    login(client, "reviewer")
+    assert accepted.number not in page_text(client.get("/workbench/"))  # off the reviewer's list
 
     for username in ["supervisor", "manager"]:
         login(client, username)

@@ -49,6 +49,7 @@ PARAMS = {
     "deny": {"reason": "不符合许可条件", "legal_basis": "《行政许可法》第三十八条"},
     "suspend": {"reason": "现场核查"},
     "extend": {"days": 3, "reason": "专家论证"},
+    "review": {"recommendation": "approve"},
     "revoke": {"reason": "逾期未补齐"},
     "deliver": {"delivery_mode": "window"},
     "accept_with_deferral": {"commitment": "承诺按期补齐"},
@@ -101,7 +102,9 @@ class CaseMachine(RuleBasedStateMachine):
         if action == "accept_with_deferral":
             params["deferred"] = self.deferrable
         try:
-            services.case_transition(case=self.case, actor=f.user(actor), action=action, params=params)
+            services.case_transition(
+                case=self.case, actor=f.user(actor), action=action, params=params, comment="随机操作的意见"
+            )
         except DomainError:
             self.case.refresh_from_db()
             assert (self.case.state, self.case.version) == before, "a refused action changed the case"
@@ -136,6 +139,9 @@ class CaseMachine(RuleBasedStateMachine):
             view = selectors.case_deadline(selectors.detail_queryset().get(pk=case.pk))
             if view.paused:
                 assert view.remaining_workdays is not None and view.remaining_workdays >= 0
+        # a review opinion waits only on a case under review (a correction clears it)
+        if case.reviewed_at is not None:
+            assert case.accepted_on is not None and case.state != State.CORRECTION_REQUESTED
         # an extension happens once and stays within the statutory limit plus ten working days
         if case.extended_workdays:
             assert case.limit_workdays == case.item.promised_days + case.extended_workdays
