@@ -82,6 +82,14 @@ def load() -> int:
             "signed_by": "李华",
         },
     )
+    # ... and reviewed: it waits in the chief approver's 待决定 with the reviewer's opinion
+    services.case_transition(
+        case=company,
+        actor=User.objects.get(username="reviewer"),
+        action="review",
+        params={"recommendation": "approve"},
+        comment="主要材料齐全，符合设立登记条件；容缺材料补齐并核验后方可出件。",
+    )
     # 3. a food business licence, accepted, decided and issued: a real e-licence
     food = _file(
         "citizen",
