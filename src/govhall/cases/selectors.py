@@ -310,6 +310,33 @@ def list_queryset(user: User, *, state: str | None = None, item_code: str | None
     return qs.order_by("-created_at", "-id")
 
 
+SEARCH_LIMIT = 50
+
+
+def case_search(user: User, q: str) -> list[Case]:
+    """查找办件 for staff, within their scope: a whole case number, a resident ID or credit
+    code, or a mobile number match exactly; other digits match part of a case number; text
+    matches part of the applicant's or the item's name. Newest first, at most SEARCH_LIMIT."""
+    staff = _staff_scope(user)
+    q = q.strip()
+    if staff is None or not q:
+        return []
+    code = q.upper()
+    if q.isdigit() and len(q) == 20:
+        match = Q(number=q)
+    elif len(code) == 18 and code.isalnum():
+        match = Q(applicant__id_number=code) | Q(applicant__uscc=code)
+    elif q.isdigit() and len(q) == 11:
+        match = Q(applicant__phone=q)
+    elif q.isdigit():
+        match = Q(number__contains=q)
+    else:
+        match = Q(applicant__name__icontains=q) | Q(item__name__icontains=q)
+    qs = Case.objects.filter(staff & ~Q(state=State.DRAFT)).filter(match)
+    qs = qs.select_related("item", "applicant", "department").prefetch_related("pauses")
+    return list(qs.order_by("-created_at", "-id")[:SEARCH_LIMIT])
+
+
 @dataclass(frozen=True)
 class DeadlineView:
     accepted_on: datetime.date | None

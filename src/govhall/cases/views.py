@@ -490,7 +490,7 @@ def _overdue(user, calendar) -> list[Case]:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def workbench(request):
     role = _staff_role(request.user)
     if role is None:
@@ -527,6 +527,12 @@ def workbench(request):
     if role == Role.CLERK:
         drafts = selectors.list_queryset(request.user, state=State.DRAFT).filter(filed_by=request.user)
         context["draft_rows"] = _rows(drafts[:50], calendar)
+    if request.method == "POST":
+        # 查找办件 is a POST: what the clerk types may be a resident ID or a phone number,
+        # which must not sit in URLs, browser history or access logs.
+        q = request.POST.get("q", "").strip()[:50]
+        found = selectors.case_search(request.user, q)
+        context.update(q=q, search_rows=_rows(found, calendar), search_capped=len(found) == selectors.SEARCH_LIMIT)
     return render(request, "cases/workbench.html", context)
 
 

@@ -520,6 +520,33 @@ def test_workbench_queues_depend_on_the_role(client, demo):
         assert "超期办件" in text and "容缺材料逾期未补齐" in text
 
 
+def test_workbench_search_within_the_staff_members_scope(client, demo):
+    food = f.accepted()  # 张明, the market regulator's
+    eia = f.submitted(f.EIA, "company")  # the environment bureau's
+    draft = f.draft()
+    applicant = food.applicant
+
+    def search(q: str) -> str:
+        response = client.post("/workbench/", {"q": q})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    login(client, "reviewer")
+    for q in [food.number, food.number[-6:], applicant.id_number.lower(), applicant.phone, "张", "食品经营"]:
+        page = search(q)
+        assert food.number in page, q
+        assert eia.number not in page and draft.number not in page, q  # another department's; a draft
+        assert applicant.id_number not in page.replace(f'value="{q}"', "")  # masked in the results
+        assert "张*" in page
+    assert "您的办理范围内没有符合条件的办件" in search(eia.number)
+    assert "查找结果" not in page_text(client.get("/workbench/?q=" + food.number))  # only a POST searches
+    login(client, "clerk")  # the hall's clerk sees both
+    page = search(eia.applicant.uscc)
+    assert eia.number in page and food.number not in page
+    login(client, "citizen")  # not staff
+    assert client.post("/workbench/", {"q": food.number}).status_code == 403
+
+
 def test_workbench_lists_overdue_cases_in_red(client, demo):
     import datetime
 
