@@ -63,6 +63,29 @@ def test_elder_on_sets_a_year_long_lax_cookie_and_goes_back(client, demo):
     assert pressed(page) == {"标准模式": "false", "长辈模式": "true"}
 
 
+def test_a_link_shows_elder_mode_and_offers_to_keep_it(client, demo):
+    """A poster's QR code can open 长辈模式 (``?mode=elder``); only the visitor's own POST
+    keeps it, and the switches return to the page without the parameter."""
+    response = client.get("/items/?applicant_type=natural&mode=elder")
+    assert html_tag(response) == '<html lang="zh-CN" class="elder">'
+    assert MODE_COOKIE not in response.cookies  # a GET changes nothing for the next page
+    page = response.content.decode()
+    offer = re.search(r'<form[^>]*class="mode-offer[^"]*".*?</form>', page, re.S).group(0)
+    assert "一直使用长辈模式" in offer
+    nexts = re.findall(r'name="next" value="([^"]*)"', page)
+    assert nexts == ["/items/?applicant_type=natural"] * 2  # the mode switch and the offer
+    kept = switch(client, "elder", nexts[1])
+    assert kept["Location"] == "/items/?applicant_type=natural" and kept.cookies[MODE_COOKIE].value == "elder"
+    again = client.get("/items/?mode=elder")
+    assert 'class="mode-offer' not in again.content.decode()  # kept already: nothing to offer
+    # other values change nothing; an error page neither offers nor repeats its address
+    fresh = Client()
+    assert 'class="elder"' not in html_tag(fresh.get("/?mode=large"))
+    missing = fresh.get("/items/61010420261125000001/?mode=elder")
+    assert missing.status_code == 404 and 'class="mode-offer' not in missing.content.decode()
+    assert "61010420261125000001" not in missing.content.decode()
+
+
 def test_standard_clears_the_cookie(client, demo):
     switch(client, "elder", "/")
     response = switch(client, "standard", "/departments/")
