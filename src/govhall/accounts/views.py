@@ -25,12 +25,12 @@ FIELDS = ("name", "id_number", "phone")  # shown again after an error; never a p
 def _two_steps(
     request,
     template: str,
-    send_code: Callable[[str, str], str],
+    send_code: Callable[[dict, str], str],
     complete: Callable[[dict], object],
     *,
     show_code_in_development: bool,
 ):
-    """POST action=code sends the code (``send_code(phone, address)``); any other POST
+    """POST action=code sends the code (``send_code(values, address)``); any other POST
     completes the form (``complete(values)``, whose answer is a response)."""
     values = {f: request.POST.get(f, "").strip() for f in FIELDS}
     context = {"values": values, "error": "", "notice": "", "dev_code": ""}
@@ -38,7 +38,7 @@ def _two_steps(
     if request.method == "POST":
         try:
             if request.POST.get("action") == "code":
-                code = send_code(values["phone"], client_address(request))
+                code = send_code(values, client_address(request))
                 context["notice"] = f"验证码已发送至 {mask_phone(values['phone'])}，{services.CODE_MINUTES}分钟内有效。"
                 if settings.DEBUG and show_code_in_development:  # no SMS gateway in development
                     context["dev_code"] = code
@@ -67,8 +67,9 @@ def register(request):
         messages.success(request, "注册成功，欢迎使用。您的登录名是您的手机号。")
         return redirect("cases:mine")
 
-    def send_code(phone, address):
-        return services.phone_code_send(phone=phone, purpose="register", address=address)
+    def send_code(values, address):
+        services.registration_fields(values["name"], values["id_number"])
+        return services.phone_code_send(phone=values["phone"], purpose="register", address=address)
 
     return _two_steps(request, "accounts/register.html", send_code, complete, show_code_in_development=True)
 
@@ -82,8 +83,8 @@ def password_reset(request):
         messages.success(request, "密码已重设，请用新密码登录。")
         return redirect("accounts:login")
 
-    def send_code(phone, address):
-        return services.password_reset_code_send(phone=phone, address=address)
+    def send_code(values, address):
+        return services.password_reset_code_send(phone=values["phone"], address=address)
 
     # Never on the page, even in development: it would hand any account to whoever knows its
     # number on a demo server. Development reads it in the SMS outbox (admin: 通知).

@@ -117,7 +117,14 @@ def test_a_person_registered_at_a_window_gets_their_record_linked(demo):
 
 def test_the_register_page(client, demo, settings):
     settings.DEBUG = True  # the page shows the code where no SMS gateway is set up
-    page = client.post("/accounts/register/", {"action": "code", "phone": PHONE, "name": "王小红"})
+    step = {"action": "code", "phone": PHONE, "name": "王小红", "id_number": id_number()}
+    # a mistyped resident ID is caught before a code is sent: no SMS, no wait
+    sent = Notification.objects.count()
+    wrong_digit = id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1")
+    typo = client.post("/accounts/register/", {**step, "id_number": wrong_digit})
+    assert typo.status_code == 400 and "身份证" in typo.context["error"]
+    assert typo.context["values"]["phone"] == PHONE and Notification.objects.count() == sent
+    page = client.post("/accounts/register/", step)
     assert page.status_code == 200 and "验证码已发送至 139****5678" in page.content.decode()
     code = page.context["dev_code"]
     assert page.context["values"]["name"] == "王小红"  # kept for the second step
@@ -139,7 +146,10 @@ def test_the_register_page(client, demo, settings):
 
 def test_the_page_never_shows_the_code_in_production(client, demo, settings):
     settings.DEBUG = False
-    page = client.post("/accounts/register/", {"action": "code", "phone": PHONE})
+    page = client.post(
+        "/accounts/register/", {"action": "code", "phone": PHONE, "name": "王小红", "id_number": id_number()}
+    )
+    assert "验证码已发送" in page.content.decode()
     assert page.context["dev_code"] == "" and 'id="dev-code"' not in page.content.decode()
 
 
