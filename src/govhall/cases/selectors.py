@@ -435,7 +435,11 @@ QUEUES: dict[str, tuple[str, Q]] = {
 
 def queue(user: User, name: str) -> QuerySet[Case]:
     _, holds = QUEUES[name]
-    return list_queryset(user).filter(holds).order_by("due_date", "submitted_at", "id")
+    qs = list_queryset(user).filter(holds).order_by("due_date", "submitted_at", "id")
+    if name == "decision":  # the list shows each case's recommendation: one query per page
+        reviews = TimelineEvent.objects.filter(action="review").order_by("seq")
+        qs = qs.prefetch_related(Prefetch("events", queryset=reviews, to_attr="review_events"))
+    return qs
 
 
 def progress_lookup(number: str, phone_last4: str) -> Case | None:

@@ -129,7 +129,11 @@ def _row(case: Case, calendar) -> dict[str, Any]:
     """One line of a case list: masked applicant, state, due date, working days left."""
     deadline = selectors.case_deadline(case, calendar=calendar)
     applicant = case.applicant
+    reviews = getattr(case, "review_events", None)  # prefetched by the 待决定 queue
     return {
+        "recommendation": workflow.REVIEW_RECOMMENDATIONS.get(reviews[-1].data.get("recommendation"), "")
+        if reviews and case.reviewed_at
+        else "",
         "number": case.number,
         "item_name": case.item.name,
         "applicant": mask_name(applicant.name) if applicant.kind == Applicant.Kind.NATURAL else applicant.name,

@@ -507,7 +507,8 @@ def test_workbench_queues_depend_on_the_role(client, demo):
     assert accepted.number not in text  # 待决定 is empty so far
     assert accepted.number in page_text(client.get("/workbench/?queue=review"))
     f.act(accepted, "reviewer", "review", comment="符合条件", recommendation="approve")
-    assert accepted.number in page_text(client.get("/workbench/"))
+    text = page_text(client.get("/workbench/"))
+    assert accepted.number in text and "审查建议准予许可" in text  # the recommendation in the row
     assert accepted.number not in page_text(client.get("/workbench/?queue=review"))
     login(client, "reviewer")
     assert accepted.number not in page_text(client.get("/workbench/"))  # off the reviewer's list
@@ -518,6 +519,27 @@ def test_workbench_queues_depend_on_the_role(client, demo):
         for title in ["待预审", "待补正", "待审查", "待决定", "待出件", "待送达"]:
             assert title in text, (username, title)
         assert "超期办件" in text and "容缺材料逾期未补齐" in text
+
+
+def test_workbench_queries_do_not_grow_with_the_queue(client, demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def reviewed() -> None:
+        f.act(f.accepted(), "reviewer", "review", comment="符合条件", recommendation="approve")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/workbench/").status_code == 200
+        return len(ctx)
+
+    login(client, "approver")
+    reviewed()
+    queries()  # the session's first request also saves the session
+    one = queries()
+    for _ in range(4):
+        reviewed()
+    assert queries() == one  # the rows' recommendations, deadlines and pauses come in fixed reads
 
 
 def test_workbench_search_within_the_staff_members_scope(client, demo):
