@@ -304,7 +304,7 @@ def _effect_extend(ctx: Context) -> None:
         days = 0
     if not 1 <= days <= ceiling:
         raise DomainError(
-            f"延长时限应为1至{ceiling}个工作日（法定时限加十个工作日以内）",
+            f"延长时限应为1至{ceiling}个工作日（不超过法定时限加可延长时限）",
             code="invalid_days",
             detail={"field": "days", "max": ceiling},
         )

@@ -137,17 +137,14 @@ def actor_roles(user: User, case: Case) -> set[str]:
     return roles
 
 
-# 行政许可法第四十二条: a decision not possible within the limit may, with the approval of
-# the head of the department, take up to ten more (working) days than the statutory limit.
-LEGAL_EXTENSION_WORKDAYS = 10
-
-
 def extension_ceiling(case: Case) -> int:
     """The most working days the case's limit may still be extended by (0: none): once per
-    case, never for an instant item, up to the statutory limit plus ten working days."""
-    if case.extended_workdays or case.item.is_instant or case.limit_workdays is None:
+    case, never for an instant item, up to the statutory limit plus the item's extension
+    (行政许可法第四十二条: ten working days, unless the item's own law says otherwise)."""
+    item = case.item
+    if case.extended_workdays or item.is_instant or case.limit_workdays is None:
         return 0
-    return max(0, case.item.statutory_days + LEGAL_EXTENSION_WORKDAYS - case.limit_workdays)
+    return max(0, item.statutory_days + item.extension_days - case.limit_workdays)
 
 
 def deadline_passed(case: Case, today: datetime.date | None = None) -> bool:

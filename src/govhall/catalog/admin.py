@@ -138,6 +138,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
                 "fields": (
                     "statutory_days",
                     "promised_days",
+                    "extension_days",
                     "is_instant",
                     "max_visits",
                     "online_depth",

@@ -6,7 +6,7 @@ import json
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from govhall.catalog import selectors
 from govhall.catalog.formfields import normalize_fields
@@ -123,6 +123,7 @@ class ItemGuideOut(ItemSummaryOut):
     enquiry_phone: str
     complaint_phone: str
     service_hours: str
+    extension_days: int = Field(description="经负责人批准可延长的工作日数（行政许可法第四十二条；0：不得延长）")
     deferral_days: int
     published_at: str | None
     materials: list[MaterialOut]
@@ -191,6 +192,7 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
                 "enquiry_phone",
                 "complaint_phone",
                 "service_hours",
+                "extension_days",
                 "deferral_days",
             )
         },

@@ -164,6 +164,13 @@ class ServiceItem(models.Model):
     # limits and visits
     statutory_days = models.PositiveIntegerField("法定时限（工作日）")
     promised_days = models.PositiveIntegerField("承诺时限（工作日）")
+    # 行政许可法第四十二条: ten more working days with the head of the department's approval,
+    # unless the item's own law says otherwise (0: no extension).
+    extension_days = models.PositiveSmallIntegerField(
+        "可延长时限（工作日）",
+        default=10,
+        help_text="经本机关负责人批准可延长的工作日数；法律、法规另有规定的按其规定，不得延长的填0",
+    )
     is_instant = models.BooleanField("即办件", default=False)
     max_visits = models.PositiveSmallIntegerField("到现场次数", default=1, validators=[MaxValueValidator(5)])
     online_depth = models.CharField("网办深度", max_length=20, choices=OnlineDepth.choices)

@@ -56,6 +56,7 @@ ITEM_COLUMNS = [
     Column("conditions", "受理条件", required=True),
     Column("statutory_days", "法定时限（工作日）", "int", required=True),
     Column("promised_days", "承诺时限（工作日）", "int", required=True),
+    Column("extension_days", "可延长时限（工作日）", "int"),
     Column("is_instant", "即办件", "bool"),
     Column("max_visits", "到现场次数", "int"),
     Column("online_depth", "网办深度", "choice", OnlineDepth, True),

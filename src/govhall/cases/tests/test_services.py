@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from govhall.cases import selectors, services
 from govhall.cases.models import Commitment, Deferral, Document, State, TimelineEvent
 from govhall.cases.tests import factories as f
+from govhall.catalog import selectors as catalog_selectors
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
 
 pytestmark = pytest.mark.django_db
@@ -279,7 +280,7 @@ def test_extension_adds_working_days_once_and_tells_the_applicant_why(demo):
 
 def test_extension_is_bounded_by_law_and_needs_a_reason(demo):
     case = f.accepted()
-    ceiling = case.item.statutory_days + selectors.LEGAL_EXTENSION_WORKDAYS - case.limit_workdays
+    ceiling = case.item.statutory_days + case.item.extension_days - case.limit_workdays
     assert selectors.extension_ceiling(case) == ceiling > 0
     version = case.version
     for days in (None, "", "x", 0, -1, ceiling + 1):
@@ -303,7 +304,6 @@ def test_no_extension_for_instant_items_or_after_the_due_date(demo, monkeypatch)
     with pytest.raises(Conflict) as err:
         f.act(instant, "approver", "extend", days=1, reason="理由")
     assert err.value.code == "extension_not_allowed"
-
     case = f.accepted()
     late = case.due_date + datetime.timedelta(days=1)
     monkeypatch.setattr(effects, "_today", lambda: late)
@@ -317,6 +317,19 @@ def test_no_extension_for_instant_items_or_after_the_due_date(demo, monkeypatch)
     assert "恢复计时后顺延" in pdf_text(suspended.documents.get(kind=Document.Kind.EXTENSION_NOTICE))
     resumed = f.act(suspended, "reviewer", "resume")
     assert resumed.due_date is not None and resumed.limit_workdays == resumed.item.promised_days + 2
+
+    # an item whose own law allows no extension (法律、法规另有规定的, 依照其规定): the promise
+    # may still grow up to the statutory limit, and no further
+    case = f.accepted()
+    item = catalog_selectors.item_version(case.item_id, case.item.published_at)  # the process's shared copy
+    monkeypatch.setattr(item, "extension_days", 0)
+    case.item = item
+    assert selectors.extension_ceiling(case) == item.statutory_days - case.limit_workdays
+    monkeypatch.setattr(item, "statutory_days", case.limit_workdays)
+    assert "extend" not in selectors.available_actions(case, {"chief_approver"})
+    with pytest.raises(Conflict) as err:
+        f.act(case, "approver", "extend", days=1, reason="理由")
+    assert err.value.code == "extension_not_allowed"
 
 
 def test_withdraw_only_by_the_applicant_before_decision(demo):

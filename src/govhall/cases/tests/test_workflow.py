@@ -145,7 +145,7 @@ class CaseMachine(RuleBasedStateMachine):
         # an extension happens once and stays within the statutory limit plus ten working days
         if case.extended_workdays:
             assert case.limit_workdays == case.item.promised_days + case.extended_workdays
-            assert case.limit_workdays <= case.item.statutory_days + selectors.LEGAL_EXTENSION_WORKDAYS
+            assert case.limit_workdays <= case.item.statutory_days + case.item.extension_days
             assert case.events.filter(action="extend").count() == 1
         if case.state in (State.ISSUED, State.DELIVERED):
             assert not case.deferrals.exclude(status=Deferral.Status.CONFIRMED).exists()
