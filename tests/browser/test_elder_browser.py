@@ -109,7 +109,7 @@ def check_elder(page, name: str) -> None:
     assert targets, name
     tiny = [t for t in targets if t["height"] < 48 - 0.5 or t["width"] < 48 - 0.5]
     assert not tiny, f"{name}: touch targets under 48px: {tiny}"
-    pressed = page.get_by_role("button", name="长辈模式").get_attribute("aria-pressed")
+    pressed = page.get_by_role("button", name="长辈模式", exact=True).get_attribute("aria-pressed")
     assert pressed == "true", name
 
 
@@ -199,8 +199,8 @@ def test_elder_mode_on_a_phone(phone, live_server, site):
     page, base = phone, live_server.url
     page.goto(base + "/items/?applicant_type=natural")
     switch = page.get_by_role("group", name="显示模式")
-    assert switch.get_by_role("button", name="长辈模式").get_attribute("aria-pressed") == "false"
-    switch.get_by_role("button", name="长辈模式").click()
+    assert switch.get_by_role("button", name="长辈模式", exact=True).get_attribute("aria-pressed") == "false"
+    switch.get_by_role("button", name="长辈模式", exact=True).click()
     page.wait_for_url(base + "/items/?applicant_type=natural")  # back where it was
     assert page.evaluate("document.documentElement.className") == "elder"
     assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") >= 20
@@ -226,6 +226,25 @@ def test_standard_mode_contrast(phone, live_server, site):
     pages_in_order(phone, live_server.url, site["case"].number, check_standard)
 
 
+def test_elder_mode_from_a_posters_link(phone, live_server, site):
+    """A hall poster's QR code opens a guide with ``?mode=elder``: the page is in the mode
+    (measured like the others, the offer included), and 一直使用长辈模式 keeps it."""
+    page, base = phone, live_server.url
+    page.goto(base + "/items/610104-SCJG-XK-005/?mode=elder")
+    assert page.evaluate("document.documentElement.className") == "elder"
+    offer = page.get_by_role("status").filter(has_text="本页已按长辈模式显示")
+    assert offer.is_visible()
+    check_elder(page, "from-link")
+    page.goto(base + "/")  # nothing kept yet
+    assert page.evaluate("document.documentElement.className") == ""
+    page.go_back()
+    page.get_by_role("button", name="一直使用长辈模式").click()
+    page.wait_for_url(base + "/items/610104-SCJG-XK-005/")
+    assert page.get_by_role("status").filter(has_text="本页已按长辈模式显示").count() == 0
+    page.goto(base + "/")
+    assert page.evaluate("document.documentElement.className") == "elder"
+
+
 def test_elder_mode_without_javascript(browser, live_server, site):
     """The switch is a plain form and the class comes from the server: no script needed,
     and no flash of the standard page on the next page load."""
@@ -233,10 +252,10 @@ def test_elder_mode_without_javascript(browser, live_server, site):
     page = context.new_page()
     try:
         page.goto(live_server.url + "/departments/")
-        page.get_by_role("button", name="长辈模式").click()
+        page.get_by_role("button", name="长辈模式", exact=True).click()
         page.wait_for_url(live_server.url + "/departments/")
         assert page.locator("html.elder").count() == 1
-        assert page.get_by_role("button", name="长辈模式").get_attribute("aria-pressed") == "true"
+        assert page.get_by_role("button", name="长辈模式", exact=True).get_attribute("aria-pressed") == "true"
         page.goto(live_server.url + "/")
         assert page.locator("html.elder").count() == 1
     finally:
@@ -252,7 +271,7 @@ def test_idle_warning_before_the_sign_out(phone, live_server, site):
     limit = settings.SESSION_COOKIE_AGE
     page.clock.install()
     sign_in(page, base)
-    page.get_by_role("button", name="长辈模式").click()
+    page.get_by_role("button", name="长辈模式", exact=True).click()
     page.goto(base + "/cases/mine/")
     alert = page.locator("#idle-warning")
     assert alert.get_attribute("role") == "alert"
