@@ -17,6 +17,7 @@ from govhall.accounts.auth import API_AUTH
 from govhall.cases import selectors, services
 from govhall.cases.idempotency import idempotent
 from govhall.cases.models import Case, Document, SubmittedMaterial
+from govhall.cases.workflow import APPLICANT
 from govhall.core.errors import ErrorOut, NotFound
 from govhall.core.masking import mask_name
 from govhall.workdays.selectors import get_calendar
@@ -309,7 +310,12 @@ def _review(case: Case) -> dict | None:
     }
 
 
-def _event(e) -> dict:
+# Events whose comment is the department's internal working (the reviewer's opinion before
+# the decision): the applicant side sees that the step happened, not what it said.
+INTERNAL_COMMENTS = frozenset({"review"})
+
+
+def _event(e, *, staff_view: bool = True) -> dict:
     return {
         "seq": e.seq,
         "action": e.action,
@@ -317,7 +323,7 @@ def _event(e) -> dict:
         "actor_role": e.actor_role,
         "from_state": e.from_state,
         "to_state": e.to_state,
-        "comment": e.comment,
+        "comment": e.comment if staff_view or e.action not in INTERNAL_COMMENTS else "",
         "created_at": e.created_at,
     }
 
@@ -349,6 +355,7 @@ def case_out(case: Case, user) -> dict:
     supplied = {m.requirement_id for m in materials}
     deferred = {d.requirement_id for d in deferrals}
     roles = selectors.actor_roles(user, case)
+    staff_view = bool(roles - {APPLICANT})
     return {
         "number": case.number,
         "state": case.state,
@@ -373,7 +380,7 @@ def case_out(case: Case, user) -> dict:
         "issued_at": case.issued_at,
         "closed_at": case.closed_at,
         "deadline": _deadline(case),
-        "review": _review(case),
+        "review": _review(case) if staff_view else None,
         "approval_basis": case.approval_basis,
         "decision_reason": case.decision_reason,
         "decision_legal_basis": case.decision_legal_basis,
@@ -421,7 +428,7 @@ def case_out(case: Case, user) -> dict:
             for c in case.corrections.all()
         ],
         "documents": [_document(case.number, d) for d in case.documents.all()],
-        "timeline": [_event(e) for e in case.events.all()],
+        "timeline": [_event(e, staff_view=staff_view) for e in case.events.all()],
         "actions": selectors.available_actions(case, roles),
     }
 

@@ -416,10 +416,10 @@ def verifications_pending(user: User) -> QuerySet[Case]:
     )
 
 
-# Queues of the staff workbench: name -> (Chinese title, states).
-# Each queue: its title and which cases it holds. Under review, a case waits for the
-# reviewer's opinion (待审查, and while a special procedure runs) and then for the chief
-# approver's decision (待决定); a chief approver also decides unreviewed cases (首席审批员).
+# Queues of the staff workbench: name -> (Chinese title, which cases it holds). Under
+# review, a case waits for the reviewer's opinion (待审查, and while a special procedure
+# runs) and then for the chief approver's decision (待决定); a chief approver also decides
+# unreviewed cases (首席审批员).
 QUEUES: dict[str, tuple[str, Q]] = {
     "prereview": ("待预审", Q(state=State.SUBMITTED)),
     "correction": ("待补正", Q(state=State.CORRECTION_REQUESTED)),

@@ -293,6 +293,8 @@ def test_review_form_and_the_opinion_before_the_decision(client, demo):
     login(client, "approver")
     text = page_text(client.get(detail_url(case)))
     assert "审查意见 建议准予许可 材料齐全，建议准予" in text
+    login(client, "citizen")  # the department's internal opinion is not the applicant's to read
+    assert "材料齐全，建议准予" not in page_text(client.get(detail_url(case)))
 
 
 def test_extension_form_for_the_chief_approver(client, demo):
