@@ -58,6 +58,7 @@ class TransitionIn(Schema):
     recommendation: str | None = Field(
         None, description="review：approve（建议准予）或 deny（建议不予）；意见写在 comment"
     )
+    points: list[int] | None = Field(None, description="review：核对通过的审查要点（事项 review_points 的序号，从0起）")
 
 
 class VerificationIn(Schema):
@@ -164,6 +165,7 @@ class EventOut(Schema):
 
 class ReviewOut(Schema):
     recommendation: str = Field(description="approve（建议准予许可）或 deny（建议不予许可）")
+    unmet_points: list[str] = Field(description="未核对通过的审查要点")
     opinion: str
     reviewer: str
     reviewed_at: datetime.datetime
@@ -304,6 +306,7 @@ def _review(case: Case) -> dict | None:
         return None
     return {
         "recommendation": event.data.get("recommendation", ""),
+        "unmet_points": event.data.get("unmet_points", []),
         "opinion": event.comment,
         "reviewer": event.actor_name,
         "reviewed_at": event.created_at,

@@ -285,8 +285,25 @@ def _effect_review(ctx: Context) -> None:
         )
     if not ctx.comment:
         raise DomainError("请填写审查意见", code="missing_field", detail={"field": "comment"})
+    # 审查要点: the item's standard, ticked one by one; approval needs every point met.
+    points = ctx.case.item.review_points or []
+    try:
+        met = {int(i) for i in ctx.params.get("points") or []}
+    except (TypeError, ValueError):
+        met = {-1}
+    if not met <= set(range(len(points))):
+        raise DomainError("审查要点编号不正确", code="invalid_points", detail={"field": "points", "count": len(points)})
+    unmet = [p for i, p in enumerate(points) if i not in met]
+    if recommendation == "approve" and unmet:
+        raise DomainError(
+            "以下审查要点未核对通过，不能建议准予许可：" + "；".join(unmet),
+            code="review_points_unmet",
+            detail={"field": "points", "unmet": unmet},
+        )
     ctx.case.reviewed_at = timezone.now()
     ctx.data["recommendation"] = recommendation
+    if points:
+        ctx.data["unmet_points"] = unmet
 
 
 def _effect_extend(ctx: Context) -> None:

@@ -117,7 +117,7 @@ def transition_arguments(action: str, post: QueryDict) -> tuple[dict[str, Any], 
     elif action in ("suspend", "revoke"):
         params = {"reason": _text(post, "reason", 200 if action == "suspend" else MAX_TEXT)}
     elif action == "review":
-        params = {"recommendation": _text(post, "recommendation", 10)}
+        params = {"recommendation": _text(post, "recommendation", 10), "points": _ints(post.getlist("points"))}
     elif action == "extend":
         params = {"days": _text(post, "days", 4), "reason": _text(post, "reason")}
     elif action == "approve":

@@ -340,7 +340,9 @@ def case_act(request, number: str):
             status=status,
             error=exc.message,
             error_action=action,
-            values={action: request.POST},
+            # the form again as typed; the ticked review points are a list, which a
+            # template cannot read from the QueryDict
+            values={action: request.POST, "checked_points": request.POST.getlist("points")},
         )
     messages.success(request, DONE.get(action, "操作成功"))
     return _back(case)

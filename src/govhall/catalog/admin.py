@@ -131,7 +131,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("依据与条件", {"fields": ("legal_basis", "conditions")}),
+        ("依据与条件", {"fields": ("legal_basis", "conditions", "review_points")}),
         (
             "时限与跑动",
             {

@@ -123,6 +123,7 @@ class ItemGuideOut(ItemSummaryOut):
     enquiry_phone: str
     complaint_phone: str
     service_hours: str
+    review_points: list[str] = Field(description="审查要点：审查人员逐项核对的标准")
     extension_days: int = Field(description="经负责人批准可延长的工作日数（行政许可法第四十二条；0：不得延长）")
     deferral_days: int
     published_at: str | None
@@ -192,6 +193,7 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
                 "enquiry_phone",
                 "complaint_phone",
                 "service_hours",
+                "review_points",
                 "extension_days",
                 "deferral_days",
             )

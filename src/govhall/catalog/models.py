@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 MAX_STEPS = 4  # 单个事项办理环节原则上不超过4个
+MAX_REVIEW_POINTS = 30
 
 
 class Region(models.Model):
@@ -160,6 +161,9 @@ class ServiceItem(models.Model):
     applicant_type = models.CharField("服务对象", max_length=10, choices=ApplicantType.choices)
     legal_basis = models.TextField("设定依据")
     conditions = models.TextField("受理条件")
+    # 审查要点: the standard every reviewer checks the same way (同标准受理、无差别审批);
+    # public in the guide, ticked one by one in the reviewer's opinion.
+    review_points = models.JSONField("审查要点", default=list, blank=True, help_text="每行一项")
 
     # limits and visits
     statutory_days = models.PositiveIntegerField("法定时限（工作日）")
@@ -280,6 +284,11 @@ class ServiceItem(models.Model):
                 errors[field] = f"不支持的取值：{'、'.join(map(str, bad)) or value}"
         if not self.delivery_modes:
             errors["delivery_modes"] = "至少提供一种送达方式"
+        points = self.review_points or []
+        if not isinstance(points, list) or len(points) > MAX_REVIEW_POINTS:
+            errors["review_points"] = f"审查要点不能超过{MAX_REVIEW_POINTS}项"
+        elif any(not isinstance(p, str) or not p.strip() or len(p) > 300 for p in points):
+            errors["review_points"] = "每项审查要点须为1至300字的文字"
         steps = self.steps or []
         if not isinstance(steps, list) or len(steps) > MAX_STEPS:
             errors["steps"] = f"办理环节不能超过{MAX_STEPS}个"

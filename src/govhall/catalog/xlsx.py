@@ -54,6 +54,7 @@ ITEM_COLUMNS = [
     Column("topics", "主题编码", "codes"),
     Column("legal_basis", "设定依据", required=True),
     Column("conditions", "受理条件", required=True),
+    Column("review_points", "审查要点", "lines"),
     Column("statutory_days", "法定时限（工作日）", "int", required=True),
     Column("promised_days", "承诺时限（工作日）", "int", required=True),
     Column("extension_days", "可延长时限（工作日）", "int"),

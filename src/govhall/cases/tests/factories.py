@@ -119,3 +119,8 @@ STATE_BUILDERS = {
     "approved": lambda: approved(),
     "issued": lambda: act(approved(), "clerk", "issue"),
 }
+
+
+def all_points(case: Case) -> list[int]:
+    """Every review point of the case's item, ticked (审查要点全部核对通过)."""
+    return list(range(len(case.item.review_points)))

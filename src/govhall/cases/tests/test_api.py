@@ -251,6 +251,7 @@ def test_review_through_the_api(client, bearer, demo):
     assert r.status_code == 200 and r.json()["state"] == "accepted"
     review = client.get(f"/api/v1/cases/{case.number}", headers=bearer("approver")).json()["review"]
     assert review["recommendation"] == "deny" and review["opinion"] == "场所不符" and review["reviewer"]
+    assert review["unmet_points"] == case.item.review_points  # none ticked
     # the applicant sees that the case was reviewed, not the department's internal opinion
     mine = client.get(f"/api/v1/cases/{case.number}", headers=bearer("citizen")).json()
     assert mine["review"] is None

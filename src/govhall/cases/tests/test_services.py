@@ -235,13 +235,31 @@ def test_review_puts_the_case_to_the_chief_approver_until_a_correction(demo):
         assert (err.value.code, err.value.detail["field"]) == ("missing_field", field)
     with pytest.raises(Forbidden):
         f.act(case, "approver", "review", comment="自审", recommendation="approve")  # the chief decides
-    case = f.act(case, "reviewer", "review", comment="材料齐全，符合许可条件", recommendation="approve")
+    # 审查要点: approval needs every point of the item ticked; a denial names what failed
+    points = case.item.review_points
+    assert len(points) >= 3
+    with pytest.raises(DomainError) as err:
+        f.act(case, "reviewer", "review", comment="符合", recommendation="approve", points=[0, 1])
+    assert err.value.code == "review_points_unmet" and err.value.detail["unmet"] == points[2:]
+    with pytest.raises(DomainError) as err:
+        f.act(case, "reviewer", "review", comment="符合", recommendation="approve", points=[0, 99])
+    assert err.value.code == "invalid_points"
+    case = f.act(case, "reviewer", "review", comment="场所面积不足", recommendation="deny", points=[0, 2, 3, 4])
+    assert case.events.filter(action="review").last().data == {"recommendation": "deny", "unmet_points": [points[1]]}
+    case = f.act(
+        case,
+        "reviewer",
+        "review",
+        comment="材料齐全，符合许可条件",
+        recommendation="approve",
+        points=f.all_points(case),
+    )
     assert case.state == State.ACCEPTED and case.reviewed_at is not None
     assert case.pk in queue("decision") and case.pk not in queue("review")
     review = selectors.current_review(selectors.detail_queryset().get(pk=case.pk))
     assert (review.comment, review.data, review.actor_role) == (
         "材料齐全，符合许可条件",
-        {"recommendation": "approve"},
+        {"recommendation": "approve", "unmet_points": []},
         "reviewer",
     )
     # a correction clears it: what comes back is reviewed afresh

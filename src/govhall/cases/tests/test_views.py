@@ -285,10 +285,17 @@ def test_review_form_and_the_opinion_before_the_decision(client, demo):
     )
     assert response.status_code == 400 and "请选择审查建议" in page_text(response)
     assert "材料齐全" in response.content.decode()  # what was typed is kept
-    response = client.post(
-        f"/cases/{case.number}/act/",
-        {"action": "review", "version": case.version, "recommendation": "approve", "comment": "材料齐全，建议准予"},
+    # 审查要点: the item's points are ticked one by one; approval needs every one
+    points = case.item.review_points
+    assert points and all(p in page_text(client.get(detail_url(case))) for p in points)
+    form = {"action": "review", "version": case.version, "recommendation": "approve", "comment": "材料齐全，建议准予"}
+    response = client.post(f"/cases/{case.number}/act/", {**form, "points": ["0", "1"]})
+    assert (
+        response.status_code == 400 and "不能建议准予许可" in page_text(response) and points[2] in page_text(response)
     )
+    ticked = re.findall(r'name="points" value="(\d+)" checked', response.content.decode())
+    assert ticked == ["0", "1"]  # what was ticked stays ticked
+    response = client.post(f"/cases/{case.number}/act/", {**form, "points": [str(i) for i in range(len(points))]})
     assert response.status_code == 302
     login(client, "approver")
     text = page_text(client.get(detail_url(case)))
@@ -508,7 +515,7 @@ def test_workbench_queues_depend_on_the_role(client, demo):
     assert "待审查" in text and "待决定" in text and "待预审" not in text
     assert accepted.number not in text  # 待决定 is empty so far
     assert accepted.number in page_text(client.get("/workbench/?queue=review"))
-    f.act(accepted, "reviewer", "review", comment="符合条件", recommendation="approve")
+    f.act(accepted, "reviewer", "review", comment="符合条件", recommendation="approve", points=f.all_points(accepted))
     text = page_text(client.get("/workbench/"))
     assert accepted.number in text and "审查建议准予许可" in text  # the recommendation in the row
     assert accepted.number not in page_text(client.get("/workbench/?queue=review"))
@@ -528,7 +535,8 @@ def test_workbench_queries_do_not_grow_with_the_queue(client, demo):
     from django.test.utils import CaptureQueriesContext
 
     def reviewed() -> None:
-        f.act(f.accepted(), "reviewer", "review", comment="符合条件", recommendation="approve")
+        case = f.accepted()
+        f.act(case, "reviewer", "review", comment="符合条件", recommendation="approve", points=f.all_points(case))
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:

@@ -101,6 +101,8 @@ class CaseMachine(RuleBasedStateMachine):
         params = dict(PARAMS.get(action, {}))
         if action == "accept_with_deferral":
             params["deferred"] = self.deferrable
+        if action == "review":
+            params["points"] = f.all_points(self.case)
         try:
             services.case_transition(
                 case=self.case, actor=f.user(actor), action=action, params=params, comment="随机操作的意见"

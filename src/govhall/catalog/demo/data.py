@@ -302,6 +302,7 @@ def item(
     counter: tuple[str, str] | None = None,
     enquiry_phone: str | None = None,
     form: list[dict[str, Any]] | None = None,
+    review_points: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """One item in canonical form.
 
@@ -347,6 +348,7 @@ def item(
         "deferral_days": deferral_days,
         "commitment_allowed": commitment_allowed,
         "form_fields": form or [],
+        "review_points": list(review_points),
         "materials": materials,
         "situations": list(situations),
     }
@@ -621,6 +623,13 @@ ITEMS: list[dict[str, Any]] = [
         ),
         statutory_days=10,
         promised_days=3,
+        review_points=(
+            "申请人主体资格合法，营业执照记载的经营范围包含食品经营项目",
+            "经营场所与营业执照住所一致，远离污染源，面积与经营品种、数量相适应",
+            "设备设施布局和操作流程合理，能防止交叉污染",
+            "配备食品安全管理人员，并建立从业人员健康管理、进货查验等制度",
+            "申请的经营项目与主体业态、设备设施相符",
+        ),
         online_depth="online_prereview",
         channels=["online", "mobile", "window", "station"],
         result_type="licence",

@@ -60,6 +60,8 @@ def test_import_is_all_or_nothing(demo):
         ({"online_depth": "full_online", "max_visits": 1}, ("max_visits",), "全程网办"),
         ({"channels": ["pigeon"]}, ("channels",), "pigeon"),
         ({"delivery_modes": []}, ("delivery_modes",), "送达"),
+        ({"review_points": ["场所合法", " "]}, ("review_points",), "1至300字"),
+        ({"review_points": [f"要点{i}" for i in range(31)]}, ("review_points",), "不能超过30项"),
     ],
 )
 def test_item_rules(demo, overrides, path, fragment):
