@@ -99,4 +99,12 @@ def load() -> int:
     services.case_transition(case=food, actor=clerk, action="accept")
     services.case_transition(case=food, actor=approver, action="approve")
     services.case_transition(case=food, actor=clerk, action="issue")
-    return 3
+    # 4. a second shop's food licence, accepted: it waits in the reviewer's 待审查 with the
+    # item's 审查要点 to tick
+    second = _file(
+        "citizen",
+        FOOD,
+        {"经营者名称": "张明面馆", "经营场所": "西安市莲湖区大麦市街12号", "主体业态": "餐饮服务经营者"},
+    )
+    services.case_transition(case=second, actor=clerk, action="accept")
+    return 4
