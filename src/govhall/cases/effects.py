@@ -290,8 +290,8 @@ def _effect_review(ctx: Context) -> None:
     try:
         met = {int(i) for i in ctx.params.get("points") or []}
     except (TypeError, ValueError):
-        met = {-1}
-    if not met <= set(range(len(points))):
+        met = None
+    if met is None or not met <= set(range(len(points))):
         raise DomainError("审查要点编号不正确", code="invalid_points", detail={"field": "points", "count": len(points)})
     unmet = [p for i, p in enumerate(points) if i not in met]
     if recommendation == "approve" and unmet:

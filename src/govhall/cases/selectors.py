@@ -278,10 +278,12 @@ def detail_queryset() -> QuerySet[Case]:
 
 def current_review(case: Case) -> TimelineEvent | None:
     """The reviewer's opinion the chief approver decides on (the last "review" event), or
-    None when the case waits for review. Reads the events as prefetched by ``detail_queryset``."""
+    None when the case waits for review. Reads the events as prefetched: all of them by
+    ``detail_queryset``, or only the review events by ``queue`` (``review_events``)."""
     if case.reviewed_at is None:
         return None
-    return next((e for e in reversed(case.events.all()) if e.action == "review"), None)
+    events = case.review_events if hasattr(case, "review_events") else case.events.all()
+    return next((e for e in reversed(events) if e.action == "review"), None)
 
 
 def with_related_rows(case: Case, rows: dict[str, list]) -> Case:
@@ -298,8 +300,13 @@ def with_related_rows(case: Case, rows: dict[str, list]) -> Case:
     return case
 
 
+def _for_listing(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """What a line of a case list shows (item, masked applicant, deadline), in fixed reads."""
+    return qs.select_related("item", "applicant", "department").prefetch_related("pauses")
+
+
 def list_queryset(user: User, *, state: str | None = None, item_code: str | None = None) -> QuerySet[Case]:
-    qs = visible_cases(user).select_related("item", "applicant", "department").prefetch_related("pauses")
+    qs = _for_listing(visible_cases(user))
     if state:
         qs = qs.filter(state=state)
     if item_code:
@@ -329,8 +336,7 @@ def case_search(user: User, q: str) -> list[Case]:
         match = Q(number__contains=q)
     else:
         match = Q(applicant__name__icontains=q) | Q(item__name__icontains=q)
-    qs = Case.objects.filter(staff & ~Q(state=State.DRAFT)).filter(match)
-    qs = qs.select_related("item", "applicant", "department").prefetch_related("pauses")
+    qs = _for_listing(Case.objects.filter(staff & ~Q(state=State.DRAFT)).filter(match))
     return list(qs.order_by("-created_at", "-id")[:SEARCH_LIMIT])
 
 
@@ -432,11 +438,14 @@ QUEUES: dict[str, tuple[str, Q]] = {
 
 def queue(user: User, name: str) -> QuerySet[Case]:
     _, holds = QUEUES[name]
-    qs = list_queryset(user).filter(holds).order_by("due_date", "submitted_at", "id")
-    if name == "decision":  # the list shows each case's recommendation: one query per page
-        reviews = TimelineEvent.objects.filter(action="review").order_by("seq")
-        qs = qs.prefetch_related(Prefetch("events", queryset=reviews, to_attr="review_events"))
-    return qs
+    # Each line shows a reviewed case's recommendation (current_review): one read per page.
+    reviews = TimelineEvent.objects.filter(action="review").order_by("seq")
+    return (
+        list_queryset(user)
+        .filter(holds)
+        .prefetch_related(Prefetch("events", queryset=reviews, to_attr="review_events"))
+        .order_by("due_date", "submitted_at", "id")
+    )
 
 
 def progress_lookup(number: str, phone_last4: str) -> Case | None:

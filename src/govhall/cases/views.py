@@ -129,11 +129,9 @@ def _row(case: Case, calendar) -> dict[str, Any]:
     """One line of a case list: masked applicant, state, due date, working days left."""
     deadline = selectors.case_deadline(case, calendar=calendar)
     applicant = case.applicant
-    reviews = getattr(case, "review_events", None)  # prefetched by the 待决定 queue
+    review = selectors.current_review(case) if hasattr(case, "review_events") else None  # queues only
     return {
-        "recommendation": workflow.REVIEW_RECOMMENDATIONS.get(reviews[-1].data.get("recommendation"), "")
-        if reviews and case.reviewed_at
-        else "",
+        "recommendation": workflow.REVIEW_RECOMMENDATIONS.get(review.data.get("recommendation"), "") if review else "",
         "number": case.number,
         "item_name": case.item.name,
         "applicant": mask_name(applicant.name) if applicant.kind == Applicant.Kind.NATURAL else applicant.name,
@@ -340,9 +338,9 @@ def case_act(request, number: str):
             status=status,
             error=exc.message,
             error_action=action,
-            # the form again as typed; the ticked review points are a list, which a
-            # template cannot read from the QueryDict
-            values={action: request.POST, "checked_points": request.POST.getlist("points")},
+            # the form again as typed; ``lists`` has every field's values, for the checkbox
+            # groups a template cannot read from the QueryDict (it gives the last value)
+            values={action: request.POST, "lists": dict(request.POST.lists())},
         )
     messages.success(request, DONE.get(action, "操作成功"))
     return _back(case)
