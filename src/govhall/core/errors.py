@@ -52,9 +52,14 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+    """The body of every API error (``ErrorOut``)."""
+    return {"code": code, "message": message, "detail": detail}
+
+
 def install_handlers(api: NinjaAPI) -> None:
     def answer(request, status: int, code: str, message: str, detail: Any = None):
-        return api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
+        return api.create_response(request, error_body(code, message, detail), status=status)
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from govhall.core.context_processors import ELDER, MODE_COOKIE, STANDARD
+from govhall.core.errors import error_body
 
 MODE_COOKIE_AGE = 365 * 24 * 3600
 
@@ -51,7 +52,7 @@ def api_not_found(request, rest: str = ""):
     """Any /api/ path no endpoint answers: the API's JSON error, not an HTML page (a client
     reads ``code``), and no redirect to an added slash (it would turn a POST into a GET)."""
     return JsonResponse(
-        {"code": "not_found", "message": "接口不存在，请查阅接口文档 /api/v1/docs", "detail": None},
+        error_body("not_found", "接口不存在，请查阅接口文档 /api/v1/docs"),
         status=404,
         json_dumps_params={"ensure_ascii": False},
     )
