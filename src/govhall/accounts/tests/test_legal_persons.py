@@ -161,7 +161,7 @@ def test_a_company_held_online_is_not_taken_by_a_namesake(demo):
 
 
 def test_registry_questions_are_limited_per_account(demo, monkeypatch):
-    monkeypatch.setattr(services, "LEGAL_CHECKS_PER_HOUR", 2)
+    monkeypatch.setattr(services.legal_persons, "LEGAL_CHECKS_PER_HOUR", 2)
     citizen = user("citizen")
     for body in ("91610104MA6TL8642", "91610104MA6TL8643"):
         register(citizen, name=f"公司{body[-2:]}", uscc=body + uscc_check_char(body))
@@ -234,7 +234,7 @@ def test_a_staff_account_cannot_be_an_operator(company):
 
 
 def test_failed_look_ups_are_limited_per_account(company, monkeypatch):
-    monkeypatch.setattr(services, "PERSON_MISSES_PER_HOUR", 2)
+    monkeypatch.setattr(services.legal_persons, "PERSON_MISSES_PER_HOUR", 2)
     for name in ("李一", "李二"):
         with pytest.raises(DomainError, match="未找到"):
             authorise(company, name=name)

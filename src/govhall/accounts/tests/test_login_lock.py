@@ -41,7 +41,7 @@ def test_five_failures_lock_the_username_on_the_api(client, demo):
 def test_a_locked_login_does_not_check_the_password(demo):
     for _ in range(services.LOGIN_FAILURES_PER_USER):
         assert services.credentials_check(username="clerk", password="wrong", address="10.0.0.1") is None
-    with mock.patch.object(services, "authenticate") as authenticate, pytest.raises(services.DomainError):
+    with mock.patch.object(services.login, "authenticate") as authenticate, pytest.raises(services.DomainError):
         services.credentials_check(username="clerk", password=GOOD, address="10.0.0.1")
     authenticate.assert_not_called()  # no password hash computed while locked
 

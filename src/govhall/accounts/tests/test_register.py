@@ -51,7 +51,7 @@ def test_a_person_registers_and_can_log_in(client, demo):
 
 def test_codes_are_kept_as_keyed_digests_only(demo):
     code = send_code()
-    stored = [cache.get(services._code_key(PHONE, "register"))]
+    stored = [cache.get(services.registration._code_key(PHONE, "register"))]
     assert code not in repr(stored) and len(stored[0]["digest"]) == 64
 
 
