@@ -11,7 +11,8 @@ class Notification(models.Model):
     """One message to one person on one channel: an in-site message (站内信) or an SMS.
 
     Rows are written only by ``notify.services``; SMS rows change status only in
-    ``notify.tasks.deliver_sms`` (and ``sms_redeliver``, which fails expired one-time codes).
+    ``notify.tasks.deliver_sms`` through ``notify.sms`` (and ``sms_redeliver``, which fails
+    expired one-time codes).
     """
 
     class Channel(models.TextChoices):

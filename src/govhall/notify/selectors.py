@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
-from govhall.accounts.models import User
 from govhall.notify.models import Notification
+
+if TYPE_CHECKING:  # notify knows people only as settings.AUTH_USER_MODEL
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 
 def inbox(user: User) -> QuerySet[Notification]:

@@ -28,42 +28,47 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from django.db import models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from govhall.accounts.models import User
 from govhall.core.errors import NotFound
 from govhall.core.rows import insert_many
 from govhall.notify.models import Notification
 
+# The delivery state's names, as callers and the sms_redeliver command know them.
+from govhall.notify.sms import SECRET_MASK, SMS_MAX_ATTEMPTS, UNSENT_EXPIRED
+from govhall.notify.sms import UNSENT_CLEARED as UNSENT_CLEARED
+
+# Imported, not looked up lazily: the services enqueue the task and the task never imports
+# the services back (what it needs to send and record lives below both, in notify.sms), so
+# the dependency runs one way and import-linter sees it as it is.
+from govhall.notify.tasks import deliver_sms
+
+if TYPE_CHECKING:
+    # Notify knows people only as settings.AUTH_USER_MODEL (it sits below accounts): a
+    # user with a pk, is_authenticated and a ``phone`` attribute (may be blank).
+    from django.contrib.auth.base_user import AbstractBaseUser as User
+
 logger = logging.getLogger("govhall.notify")
 
 SECRET_PLACEHOLDER = "{secret}"  # noqa: S105 - a marker, not a credential
-SECRET_MASK = "******"  # noqa: S105 - a marker, not a credential
 SECRET_MAX_LENGTH = Notification._meta.get_field("secret").max_length
-UNSENT_EXPIRED = "验证码已过有效期，未发送"
-UNSENT_CLEARED = "验证码已清除，未发送"
-# A failed SMS is tried again (sms_redeliver) until it has been tried this often; an SMS
-# that fails for the last time gives up its secret.
-SMS_MAX_ATTEMPTS = 3
 
 
 def _enqueue_delivery(notification_id: int) -> None:
     """Hand one SMS to the task backend: in the caller's transaction when the queue is in
     our database (the task row commits with the message), else from on_commit (a queue
     elsewhere must not see a task whose message may still roll back)."""
-    from govhall.notify.tasks import deliver_sms
-
     deliver_sms.enqueue(notification_id)
 
 
 def _queue_in_our_database() -> bool:
     from django_tasks import task_backends
     from django_tasks_db import DatabaseBackend
-
-    from govhall.notify.tasks import deliver_sms
 
     return isinstance(task_backends[deliver_sms.backend], DatabaseBackend)
 
@@ -96,7 +101,7 @@ def notification_send(
     phone = (phone or "").strip()
     user_ids = set(user_ids)
     if user_ids and not phone:  # their own phones are needed
-        users, user_ids = [*users, *User.objects.filter(pk__in=user_ids)], set()
+        users, user_ids = [*users, *get_user_model().objects.filter(pk__in=user_ids)], set()
     distinct_users: dict[int, User] = {}
     for user in users:
         distinct_users.setdefault(user.pk, user)
@@ -234,55 +239,3 @@ def sms_redeliver(*, stale_after: dt.timedelta = dt.timedelta(minutes=10), max_a
     if ids:
         logger.info("re-enqueued %d SMS for delivery", len(ids))
     return len(ids)
-
-
-# The ones below are for the deliver_sms task only.
-
-
-def sms_claim(*, notification_id: int) -> bool:
-    """Move a pending or failed SMS to ``sending`` and count the attempt, atomically.
-
-    Only one worker can win the claim, so a task that runs twice (a retried job, two
-    workers) sends at most once.
-    """
-    claimed = Notification.objects.filter(
-        pk=notification_id,
-        channel=Notification.Channel.SMS,
-        status__in=[Notification.Status.PENDING, Notification.Status.FAILED],
-    ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, error="")
-    return claimed == 1
-
-
-def sms_text(notification: Notification) -> str | None:
-    """The text for the gateway: the stored text with its secret filled in; None when the
-    SMS held a secret that has expired or is gone (it must not be sent)."""
-    if notification.secret_expires_at is None:
-        return notification.text
-    if not notification.secret or notification.secret_expires_at <= timezone.now():
-        return None
-    return notification.text.replace(SECRET_MASK, notification.secret, 1)
-
-
-def sms_record_sent(*, notification_id: int, reference: str) -> None:
-    Notification.objects.filter(pk=notification_id).update(
-        status=Notification.Status.SENT, gateway_ref=reference[:100], sent_at=timezone.now(), error="", secret=None
-    )
-
-
-def sms_record_failed(*, notification_id: int, error: str) -> None:
-    """Record a failed attempt; the secret is kept for another only while one may follow."""
-    retry = Q(attempts__lt=SMS_MAX_ATTEMPTS, secret_expires_at__gt=timezone.now())
-    Notification.objects.filter(pk=notification_id).update(
-        status=Notification.Status.FAILED,
-        error=error[:1000],
-        secret=Case(When(retry, then=F("secret")), default=Value(None), output_field=models.CharField()),
-    )
-
-
-def sms_record_unsendable(*, notification: Notification) -> str:
-    """Record an SMS that :func:`sms_text` refused as failed, unsent, with its secret
-    cleared; returns the error recorded."""
-    expired = notification.secret_expires_at is not None and notification.secret_expires_at <= timezone.now()
-    error = UNSENT_EXPIRED if expired else UNSENT_CLEARED
-    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.FAILED, error=error, secret=None)
-    return error

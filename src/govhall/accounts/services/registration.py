@@ -19,6 +19,7 @@ from govhall.accounts.services.input import check_new_password, clean_id_number,
 from govhall.accounts.services.login import login_unlock, password_change
 from govhall.core import limits
 from govhall.core.errors import DomainError
+from govhall.notify.services import notification_send  # notify sits below accounts
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def phone_code_send(*, phone: str, purpose: str, address: str, deliver: bool = T
     it only in development). A new code replaces an earlier one. With ``deliver`` False
     everything happens but the SMS (a reset for a number no account has: the answer and
     the limits stay the same, so they do not tell which numbers have accounts)."""
-    from govhall.notify.services import notification_send
-
     phone = clean_mobile(phone)
     if limits.hit(limits.key_for(f"phone-code-minute:{purpose}", phone), 60) > 1:
         raise DomainError("验证码已发送，请1分钟后再获取", code="code_too_soon", status=429)
