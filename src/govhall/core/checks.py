@@ -1,9 +1,13 @@
-"""Deploy checks (``manage.py check --deploy``) for settings only govhall knows matter."""
+"""System checks for settings only govhall knows matter: the providers each registry's
+setting enables (``manage.py check``), and at deploy time (``check --deploy``) the shared
+counts and every enabled provider's configuration (``core/registry.py``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core import checks
+
+from govhall.core.registry import registries
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -22,38 +26,18 @@ def counts_are_shared(app_configs, **kwargs):
     return []
 
 
-# The local adapters stand in for services a deployment reaches outside: fine for
-# development and demos, a gap when serving the public.
-_LOCAL_ADAPTERS = {
-    "GOVHALL_IDENTITY_BACKEND": (
-        "govhall.accounts.identity.LocalIdentityVerifier",
-        "Online registration checks only the resident ID's check digit (no real-name verification).",
-        "Point GOVHALL_IDENTITY_BACKEND at HttpJsonIdentityVerifier (GOVHALL_IDENTITY_URL/KEY) or your own adapter.",
-        "govhall.W002",
-    ),
-    "GOVHALL_ENTERPRISE_BACKEND": (
-        "govhall.accounts.enterprise.LocalEnterpriseVerifier",
-        "Online 法人注册 checks only the credit code's check digit: anyone with a real-name account can "
-        "register a company the window has not recorded, as its legal representative.",
-        "Point GOVHALL_ENTERPRISE_BACKEND at HttpJsonEnterpriseVerifier (GOVHALL_ENTERPRISE_URL/KEY) or your own "
-        "adapter.",
-        "govhall.W003",
-    ),
-    "GOVHALL_SMS_BACKEND": (
-        "govhall.notify.backends.OutboxBackend",
-        "No SMS is sent: applicants get no case notices by SMS, and registration and password-reset codes never "
-        "arrive.",
-        "Point GOVHALL_SMS_BACKEND at HttpJsonSmsBackend (GOVHALL_SMS_URL/KEY/SIGN) or your own adapter.",
-        "govhall.W004",
-    ),
-}
+@checks.register(checks.Tags.compatibility)
+def providers_selected(app_configs, **kwargs):
+    """Each registry's setting names providers that exist (``govhall.E001``), in every
+    environment: a typo fails at start, not at the first message or delivery."""
+    return [message for registry in registries() for message in registry.selection_errors()]
 
 
 @checks.register(checks.Tags.security, deploy=True)
 def outside_services_configured(app_configs, **kwargs):
-    """Each local adapter still configured at deploy time is worth a warning."""
-    return [
-        checks.Warning(message, hint=hint, id=check_id)
-        for name, (local, message, hint, check_id) in _LOCAL_ADAPTERS.items()
-        if getattr(settings, name) == local
-    ]
+    """Every enabled provider of every registry: the problems its ``check_config`` finds
+    (``govhall.E002``), and a warning for each local stand-in still enabled, which is fine
+    for development and demos and a gap when serving the public (the SMS outbox:
+    ``govhall.W004``, the local identity and enterprise verifiers: ``W002``, ``W003``;
+    others ``W005``)."""
+    return [message for registry in registries() for message in registry.deploy_messages()]

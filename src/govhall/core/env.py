@@ -59,18 +59,19 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
         Variable(
             "GOVHALL_IDENTITY_BACKEND",
-            "govhall.accounts.identity.LocalIdentityVerifier",
-            "Real-name verification (实名核验) of online registrations: LocalIdentityVerifier (check digit only), "
-            "HttpJsonIdentityVerifier, or a deployment's own adapter (dotted path).",
+            "local",
+            "Real-name verification (实名核验) of online registrations, a provider of the `identity` registry: "
+            "`local` (LocalIdentityVerifier: check digit only), `http` (HttpJsonIdentityVerifier), or a "
+            "deployment's own adapter (dotted path). See docs/providers.md.",
         ),
         Variable("GOVHALL_IDENTITY_URL", "", "URL of the identity service for HttpJsonIdentityVerifier."),
         Variable("GOVHALL_IDENTITY_KEY", "", "API key sent to the identity service (X-Api-Key)."),
         Variable(
             "GOVHALL_ENTERPRISE_BACKEND",
-            "govhall.accounts.enterprise.LocalEnterpriseVerifier",
-            "Enterprise verification (企业核验) of legal persons registered online by their legal representative: "
-            "LocalEnterpriseVerifier (check digit only), HttpJsonEnterpriseVerifier, or a deployment's own adapter "
-            "(dotted path).",
+            "local",
+            "Enterprise verification (企业核验) of legal persons registered online by their legal representative, a "
+            "provider of the `enterprise` registry: `local` (LocalEnterpriseVerifier: check digit only), `http` "
+            "(HttpJsonEnterpriseVerifier), or a deployment's own adapter (dotted path).",
         ),
         Variable("GOVHALL_ENTERPRISE_URL", "", "URL of the enterprise registry for HttpJsonEnterpriseVerifier."),
         Variable("GOVHALL_ENTERPRISE_KEY", "", "API key sent to the enterprise registry (X-Api-Key)."),
@@ -108,8 +109,10 @@ VARIABLES: dict[str, Variable] = {
         ),
         Variable(
             "GOVHALL_SMS_BACKEND",
-            "govhall.notify.backends.OutboxBackend",
-            "SMS gateway adapter (dotted path). The default keeps messages in the outbox table only.",
+            "outbox",
+            "SMS gateway adapter, a provider of the `sms` registry: `outbox` (OutboxBackend: keeps messages in the "
+            "outbox table only, sends nothing), `http` (HttpJsonSmsBackend), or a deployment's own adapter (dotted "
+            "path).",
         ),
         Variable(
             "GOVHALL_SMS_URL",

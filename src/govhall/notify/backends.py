@@ -1,9 +1,11 @@
-"""SMS gateway adapters (plugins): a small base class, a local outbox, a generic HTTP gateway.
+"""SMS gateway adapters: a small base class, a local outbox, a generic HTTP gateway, in
+the ``sms`` provider registry (``core/registry.py``).
 
-``settings.GOVHALL_SMS_BACKEND`` names the adapter by dotted path. A deployment whose
-gateway speaks another protocol (signed Aliyun/Tencent requests, an operator's SOAP
-service…) subclasses :class:`BaseSmsBackend` in its own module and points the setting
-at it; nothing else changes.
+``settings.GOVHALL_SMS_BACKEND`` enables one: ``outbox`` (the default) or ``http``, or the
+dotted path of an adapter. A deployment whose gateway speaks another protocol (signed
+Aliyun/Tencent requests, an operator's SOAP service…) subclasses :class:`BaseSmsBackend`
+in its own module and points the setting at it (or registers it, see
+``docs/providers.md``); nothing else changes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.conf import settings
 
 from govhall.core.httpjson import HttpJsonClient, ServiceError
 from govhall.core.masking import mask_phone, mask_text
-from govhall.core.plugins import configured
+from govhall.core.registry import LocalWarning, Provider, Registry, url_problems
 
 logger = logging.getLogger("govhall.notify")
 
@@ -28,9 +30,11 @@ class SmsError(Exception):
     ``mask_text``)."""
 
 
-class BaseSmsBackend(abc.ABC):
+class BaseSmsBackend(Provider, abc.ABC):
     """Sends one SMS. Called from the ``deliver_sms`` task, never inside a request's
     transaction. A gateway adapter subclasses this and implements ``send``."""
+
+    verbose_name = "短信网关"
 
     @abc.abstractmethod
     def send(self, phone: str, text: str) -> str:
@@ -41,12 +45,27 @@ class BaseSmsBackend(abc.ABC):
         """
 
 
+registry: Registry[BaseSmsBackend] = Registry(
+    "sms", base=BaseSmsBackend, setting="GOVHALL_SMS_BACKEND", verbose_name="短信网关"
+)
+
+
+@registry.register("outbox")
 class OutboxBackend(BaseSmsBackend):
     """The local adapter (development, demos, sites without a gateway): accepts every
     message and sends nothing. The message stays visible in the admin's 通知 list, with
     any one-time code masked. With DEBUG on, the message as the phone would get it goes to
     the server's console too (as Django's console e-mail backend does), so a developer can
     try registration and password reset; never with DEBUG off."""
+
+    verbose_name = "短信发件箱（不发送）"
+    is_local = True
+    local_warning = LocalWarning(
+        "govhall.W004",
+        "No SMS is sent: applicants get no case notices by SMS, and registration and password-reset codes never "
+        "arrive.",
+        "Point GOVHALL_SMS_BACKEND at HttpJsonSmsBackend (GOVHALL_SMS_URL/KEY/SIGN) or your own adapter.",
+    )
 
     def send(self, phone: str, text: str) -> str:
         reference = f"outbox-{uuid.uuid4().hex[:16]}"
@@ -56,6 +75,7 @@ class OutboxBackend(BaseSmsBackend):
         return reference
 
 
+@registry.register("http")
 class HttpJsonSmsBackend(HttpJsonClient, BaseSmsBackend):
     """A generic HTTP gateway (or a bridge in front of a provider's SDK).
 
@@ -68,9 +88,14 @@ class HttpJsonSmsBackend(HttpJsonClient, BaseSmsBackend):
     body that is not a JSON object, or an object with a true ``error`` is a failure.
     """
 
+    verbose_name = "HTTP 短信网关"
     setting = "GOVHALL_SMS"
     agent = "govhall-sms/1"
     service = "网关"
+
+    @classmethod
+    def check_config(cls) -> list[str]:
+        return url_problems("GOVHALL_SMS_URL")
 
     def __init__(self, *, sign: str | None = None, **client):
         super().__init__(**client)
@@ -90,5 +115,5 @@ class HttpJsonSmsBackend(HttpJsonClient, BaseSmsBackend):
 
 
 def get_backend() -> BaseSmsBackend:
-    """A new instance of the adapter named by ``settings.GOVHALL_SMS_BACKEND``."""
-    return configured("GOVHALL_SMS_BACKEND", BaseSmsBackend)
+    """A new instance of the adapter ``settings.GOVHALL_SMS_BACKEND`` enables."""
+    return registry.configured()

@@ -77,6 +77,17 @@ def test_the_adapter_is_configured(settings):
         get_verifier()
 
 
+def test_the_adapter_is_named_by_identifier(settings):
+    settings.GOVHALL_ENTERPRISE_BACKEND = "local"
+    assert isinstance(get_verifier(), LocalEnterpriseVerifier)
+    settings.GOVHALL_ENTERPRISE_BACKEND = "http"
+    settings.GOVHALL_ENTERPRISE_URL = "https://registry.example.gov.cn/verify"
+    assert isinstance(get_verifier(), HttpJsonEnterpriseVerifier)
+    settings.GOVHALL_ENTERPRISE_BACKEND = "samr"
+    with pytest.raises(ImproperlyConfigured, match="not a registered enterprise provider"):
+        get_verifier()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("path", "message", "code", "status"),

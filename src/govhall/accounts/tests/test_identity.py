@@ -63,6 +63,17 @@ def test_the_adapter_is_configured(settings):
         get_verifier()
 
 
+def test_the_adapter_is_named_by_identifier(settings):
+    settings.GOVHALL_IDENTITY_BACKEND = "local"
+    assert isinstance(get_verifier(), LocalIdentityVerifier)
+    settings.GOVHALL_IDENTITY_BACKEND = "http"
+    settings.GOVHALL_IDENTITY_URL = "https://identity.example.gov.cn/verify"
+    assert isinstance(get_verifier(), HttpJsonIdentityVerifier)
+    settings.GOVHALL_IDENTITY_BACKEND = "police"
+    with pytest.raises(ImproperlyConfigured, match="not a registered identity provider"):
+        get_verifier()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("path", "message", "code"),

@@ -85,6 +85,18 @@ def test_get_backend_loads_the_configured_adapter(settings):
         get_backend()
 
 
+def test_get_backend_takes_the_registered_identifiers(settings):
+    settings.GOVHALL_SMS_BACKEND = "outbox"
+    assert isinstance(get_backend(), OutboxBackend)
+    settings.GOVHALL_SMS_BACKEND = "http"
+    settings.GOVHALL_SMS_URL = "https://sms.example.gov.cn/send"
+    backend = get_backend()
+    assert isinstance(backend, HttpJsonSmsBackend) and backend.identifier == "http"
+    settings.GOVHALL_SMS_BACKEND = "aliyun"
+    with pytest.raises(ImproperlyConfigured, match="not a registered sms provider"):
+        get_backend()
+
+
 def test_the_outbox_shows_the_message_on_the_console_only_in_development(settings, capsys):
     settings.DEBUG = True
     OutboxBackend().send("13800138000", "您的验证码为402917")
