@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "govhall.workdays",
     "govhall.notify",
     "govhall.licences",
+    "govhall.delivery",
     "govhall.cases",
 ]
 
@@ -170,6 +171,11 @@ GOVHALL_IDENTITY_KEY = env("GOVHALL_IDENTITY_KEY")
 GOVHALL_ENTERPRISE_BACKEND = env("GOVHALL_ENTERPRISE_BACKEND")
 GOVHALL_ENTERPRISE_URL = env("GOVHALL_ENTERPRISE_URL")
 GOVHALL_ENTERPRISE_KEY = env("GOVHALL_ENTERPRISE_KEY")
+GOVHALL_DELIVERY_PROVIDERS = env_list("GOVHALL_DELIVERY_PROVIDERS")
+GOVHALL_EMS_URL = env("GOVHALL_EMS_URL")
+GOVHALL_EMS_KEY = env("GOVHALL_EMS_KEY")
+GOVHALL_EMS_TRACK_URL = env("GOVHALL_EMS_TRACK_URL")
+GOVHALL_EMS_CANCEL_URL = env("GOVHALL_EMS_CANCEL_URL")
 
 # Security: strict defaults whenever DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True

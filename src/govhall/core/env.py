@@ -126,6 +126,33 @@ VARIABLES: dict[str, Variable] = {
             "SMS signature registered with the gateway (短信签名), e.g. 【某市政务服务】.",
         ),
         Variable("GOVHALL_UPLOAD_MAX_MB", "10", "Largest material file an applicant or clerk may upload, in MB."),
+        Variable(
+            "GOVHALL_DELIVERY_PROVIDERS",
+            "window,ems,electronic",
+            "Delivery channels (送达) enabled, comma-separated providers of the `delivery` registry: `window` "
+            "(统一窗口出件), `ems` (EMS, the clerk types the waybill number), `electronic` (电子送达), `ems_http` "
+            "(EMS through GOVHALL_EMS_URL), those other apps register (lockers), or a dotted path. Several may serve "
+            "one mode; the clerk then picks one. See docs/providers.md.",
+        ),
+        Variable(
+            "GOVHALL_EMS_URL",
+            "",
+            "Endpoint that makes an EMS waybill for `ems_http`: it receives a JSON POST {case_number, item_name, "
+            "recipient, phone, address} and answers {waybill_no}.",
+        ),
+        Variable("GOVHALL_EMS_KEY", "", "API key sent to the EMS endpoints (X-Api-Key)."),
+        Variable(
+            "GOVHALL_EMS_TRACK_URL",
+            "",
+            "Endpoint that answers a waybill's tracking events for `ems_http` (JSON POST {waybill_no}). Empty: no "
+            "tracking.",
+        ),
+        Variable(
+            "GOVHALL_EMS_CANCEL_URL",
+            "",
+            "Endpoint that cancels a waybill `ems_http` made when the case could not be marked delivered (JSON POST "
+            "{waybill_no}). Empty: nothing is sent and the waybill is logged.",
+        ),
     ]
 }
 

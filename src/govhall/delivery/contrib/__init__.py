@@ -1,0 +1,1 @@
+"""The delivery channels govhall ships with, one module each (``providers.py`` imports them)."""
