@@ -11,6 +11,7 @@ from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, Use
 from govhall.accounts.roles import Role
 from govhall.accounts.services import role_groups_ensure
 from govhall.accounts.validators import id_number_check_char, uscc_check_char
+from govhall.core.demo import demo_loader
 
 DEMO_REGION = "610104"
 DEMO_ID_NUMBER = "61010419900307123" + id_number_check_char("61010419900307123")
@@ -44,9 +45,13 @@ DEMO_ACCOUNTS = [
 ]
 
 
+@demo_loader(order=20, accounts=lambda made: [(a.username, a.description) for a in made])
 @transaction.atomic
 def load() -> list[DemoAccount]:
-    from govhall.catalog.models import Department, Region
+    # The catalogue's regions and departments (loaded first), reached through this app's own
+    # foreign keys: accounts does not import catalog, its sibling in the layers.
+    Region = Hall.region.field.related_model
+    Department = StaffProfile.department.field.related_model
 
     groups = role_groups_ensure()
     region = Region.objects.get(code=DEMO_REGION)

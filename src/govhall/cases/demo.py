@@ -14,6 +14,7 @@ from django.db import transaction
 from govhall.accounts.models import User
 from govhall.cases import selectors, services
 from govhall.cases.models import Case
+from govhall.core.demo import demo_loader
 
 FOOD = "610104-SCJG-XK-005"
 COMPANY = "610104-SCJG-XK-001"
@@ -42,6 +43,7 @@ def _file(username: str, item_code: str, form: dict, *, defer: bool = False) -> 
     return services.case_transition(case=case, actor=actor, action="submit")
 
 
+@demo_loader(order=30, summary=lambda created: f"演示办件：新增 {created} 件" if created else None)
 @transaction.atomic
 def load() -> int:
     if Case.objects.filter(filed_by__username__in=["citizen", "company"]).exists():

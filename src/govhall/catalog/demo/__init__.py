@@ -6,8 +6,13 @@ from django.db import transaction
 
 from govhall.catalog import services
 from govhall.catalog.services import ImportResult
+from govhall.core.demo import demo_loader
 
 
+@demo_loader(
+    order=10,
+    summary=lambda r: f"事项库：新增 {len(r.created)} 项，修订 {len(r.revised)} 项，未变化 {len(r.unchanged)} 项",
+)
 @transaction.atomic
 def load() -> ImportResult:
     from govhall.catalog.demo import data
