@@ -36,9 +36,11 @@ run: demo
 test: setup
 	$(PY) -m pytest
 
+# ruff, then the apps' layers and cycles (lint-imports: [tool.importlinter] in pyproject.toml)
 lint: setup
 	$(VENV)/bin/ruff check src bench tests conftest.py
 	$(VENV)/bin/ruff format --check src bench tests conftest.py
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: setup
 	$(VENV)/bin/ruff format src bench tests
