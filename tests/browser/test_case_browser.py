@@ -13,7 +13,7 @@ from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-FOOD = "610104-SCJG-XK-005"
+FOOD = "000101005000-610104000000-000-11610104LH0000001G-1-00"
 PHONE = {"width": 390, "height": 844}
 
 

@@ -209,7 +209,7 @@ def test_elder_mode_on_a_phone(phone, live_server, site):
     pages_in_order(page, base, site["case"].number, check_elder)
 
     # The material table is a list of cards on a phone, each line labelled.
-    page.goto(base + "/items/610104-SCJG-XK-005/")
+    page.goto(base + "/items/000101005000-610104000000-000-11610104LH0000001G-1-00/")
     labels = page.locator("table.materials tbody tr").first.evaluate(
         "tr => [...tr.cells].map((td) => getComputedStyle(td, '::before').content)"
     )
@@ -230,7 +230,7 @@ def test_elder_mode_from_a_posters_link(phone, live_server, site):
     """A hall poster's QR code opens a guide with ``?mode=elder``: the page is in the mode
     (measured like the others, the offer included), and 一直使用长辈模式 keeps it."""
     page, base = phone, live_server.url
-    page.goto(base + "/items/610104-SCJG-XK-005/?mode=elder")
+    page.goto(base + "/items/000101005000-610104000000-000-11610104LH0000001G-1-00/?mode=elder")
     assert page.evaluate("document.documentElement.className") == "elder"
     offer = page.get_by_role("status").filter(has_text="本页已按长辈模式显示")
     assert offer.is_visible()
@@ -239,7 +239,7 @@ def test_elder_mode_from_a_posters_link(phone, live_server, site):
     assert page.evaluate("document.documentElement.className") == ""
     page.go_back()
     page.get_by_role("button", name="一直使用长辈模式").click()
-    page.wait_for_url(base + "/items/610104-SCJG-XK-005/")
+    page.wait_for_url(base + "/items/000101005000-610104000000-000-11610104LH0000001G-1-00/")
     assert page.get_by_role("status").filter(has_text="本页已按长辈模式显示").count() == 0
     page.goto(base + "/")
     assert page.evaluate("document.documentElement.className") == "elder"

@@ -73,6 +73,6 @@ def test_a_legal_representative_registers_the_company_and_authorises_an_operator
     assert COMPANY in companies and uscc in companies
     assert operator.get_by_role("link", name="经办人管理").count() == 0  # an operator, not its representative
     # and may file for it: 公章刻制备案 is an item for legal persons
-    operator.goto(f"{live_server.url}/cases/apply/610104-GA-QT-001/")
+    operator.goto(f"{live_server.url}/cases/apply/000510001000-610104000000-000-11610104LH0000005W-1-00/")
     assert COMPANY in operator.locator("#apply-form section.card").first.inner_text()
     screenshot(operator, "legal-person-operator-applies")

@@ -13,7 +13,7 @@ from govhall.accounts.services import role_groups_ensure
 from govhall.accounts.validators import id_number_check_char, uscc_check_char
 from govhall.core.demo import demo_loader
 
-DEMO_REGION = "610104"
+DEMO_REGION = "610104000000"  # GB/T 2260, 12 digits
 DEMO_ID_NUMBER = "61010419900307123" + id_number_check_char("61010419900307123")
 DEMO_COMPANY_USCC = "91610104MA6TG1234" + uscc_check_char("91610104MA6TG1234")
 DEMO_OTHER_ID_NUMBER = "61010419851112204" + id_number_check_char("61010419851112204")

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
+from govhall.accounts import scope
 from govhall.accounts.models import Applicant, Operator, StaffProfile, User
-from govhall.core import rows
-
-
-def applicants_of(user: User) -> list[Applicant]:
-    """The applicants ``user`` may file for: their own identity and the legal persons they
-    operate for, by id (one plain statement: every application asks; test_selectors
-    checks it against the ORM)."""
-    return [found for found, _ in _APPLICANT.fetch(_applicants_sql(), [user.pk, user.pk])]
-
-
-_APPLICANT = rows.Shape(Applicant)
-
-
-@functools.cache
-def _applicants_sql() -> str:
-    q = rows.quote
-    return (
-        f"SELECT {_APPLICANT.columns('a')} FROM {q(Applicant._meta.db_table)} a"  # noqa: S608 (names from metadata)
-        f" WHERE a.user_id = %s OR a.id IN (SELECT o.applicant_id FROM {q(Operator._meta.db_table)} o"
-        " WHERE o.user_id = %s) ORDER BY a.id"
-    )
 
 
 @dataclass(frozen=True)
@@ -39,7 +18,7 @@ class Identity:
 
 
 def identity_of(user: User) -> Identity:
-    applicants = applicants_of(user)
+    applicants = scope.represented(user)
     own = next((a for a in applicants if a.user_id == user.pk), None)
     staff = StaffProfile.objects.select_related("department", "region", "hall", "window").filter(user=user).first()
     return Identity(own=own, companies=[a for a in applicants if a is not own], staff=staff)

@@ -1,25 +1,25 @@
 """Cases API: filing, materials, transitions, detail and lists, and the public progress query.
 
-Thin: parse, call a service or selector, shape the answer with ``case_out``.
+Thin: parse, call a service or selector, shape the answer with ``presenters``. The body of
+``POST /cases/{number}/transitions`` is the union of the workflow actions' parameter models
+(``actions.py``), discriminated by ``action``: the OpenAPI document shows each action's fields.
 """
 
-import dataclasses
 import datetime
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
 from django.http import FileResponse
-from django.urls import reverse
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Body, Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.throttling import AnonRateThrottle
+from pydantic import create_model
 
 from govhall.accounts.auth import API_AUTH
-from govhall.cases import selectors, services
+from govhall.cases import actions, selectors, services
 from govhall.cases.idempotency import idempotent
-from govhall.cases.models import Case, Document, SubmittedMaterial
-from govhall.cases.workflow import APPLICANT
+from govhall.cases.models import Document, SubmittedMaterial
+from govhall.cases.presenters import case_out, material_out, progress_out, state_out, summary_out
 from govhall.core.errors import ErrorOut, NotFound
-from govhall.core.masking import mask_name
 from govhall.workdays.selectors import get_calendar
 
 router = Router(tags=["cases"], auth=API_AUTH)
@@ -34,31 +34,25 @@ class CaseCreateIn(Schema):
     applicant_id: int | None = None
 
 
-class CorrectionItemIn(Schema):
-    requirement_id: int | None = None
-    name: str = ""
-    problem: str
-
-
-class TransitionIn(Schema):
-    action: str
-    comment: str = ""
-    expected_version: int | None = None
-    deferred: list[int] | None = None
-    commitment: str | None = None
-    signed_by: str | None = None
-    items: list[CorrectionItemIn] | None = None
-    reason: str | None = None
-    legal_basis: str | None = None
-    delivery_mode: str | None = None
-    tracking_number: str | None = None
-    address: str | None = None
-    requirement_ids: list[int] | None = None
-    days: int | None = Field(None, description="extend：延长的工作日数")
-    recommendation: str | None = Field(
-        None, description="review：approve（建议准予）或 deny（建议不予）；意见写在 comment"
+def _action_body(name: str) -> type:
+    """The request body of one action: its parameters, plus ``action`` (the discriminator),
+    ``comment`` and ``expected_version``."""
+    row = actions.known(name)
+    camel = "".join(part.title() for part in name.split("_"))
+    return create_model(
+        f"{camel}In",
+        __base__=row.params,
+        __doc__=f"{row.button}（action={name}）",
+        action=(Literal[name], ...),
+        comment=(
+            str,
+            Field("", max_length=2000, description=f"{row.comment}（必填）" if row.comment else "意见（可选）"),
+        ),
+        expected_version=(int | None, Field(None, description="办件的 version：不一致时答 409 stale_version")),
     )
-    points: list[int] | None = Field(None, description="review：核对通过的审查要点（事项 review_points 的序号，从0起）")
+
+
+TransitionIn = Annotated[Union[tuple(_action_body(name) for name in actions.ACTIONS)], Field(discriminator="action")]  # noqa: UP007 (a Union of a tuple)
 
 
 class VerificationIn(Schema):
@@ -260,182 +254,6 @@ class ProgressOut(Schema):
     closed_at: datetime.datetime | None
 
 
-def _deadline(case: Case) -> dict:
-    return dataclasses.asdict(selectors.case_deadline(case))
-
-
-def _applicant(case: Case) -> dict:
-    a = case.applicant
-    return {"kind": a.kind, "name": a.name, "code": a.masked_code, "phone": a.masked_phone}
-
-
-def _material(number: str, m: SubmittedMaterial) -> dict:
-    return {
-        "id": m.id,
-        "requirement_id": m.requirement_id,
-        "name": m.requirement.name,
-        "source": m.source,
-        "original_name": m.original_name,
-        "content_type": m.content_type,
-        "size": m.size,
-        "sha256": m.sha256,
-        "licence_number": m.licence_number,
-        "uploaded_at": m.uploaded_at,
-        "download_url": reverse("api-v1:case_material_file", args=[number, m.id]) if m.file else None,
-    }
-
-
-def _licence_url(case: Case) -> str | None:
-    return f"/api/v1/licences/{case.licence_number}/file" if case.licence_number else None
-
-
-def _document(number: str, d) -> dict:
-    return {
-        "id": d.id,
-        "kind": d.kind,
-        "label": d.get_kind_display(),
-        "sha256": d.sha256,
-        "created_at": d.created_at,
-        "download_url": reverse("api-v1:case_document_file", args=[number, d.id]),
-    }
-
-
-def _review(case: Case) -> dict | None:
-    event = selectors.current_review(case)
-    if event is None:
-        return None
-    return {
-        "recommendation": event.data.get("recommendation", ""),
-        "unmet_points": event.data.get("unmet_points", []),
-        "opinion": event.comment,
-        "reviewer": event.actor_name,
-        "reviewed_at": event.created_at,
-    }
-
-
-# Events whose comment is the department's internal working (the reviewer's opinion before
-# the decision): the applicant side sees that the step happened, not what it said.
-INTERNAL_COMMENTS = frozenset({"review"})
-
-
-def _event(e, *, staff_view: bool = True) -> dict:
-    return {
-        "seq": e.seq,
-        "action": e.action,
-        "actor_name": e.actor_name,
-        "actor_role": e.actor_role,
-        "from_state": e.from_state,
-        "to_state": e.to_state,
-        "comment": e.comment if staff_view or e.action not in INTERNAL_COMMENTS else "",
-        "created_at": e.created_at,
-    }
-
-
-def state_out(case: Case, user) -> dict:
-    """The answer to a transition, from the case ``services.case_transition`` returned
-    (no further reads)."""
-    done = case.last_transition
-    return {
-        "number": case.number,
-        "state": case.state,
-        "state_label": case.get_state_display(),
-        "version": case.version,
-        "due_date": case.due_date,
-        "due_provisional": case.due_provisional,
-        "clock_paused": case.clock_paused,
-        "licence_number": case.licence_number,
-        "licence_url": _licence_url(case),
-        "event": _event(done.event),
-        "documents": [_document(case.number, d) for d in done.documents],
-        "actions": selectors.available_actions(case, selectors.actor_roles(user, case)),
-    }
-
-
-def case_out(case: Case, user) -> dict:
-    """The detail answer; ``case`` comes from ``selectors.detail_queryset()``."""
-    materials = list(case.materials.all())
-    deferrals = list(case.deferrals.all())
-    supplied = {m.requirement_id for m in materials}
-    deferred = {d.requirement_id for d in deferrals}
-    roles = selectors.actor_roles(user, case)
-    staff_view = bool(roles - {APPLICANT})
-    return {
-        "number": case.number,
-        "state": case.state,
-        "state_label": case.get_state_display(),
-        "version": case.version,
-        "channel": case.channel,
-        "item": {
-            "code": case.item.code,
-            "name": case.item.name,
-            "version": case.item.version,
-            "is_instant": case.item.is_instant,
-        },
-        "applicant": _applicant(case),
-        "department": case.department.name,
-        "hall": case.hall.name if case.hall else None,
-        "window": str(case.intake_window) if case.intake_window else None,
-        "issue_window": str(case.issue_window) if case.issue_window else None,
-        "created_at": case.created_at,
-        "submitted_at": case.submitted_at,
-        "accepted_at": case.accepted_at,
-        "decided_at": case.decided_at,
-        "issued_at": case.issued_at,
-        "closed_at": case.closed_at,
-        "deadline": _deadline(case),
-        "review": _review(case) if staff_view else None,
-        "approval_basis": case.approval_basis,
-        "decision_reason": case.decision_reason,
-        "decision_legal_basis": case.decision_legal_basis,
-        "licence_number": case.licence_number,
-        "licence_url": _licence_url(case),
-        "delivery_mode": case.delivery_mode,
-        "tracking_number": case.tracking_number,
-        "checklist": [
-            {
-                "requirement_id": m.id,
-                "name": m.name,
-                "required": m.required,
-                "is_main": m.is_main,
-                "deferrable": m.deferrable,
-                "source": m.source,
-                "supplied": m.id in supplied,
-                "deferred": m.id in deferred,
-            }
-            for m in selectors.required_materials(case)
-        ],
-        "materials": [_material(case.number, m) for m in materials],
-        "deferrals": [
-            {
-                "requirement_id": d.requirement_id,
-                "name": d.requirement.name,
-                "due_date": d.due_date,
-                "provisional": d.due_provisional,
-                "status": d.status,
-            }
-            for d in deferrals
-        ],
-        "commitments": [
-            {
-                "kind": c.kind,
-                "text": c.text,
-                "signed_by": c.signed_by,
-                "recorded_at": c.recorded_at,
-                "verification": c.verification,
-                "verification_due": c.verification_due,
-            }
-            for c in case.commitments.all()
-        ],
-        "corrections": [
-            {"items": c.items, "requested_at": c.requested_at, "resolved_at": c.resolved_at}
-            for c in case.corrections.all()
-        ],
-        "documents": [_document(case.number, d) for d in case.documents.all()],
-        "timeline": [_event(e, staff_view=staff_view) for e in case.events.all()],
-        "actions": selectors.available_actions(case, roles),
-    }
-
-
 def _detail(number: str, user) -> dict:
     return case_out(selectors.case_for_actor(number, user, queryset=selectors.detail_queryset()), user)
 
@@ -465,28 +283,8 @@ def list_cases(
 ):
     qs = selectors.list_queryset(request.auth, state=state, item_code=item_code)
     total = qs.count()
-    rows = list(qs[(page - 1) * page_size : page * page_size])
-    results = []
     calendar = get_calendar()
-    for case in rows:
-        deadline = selectors.case_deadline(case, calendar=calendar)
-        results.append(
-            {
-                "number": case.number,
-                "state": case.state,
-                "state_label": case.get_state_display(),
-                "item_code": case.item.code,
-                "item_name": case.item.name,
-                "applicant_name": mask_name(case.applicant.name)
-                if case.applicant.kind == "natural"
-                else case.applicant.name,
-                "department": case.department.name,
-                "created_at": case.created_at,
-                "due_date": deadline.due_date,
-                "remaining_workdays": deadline.remaining_workdays,
-                "overdue": deadline.overdue,
-            }
-        )
+    results = [summary_out(case, calendar) for case in qs[(page - 1) * page_size : page * page_size]]
     return {"count": total, "page": page, "page_size": page_size, "results": results}
 
 
@@ -505,7 +303,7 @@ def get_case(request, number: str):
 @idempotent
 def upload_material(request, number: str, requirement_id: Form[int], file: File[UploadedFile]):
     material = services.material_upload(case=number, actor=request.auth, requirement_id=requirement_id, upload=file)
-    return 201, {**_material(number, material), "missing_requirement_ids": [m.id for m in material.still_missing]}
+    return 201, {**material_out(number, material), "missing_requirement_ids": [m.id for m in material.still_missing]}
 
 
 @router.post(
@@ -525,28 +323,31 @@ def submit_case(request, number: str):
     "actions the caller may take next; GET the case for the rest.",
 )
 @idempotent
-def transition_case(request, number: str, payload: TransitionIn):
+def transition_case(request, number: str, payload: Body[TransitionIn]):
     user = request.auth
-    params = payload.dict(exclude={"action", "comment", "expected_version"}, exclude_none=True)
     case = services.case_transition(
         case=number,
         actor=user,
         action=payload.action,
         comment=payload.comment,
-        params=params,
+        params=payload,
         expected_version=payload.expected_version,
     )
     return 200, state_out(case, user)
 
 
 @router.post(
-    "/{number}/verification", response={200: CaseOut, **ERRORS}, summary="Record the check of a 告知承诺 approval"
+    "/{number}/verification",
+    response={200: CaseOut, **ERRORS},
+    summary="Record the check of a 告知承诺 approval",
+    description="The action verify_commitment, answered with the whole case: a failed check recorded by the "
+    "chief approver revokes the decision and its e-licence; recorded by a reviewer, it waits for the chief "
+    "approver (待撤销).",
 )
 @idempotent
 def verify_commitment(request, number: str, payload: VerificationIn):
     user = request.auth
-    case = selectors.case_for_actor(number, user)
-    services.commitment_verify(case=case, actor=user, passed=payload.passed, comment=payload.comment)
+    services.commitment_verify(case=number, actor=user, passed=payload.passed, comment=payload.comment)
     return 200, _detail(number, user)
 
 
@@ -582,17 +383,4 @@ progress_router = Router(tags=["cases"])
     "number within an hour, that number answers 429 `progress_locked` for the rest of the hour.",
 )
 def progress(request, number: str, phone_last4: str):
-    case = services.progress_query(number=number.strip(), phone_last4=phone_last4.strip())
-    deadline = selectors.case_deadline(case)
-    return {
-        "number": case.number,
-        "state": case.state,
-        "state_label": case.get_state_display(),
-        "item_name": case.item.name,
-        "applicant_name": mask_name(case.applicant.name),
-        "department": case.department.name,
-        "submitted_at": case.submitted_at,
-        "accepted_at": case.accepted_at,
-        "due_date": deadline.due_date,
-        "closed_at": case.closed_at,
-    }
+    return progress_out(services.progress_query(number=number.strip(), phone_last4=phone_last4.strip()))

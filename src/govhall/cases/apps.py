@@ -7,4 +7,4 @@ class CasesConfig(AppConfig):
     verbose_name = "办件"
 
     def ready(self) -> None:
-        from govhall.cases import receivers  # noqa: F401  (connects the calendar signals)
+        from govhall.cases import notices, receivers  # noqa: F401  (subscribes to case events; connects the calendar signals)

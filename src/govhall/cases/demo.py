@@ -16,9 +16,9 @@ from govhall.cases import selectors, services
 from govhall.cases.models import Case
 from govhall.core.demo import demo_loader
 
-FOOD = "610104-SCJG-XK-005"
-COMPANY = "610104-SCJG-XK-001"
-SELF_EMPLOYED = "610104-SCJG-XK-004"
+FOOD = "000101005000-610104000000-000-11610104LH0000001G-1-00"
+COMPANY = "000101001000-610104000000-000-11610104LH0000001G-1-00"
+SELF_EMPLOYED = "000101004000-610104000000-000-11610104LH0000001G-1-00"
 
 
 def _pdf(title: str) -> SimpleUploadedFile:

@@ -1,27 +1,29 @@
-"""What each workflow action does to a case, given the case under its lock: the guards
-beyond the transition table, the changed fields, the rows and documents it writes, and
-the notices for the applicant. ``services.case_transition`` runs them (``EFFECTS``) and
-does the rest: the lock, the table, the role, the event and the notifications.
+"""What each workflow action does to a case, given the case under its lock and the action's
+checked parameters: the changed fields, the rows and documents it writes, and what its
+timeline event records. ``services.case_transition`` runs them (each row of ``actions.py``
+names its effect) and does the rest: the lock, the state, the role, the guard, the
+parameters, the event. What the applicant is told follows from the event (``notices.py``).
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from govhall.accounts import scope
 from govhall.accounts.models import Applicant, User
-from govhall.accounts.roles import Role
-from govhall.cases import documents, selectors, workflow
+from govhall.cases import documents, rules, selectors, workflow
 from govhall.cases.models import Case, Commitment, CorrectionRequest, Deferral, Document, Pause, State
 from govhall.catalog.models import DeliveryMode, ResultType
-from govhall.core.errors import Conflict, DomainError, Forbidden
+from govhall.core.errors import Conflict, DomainError
 from govhall.core.masking import mask_id_number
+from govhall.delivery.base import Shipment
+from govhall.delivery.services import provider_for
 from govhall.workdays.selectors import get_calendar
 
 # Post-approval verification of a notify-and-commit approval (告知承诺事后核查), in working days.
@@ -38,26 +40,22 @@ def _today() -> datetime.date:
 
 @dataclass
 class Context:
-    """What an action's effect works with: the locked case and the request's parameters."""
+    """What an action's effect works with: the locked case and the action's parameters
+    (its ``params`` model, checked), and what it leaves for ``case_transition``."""
 
     case: Case
     actor: User
     roles: set[str]
-    params: dict[str, Any]
+    params: Any = None  # the action's Params model
     today: datetime.date = field(default_factory=lambda: _today())
     comment: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-    notices: list[tuple[str, str]] = field(default_factory=list)  # (event, text) for the applicant
+    data: dict[str, Any] = field(default_factory=dict)  # recorded in the timeline event
     documents: list[Document] = field(default_factory=list)  # PDFs the action produced
-
-    def text(self, name: str, label: str, *, required: bool = True) -> str:
-        value = str(self.params.get(name) or "").strip()
-        if required and not value:
-            raise DomainError(f"请填写{label}", code="missing_field", detail={"field": name})
-        return value
+    receipts: list[tuple[Any, Any]] = field(default_factory=list)  # (provider, receipt) handed over
+    target: State | None = None  # for rows whose next state depends on the case
 
 
-def _effect_submit(ctx: Context) -> None:
+def submit(ctx: Context) -> None:
     case = ctx.case
     missing = selectors.missing_materials(case)
     if case.item.deferral_allowed and case.accepted_on is None:
@@ -73,11 +71,12 @@ def _effect_submit(ctx: Context) -> None:
         case.submitted_at = timezone.now()
         if case.hall_id is None:  # drafts made before halls were set at creation
             case.hall = selectors.region_hall(case.item.department.region_id)
-        ctx.notices.append(("case.submitted", f"您的办件{case.number}（{case.item.name}）已提交，等待预审。"))
-    else:  # resubmission after a correction
+        ctx.target = State.SUBMITTED
+    else:  # resubmission after a correction goes back to where it was asked: pre-review or review
         case.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
         _close_pause(case, Pause.Kind.CORRECTION)
         recompute_deadline(case)
+        ctx.target = State.ACCEPTED if case.accepted_on else State.SUBMITTED
 
 
 def _accept(ctx: Context) -> None:
@@ -85,7 +84,7 @@ def _accept(ctx: Context) -> None:
     case.accepted_on = ctx.today
     case.accepted_at = timezone.now()
     case.limit_workdays = 0 if item.is_instant else item.promised_days
-    profile = selectors.staff_profile(ctx.actor)
+    profile = scope.staff_profile(ctx.actor)
     if profile and profile.window_id and case.intake_window_id is None:
         case.intake_window_id = profile.window_id
     recompute_deadline(case)
@@ -107,10 +106,9 @@ def _acceptance_notice(ctx: Context) -> None:
             )
         ),
     )
-    ctx.notices.append(("case.accepted", f"您的办件{case.number}已受理，承诺办结日期{case.due_date:%Y年%m月%d日}。"))
 
 
-def _effect_accept(ctx: Context) -> None:
+def accept(ctx: Context) -> None:
     missing = selectors.missing_materials(ctx.case)
     if missing:
         raise DomainError(
@@ -122,14 +120,9 @@ def _effect_accept(ctx: Context) -> None:
     _acceptance_notice(ctx)
 
 
-def _effect_accept_with_deferral(ctx: Context) -> None:
+def accept_with_deferral(ctx: Context) -> None:
     case, item = ctx.case, ctx.case.item
-    if not item.deferral_allowed:
-        raise Conflict("该事项不适用容缺受理", code="deferral_not_allowed")
-    deferred_ids = {int(i) for i in ctx.params.get("deferred") or []}
-    if not deferred_ids:
-        raise DomainError("请选择容缺的材料", code="missing_field", detail={"field": "deferred"})
-    commitment_text = ctx.text("commitment", "申请人书面承诺")
+    deferred_ids = set(ctx.params.deferred)
     materials = selectors.required_materials(case)
     by_id = {m.id: m for m in materials}
     unknown = sorted(deferred_ids - by_id.keys())
@@ -162,9 +155,12 @@ def _effect_accept_with_deferral(ctx: Context) -> None:
         Deferral.objects.create(case=case, requirement=by_id[i], due_date=due.due_date, due_provisional=due.provisional)
         for i in sorted(deferred_ids, key=lambda i: (by_id[i].order, i))
     ]
-    signed_by = ctx.text("signed_by", "承诺人", required=False) or case.applicant.name
     commitment = Commitment.objects.create(
-        case=case, kind=Commitment.Kind.DEFERRAL, text=commitment_text, signed_by=signed_by, recorded_by=ctx.actor
+        case=case,
+        kind=Commitment.Kind.DEFERRAL,
+        text=ctx.params.commitment,
+        signed_by=ctx.params.signed_by or case.applicant.name,
+        recorded_by=ctx.actor,
     )
     _acceptance_notice(ctx)
     _document(
@@ -185,34 +181,20 @@ def _effect_accept_with_deferral(ctx: Context) -> None:
         ),
     )
     ctx.data["deferred"] = sorted(deferred_ids)
-    ctx.notices.append(
-        (
-            "case.deferral",
-            f"您的办件{case.number}已容缺受理，请于{due.due_date:%Y年%m月%d日}前补齐："
-            + "、".join(d.requirement.name for d in deferrals),
-        )
-    )
 
 
-def _effect_request_correction(ctx: Context) -> None:
+def request_correction(ctx: Context) -> None:
     case = ctx.case
-    raw = ctx.params.get("items") or []
-    if not isinstance(raw, list) or not raw:
-        raise DomainError("请列出需要补正的全部内容（一次性告知）", code="missing_field", detail={"field": "items"})
     by_id = {m.id: m for m in selectors.required_materials(case)}
     items = []
-    for entry in raw:
-        entry = entry if isinstance(entry, dict) else {"problem": str(entry)}
-        problem = str(entry.get("problem") or "").strip()
-        rid = entry.get("requirement_id")
-        if rid is not None and int(rid) not in by_id:
+    for entry in ctx.params.items:
+        rid = entry.requirement_id
+        if rid is not None and rid not in by_id:
             raise DomainError(
                 "补正材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": rid}
             )
-        if not problem:
-            raise DomainError("每项补正内容都须写明问题", code="missing_field", detail={"field": "items.problem"})
-        name = by_id[int(rid)].name if rid is not None else str(entry.get("name") or "申请表")
-        items.append({"requirement_id": int(rid) if rid is not None else None, "name": name, "problem": problem})
+        name = by_id[rid].name if rid is not None else (entry.name or "申请表")
+        items.append({"requirement_id": rid, "name": name, "problem": entry.problem})
     CorrectionRequest.objects.create(case=case, items=items, requested_by=ctx.actor)
     case.reviewed_at = None  # what comes back is reviewed afresh
     if case.accepted_on is not None:
@@ -226,15 +208,12 @@ def _effect_request_correction(ctx: Context) -> None:
         ),
     )
     ctx.data["items"] = items
-    ctx.notices.append(
-        ("case.correction", f"您的办件{case.number}需要补正{len(items)}项内容，请登录查看补正通知书并补正后重新提交。")
-    )
 
 
 def _refusal(ctx: Context, kind: str) -> None:
     case = ctx.case
-    case.decision_reason = ctx.text("reason", "理由")
-    case.decision_legal_basis = ctx.text("legal_basis", "法律依据")
+    case.decision_reason = ctx.params.reason
+    case.decision_legal_basis = ctx.params.legal_basis
     case.decided_at = case.closed_at = timezone.now()
     doc_kind = Document.Kind.REJECTION_NOTICE if kind == "rejection" else Document.Kind.DENIAL
     _document(
@@ -250,48 +229,35 @@ def _refusal(ctx: Context, kind: str) -> None:
             )
         ),
     )
-    label = "不予受理" if kind == "rejection" else "不予许可"
-    ctx.notices.append((f"case.{kind}", f"您的办件{case.number}{label}，理由：{case.decision_reason}"))
 
 
-def _effect_reject(ctx: Context) -> None:
+def reject(ctx: Context) -> None:
     _refusal(ctx, "rejection")
 
 
-def _effect_deny(ctx: Context) -> None:
+def deny(ctx: Context) -> None:
     _close_pause(ctx.case)
     _refusal(ctx, "denial")
 
 
-def _effect_suspend(ctx: Context) -> None:
-    reason = ctx.text("reason", "特别程序事由（如现场核查、专家评审、听证）")
-    Pause.objects.create(case=ctx.case, kind=Pause.Kind.SUSPENSION, reason=reason[:200], from_date=ctx.today)
+def suspend(ctx: Context) -> None:
+    reason = ctx.params.reason
+    Pause.objects.create(case=ctx.case, kind=Pause.Kind.SUSPENSION, reason=reason, from_date=ctx.today)
     recompute_deadline(ctx.case)
     ctx.comment = ctx.comment or reason
 
 
-def _effect_resume(ctx: Context) -> None:
+def resume(ctx: Context) -> None:
     _close_pause(ctx.case, Pause.Kind.SUSPENSION)
     recompute_deadline(ctx.case)
 
 
-def _effect_review(ctx: Context) -> None:
-    recommendation = str(ctx.params.get("recommendation") or "")
-    if recommendation not in workflow.REVIEW_RECOMMENDATIONS:
-        raise DomainError(
-            "请选择审查建议：建议准予许可或建议不予许可",
-            code="missing_field",
-            detail={"field": "recommendation", "allowed": sorted(workflow.REVIEW_RECOMMENDATIONS)},
-        )
-    if not ctx.comment:
-        raise DomainError("请填写审查意见", code="missing_field", detail={"field": "comment"})
+def review(ctx: Context) -> None:
+    recommendation = ctx.params.recommendation
     # 审查要点: the item's standard, ticked one by one; approval needs every point met.
     points = ctx.case.item.review_points or []
-    try:
-        met = {int(i) for i in ctx.params.get("points") or []}
-    except (TypeError, ValueError):
-        met = None
-    if met is None or not met <= set(range(len(points))):
+    met = set(ctx.params.points)
+    if not met <= set(range(len(points))):
         raise DomainError("审查要点编号不正确", code="invalid_points", detail={"field": "points", "count": len(points)})
     unmet = [p for i, p in enumerate(points) if i not in met]
     if recommendation == "approve" and unmet:
@@ -306,26 +272,12 @@ def _effect_review(ctx: Context) -> None:
         ctx.data["unmet_points"] = unmet
 
 
-def _effect_extend(ctx: Context) -> None:
+def extend(ctx: Context) -> None:
     case = ctx.case
-    if case.extended_workdays:
-        raise Conflict("办理期限已经延长过一次，不能再次延长", code="already_extended")
-    ceiling = selectors.extension_ceiling(case)
-    if ceiling == 0:
-        raise Conflict("该办件不能延长办理期限", code="extension_not_allowed")
-    if selectors.deadline_passed(case, ctx.today):
-        raise Conflict("办理期限已经届满，不能再延长", code="deadline_passed", detail={"due_date": str(case.due_date)})
-    try:
-        days = int(ctx.params.get("days"))
-    except (TypeError, ValueError):
-        days = 0
-    if not 1 <= days <= ceiling:
-        raise DomainError(
-            f"延长时限应为1至{ceiling}个工作日（不超过法定时限加可延长时限）",
-            code="invalid_days",
-            detail={"field": "days", "max": ceiling},
-        )
-    reason = ctx.text("reason", "延长理由")
+    days = ctx.params.days
+    if not 1 <= days <= selectors.extension_ceiling(case):
+        raise invalid_days(ctx)
+    reason = ctx.params.reason
     case.limit_workdays += days
     case.extended_workdays = days
     recompute_deadline(case)
@@ -346,21 +298,21 @@ def _effect_extend(ctx: Context) -> None:
             )
         ),
     )
-    when = f"将于{case.due_date:%Y年%m月%d日}前作出决定" if case.due_date else "办结日期在恢复计时后顺延"
-    ctx.notices.append(
-        (
-            "case.extended",
-            f"您的办件{case.number}经审批部门负责人批准延长办理期限{days}个工作日，{when}。理由：{reason}",
-        )
+
+
+def invalid_days(ctx: Context) -> DomainError:
+    """The answer to days outside 1 … the ceiling (or not a number)."""
+    ceiling = selectors.extension_ceiling(ctx.case)
+    return DomainError(
+        f"延长时限应为1至{ceiling}个工作日（不超过法定时限加可延长时限）",
+        code="invalid_days",
+        detail={"field": "days", "max": ceiling},
     )
 
 
-def _effect_approve(ctx: Context) -> None:
+def approve(ctx: Context) -> None:
     case, item = ctx.case, ctx.case.item
-    staff_roles = ctx.roles - {workflow.APPLICANT}
-    if Role.CHIEF_APPROVER not in staff_roles and not item.is_instant:
-        raise Forbidden("只有首席审批员可以作出审批决定（综合窗口仅可当场办结即办件）", code="role_not_allowed")
-    commitment_text = str(ctx.params.get("commitment") or "").strip()
+    commitment_text = ctx.params.commitment
     if commitment_text:
         if not item.commitment_allowed:
             raise Conflict("该事项不适用告知承诺制", code="commitment_not_allowed")
@@ -369,7 +321,7 @@ def _effect_approve(ctx: Context) -> None:
             case=case,
             kind=Commitment.Kind.NOTIFY_COMMIT,
             text=commitment_text,
-            signed_by=ctx.text("signed_by", "承诺人", required=False) or case.applicant.name,
+            signed_by=ctx.params.signed_by or case.applicant.name,
             recorded_by=ctx.actor,
             verification=Commitment.Verification.PENDING,
             verification_due=due,
@@ -382,16 +334,9 @@ def _effect_approve(ctx: Context) -> None:
     _close_pause(case)
 
 
-def _effect_issue(ctx: Context) -> None:
+def issue(ctx: Context) -> None:
     case, item = ctx.case, ctx.case.item
-    outstanding = [d for d in case.deferrals.select_related("requirement") if d.status != Deferral.Status.CONFIRMED]
-    if outstanding:
-        raise Conflict(
-            "容缺材料尚未补齐并核验，不能出件：" + "、".join(d.requirement.name for d in outstanding),
-            code="deferred_materials_outstanding",
-            detail={"requirement_ids": [d.requirement_id for d in outstanding]},
-        )
-    mode = str(ctx.params.get("delivery_mode") or "").strip()
+    mode = ctx.params.delivery_mode
     if mode:
         _check_delivery_mode(case, mode)
         case.delivery_mode = mode
@@ -425,7 +370,6 @@ def _effect_issue(ctx: Context) -> None:
             ),
         )
     case.issued_at = timezone.now()
-    ctx.notices.append(("case.issued", f"您的办件{case.number}已办结，办理结果：{item.result_name}。"))
 
 
 def _licence_data(case: Case) -> dict[str, str]:
@@ -454,37 +398,44 @@ def _check_delivery_mode(case: Case, mode: str) -> None:
         raise Conflict(f"该事项的送达方式为：{labels}", code="delivery_mode_not_offered")
 
 
-def _effect_deliver(ctx: Context) -> None:
-    case = ctx.case
-    mode = ctx.text("delivery_mode", "送达方式", required=False) or case.delivery_mode or DeliveryMode.WINDOW
+def deliver(ctx: Context) -> None:
+    """送达 through a delivery provider (govhall.delivery): the window, a mail carrier, a
+    locker network; the provider checks what it needs (a waybill number, an address)."""
+    case, params = ctx.case, ctx.params
+    mode = params.delivery_mode or case.delivery_mode or DeliveryMode.WINDOW
     _check_delivery_mode(case, mode)
-    if mode == DeliveryMode.LOCKER:
-        raise Conflict("自助信包箱投递尚未开通，请选择窗口领取或邮寄", code="locker_unavailable")
-    if mode == DeliveryMode.MAIL:
-        case.tracking_number = ctx.text("tracking_number", "邮件单号")[:40]
-        case.delivery_address = ctx.text("address", "邮寄地址", required=not case.delivery_address) or (
-            case.delivery_address
+    provider = provider_for(mode, params.provider or None)
+    receipt = provider.hand_over(
+        Shipment(
+            case_number=case.number,
+            item_name=case.item.name,
+            recipient=case.applicant.name,
+            phone=case.applicant.phone,
+            address=params.address or case.delivery_address,
+            tracking_number=params.tracking_number,
         )
+    )
+    ctx.receipts.append((provider, receipt))  # cancelled again if the transition fails
+    if receipt.tracking_number:
+        case.tracking_number = receipt.tracking_number
+    if provider.requires_address:
+        case.delivery_address = params.address or case.delivery_address
     case.delivery_mode = mode
     case.closed_at = timezone.now()
-    ctx.data["delivery_mode"] = mode
-    profile = selectors.staff_profile(ctx.actor)
+    ctx.data.update(delivery_mode=mode, provider=receipt.provider)
+    profile = scope.staff_profile(ctx.actor)
     if mode == DeliveryMode.WINDOW and profile is not None and profile.window_id:
         case.issue_window_id = profile.window_id  # 统一窗口出件: which window handed it over
         ctx.data["window"] = profile.window_id
-    ctx.notices.append(("case.delivered", f"您的办件{case.number}办理结果已送达（{DeliveryMode(mode).label}）。"))
 
 
-def _effect_withdraw(ctx: Context) -> None:
+def withdraw(ctx: Context) -> None:
     _close_pause(ctx.case)
     ctx.case.closed_at = timezone.now()
 
 
-def _effect_revoke(ctx: Context) -> None:
+def _revoke(ctx: Context, reason: str) -> None:
     case = ctx.case
-    reason = ctx.text("reason", "撤销理由")
-    if case.state in workflow.UNDER_REVIEW and not selectors.overdue_deferrals(case, ctx.today):
-        raise Conflict("审批决定作出前，只有容缺材料逾期未补齐时才可撤销", code="revoke_not_justified")
     if case.licence_number:
         from govhall.licences.selectors import licence_get
         from govhall.licences.services import licence_revoke
@@ -494,14 +445,17 @@ def _effect_revoke(ctx: Context) -> None:
     case.decision_reason = reason
     case.closed_at = timezone.now()
     ctx.comment = ctx.comment or reason
-    ctx.notices.append(("case.revoked", f"您的办件{case.number}已被撤销，理由：{reason}"))
 
 
-def _effect_confirm_deferred(ctx: Context) -> None:
+def revoke(ctx: Context) -> None:
+    _revoke(ctx, ctx.params.reason)
+
+
+def confirm_deferred(ctx: Context) -> None:
     case = ctx.case
     received = {d.requirement_id: d for d in case.deferrals.filter(status=Deferral.Status.RECEIVED)}
-    wanted = {int(i) for i in ctx.params.get("requirement_ids") or received.keys()}
-    if not wanted or not wanted <= received.keys():
+    wanted = set(ctx.params.requirement_ids) or set(received)
+    if not wanted <= received.keys():
         raise Conflict("没有已提交待核验的容缺材料", code="nothing_to_confirm", detail={"received": sorted(received)})
     for rid in wanted:
         d = received[rid]
@@ -510,25 +464,23 @@ def _effect_confirm_deferred(ctx: Context) -> None:
     ctx.data["requirement_ids"] = sorted(wanted)
 
 
-EFFECTS: dict[str, Callable[[Context], None]] = {
-    "submit": _effect_submit,
-    "accept": _effect_accept,
-    "accept_with_deferral": _effect_accept_with_deferral,
-    "request_correction": _effect_request_correction,
-    "reject": _effect_reject,
-    "suspend": _effect_suspend,
-    "resume": _effect_resume,
-    "extend": _effect_extend,
-    "review": _effect_review,
-    "approve": _effect_approve,
-    "deny": _effect_deny,
-    "issue": _effect_issue,
-    "deliver": _effect_deliver,
-    "withdraw": _effect_withdraw,
-    "revoke": _effect_revoke,
-    "confirm_deferred": _effect_confirm_deferred,
-}
-assert set(EFFECTS) == set(workflow.ACTIONS), "every workflow action needs an effect"
+def verify_commitment(ctx: Context) -> None:
+    """告知承诺事后核查: record the check. A failed one recorded by the chief approver revokes
+    the decision and its licence at once; recorded by a reviewer, it goes to the chief
+    approver (待撤销), who decides the revocation (撤销 is the head of the department's)."""
+    case, passed = ctx.case, ctx.params.passed
+    commitment = rules.pending_verification(case)
+    commitment.verification = Commitment.Verification.PASSED if passed else Commitment.Verification.FAILED
+    commitment.verified_at, commitment.verified_by, commitment.verification_comment = (
+        timezone.now(),
+        ctx.actor,
+        ctx.comment,
+    )
+    commitment.save(update_fields=["verification", "verified_at", "verified_by", "verification_comment"])
+    ctx.data["passed"] = passed
+    if not passed and workflow.CHIEF in ctx.roles:
+        _revoke(ctx, f"告知承诺核查不实：{ctx.comment}")
+        ctx.target = State.REVOKED
 
 
 # --------------------------------------------------------------------------- shared by the effects

@@ -7,12 +7,13 @@ Chinese ``DomainError`` messages the pages show; nothing is decided twice.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from django import forms
 from django.http import QueryDict
 
-from govhall.cases import services
+from govhall.cases import actions, services
 from govhall.core.errors import DomainError
 
 # The applicant's own description of what they apply for, offered on every form.
@@ -78,62 +79,26 @@ def posted_application(post: QueryDict, item) -> dict[str, Any]:
     }
 
 
-def _ints(values: list[str]) -> list[int]:
-    try:
-        return [int(v) for v in values if v != ""]
-    except ValueError:
-        raise DomainError("提交的材料编号不正确", code="invalid_form") from None
-
-
-def _text(post: QueryDict, name: str, limit: int = MAX_TEXT) -> str:
-    return post.get(name, "").strip()[:limit]
-
-
 def transition_arguments(action: str, post: QueryDict) -> tuple[dict[str, Any], str]:
-    """``(params, comment)`` for ``services.case_transition`` from an action form."""
-    comment = _text(post, "comment")
+    """``(params, comment)`` for ``services.case_transition`` from an action's form: the
+    fields of the action's parameter model (lists from repeated fields), as posted; the
+    service checks them against the model. Blank fields are left out (missing)."""
+    comment = post.get("comment", "").strip()[:MAX_TEXT]
+    try:
+        row = actions.known(action)
+    except DomainError:
+        return {}, comment  # the service answers unknown_action
+    if row.from_form is not None:
+        return row.from_form(post), comment
     params: dict[str, Any] = {}
-    if action == "accept_with_deferral":
-        params = {
-            "deferred": _ints(post.getlist("deferred")),
-            "commitment": _text(post, "commitment"),
-            "signed_by": _text(post, "signed_by", 100),
-        }
-    elif action == "request_correction":
-        items = []
-        for rid, problem in zip(post.getlist("item_requirement"), post.getlist("item_problem"), strict=False):
-            problem = problem.strip()[:500]
-            if not problem:
-                continue
-            entry: dict[str, Any] = {"problem": problem}
-            if rid:
-                entry["requirement_id"] = _ints([rid])[0]
-            else:
-                entry["name"] = "申请表"
-            items.append(entry)
-        params = {"items": items}
-    elif action in ("reject", "deny"):
-        params = {"reason": _text(post, "reason"), "legal_basis": _text(post, "legal_basis")}
-    elif action in ("suspend", "revoke"):
-        params = {"reason": _text(post, "reason", 200 if action == "suspend" else MAX_TEXT)}
-    elif action == "review":
-        params = {"recommendation": _text(post, "recommendation", 10), "points": _ints(post.getlist("points"))}
-    elif action == "extend":
-        params = {"days": _text(post, "days", 4), "reason": _text(post, "reason")}
-    elif action == "approve":
-        params = {"commitment": _text(post, "commitment"), "signed_by": _text(post, "signed_by", 100)}
-    elif action == "issue":
-        params = {"delivery_mode": _text(post, "delivery_mode", 12)}
-    elif action == "deliver":
-        params = {
-            "delivery_mode": _text(post, "delivery_mode", 12),
-            "tracking_number": _text(post, "tracking_number", 40),
-            "address": _text(post, "address", 300),
-        }
-    elif action == "confirm_deferred":
-        ids = _ints(post.getlist("requirement_ids"))
-        params = {"requirement_ids": ids} if ids else {}
-    return {k: v for k, v in params.items() if v not in ("", None)}, comment
+    for name, info in row.params.model_fields.items():
+        if typing.get_origin(info.annotation) is list:
+            values = [v for v in post.getlist(name) if v.strip()]
+            if values:
+                params[name] = values
+        elif post.get(name, "").strip():
+            params[name] = post.get(name).strip()
+    return params, comment
 
 
 class IntakeApplicantForm(forms.Form):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from govhall.cases.events import EventKind
 from govhall.catalog.models import DeliveryMode
 
 
@@ -95,7 +96,7 @@ class Case(models.Model):
     reviewed_at = models.DateTimeField("审查时间", null=True, blank=True)
 
     # Decision.
-    licence_number = models.CharField("结果证照编号", max_length=40, blank=True)
+    licence_number = models.CharField("结果证照编号", max_length=100, blank=True)
     approval_basis = models.CharField(
         "审批方式",
         max_length=12,
@@ -156,7 +157,7 @@ class SubmittedMaterial(models.Model):
     size = models.PositiveIntegerField("大小（字节）", default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     # The licence library entry it came from (a number, so licences need not know cases).
-    licence_number = models.CharField("电子证照编号", max_length=40, blank=True)
+    licence_number = models.CharField("电子证照编号", max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     current = models.BooleanField("当前有效", default=True)
@@ -322,7 +323,7 @@ class TimelineEvent(models.Model):
     # Looked up by case through the (case, seq) unique index: no index of its own.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
-    action = models.CharField("动作", max_length=40)
+    action = models.CharField("动作", max_length=40, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField("操作人", max_length=100)
     actor_role = models.CharField("角色", max_length=20)

@@ -1,12 +1,7 @@
 """Reads of cases: who may see which case, queues, detail pages and the public progress query.
 
-Scope rules (every read and every action starts here):
-* applicant side: the applicant's own account, the operators of a legal-person applicant,
-  and whoever filed the case (an assistant filing for someone: 帮办代办);
-* clerk and hall manager: cases taken in at their hall;
-* reviewer and chief approver: cases of their department;
-* supervisor: cases of departments in their region and the regions below it;
-* administrator (and superusers): everything.
+Who may see which case is ``accounts.scope``'s one policy, declared for cases in
+``CASE_SCOPE``; every read and every action starts there.
 """
 
 from __future__ import annotations
@@ -19,122 +14,42 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User
-from govhall.accounts.roles import Role
+from govhall.accounts import scope
+from govhall.accounts.models import Applicant, Hall, User
 from govhall.cases import workflow
-from govhall.cases.models import Case, Deferral, Pause, State, SubmittedMaterial, TimelineEvent
+from govhall.cases.models import Case, Commitment, Deferral, State, SubmittedMaterial, TimelineEvent
 from govhall.catalog.models import MaterialRequirement, ServiceItem
-from govhall.catalog.selectors import item_version, materials_for_answers, region_and_below
+from govhall.catalog.selectors import item_version, materials_for_answers
 from govhall.core import rows
 from govhall.core.errors import NotFound
 from govhall.workdays.calendar import WorkCalendar
 from govhall.workdays.selectors import get_calendar
 
-
-def staff_profile(user: User) -> StaffProfile | None:
-    # Remembered on the user object: Django caches a found profile but asks again every time
-    # for users without one (every applicant), and a request asks several times.
-    if "_govhall_profile" not in user.__dict__:
-        try:
-            user.__dict__["_govhall_profile"] = user.staff_profile
-        except StaffProfile.DoesNotExist:
-            user.__dict__["_govhall_profile"] = None
-    return user.__dict__["_govhall_profile"]
-
-
-def operator_user_ids(applicant: Applicant) -> set[int]:
-    """Users acting for ``applicant`` as operators (remembered on the instance)."""
-    ids = getattr(applicant, "_operator_user_ids", None)
-    if ids is None:
-        table = rows.quote(Operator._meta.db_table)  # asked on every action on a case: a plain statement
-        sql = f"SELECT user_id FROM {table} WHERE applicant_id = %s"  # noqa: S608 (names from metadata)
-        ids = applicant._operator_user_ids = set(rows.column(sql, [applicant.pk]))
-    return ids
-
-
-def _applicant_side(user: User) -> Q:
-    own = Applicant.objects.filter(Q(user=user) | Q(operators__user=user)).values("id")
-    return Q(applicant_id__in=own) | Q(filed_by=user)
-
-
-def _staff_scope(user: User) -> Q | None:
-    """The cases a staff member sees through their role, or None for no staff scope."""
-    if user.is_superuser:
-        return Q()
-    profile = staff_profile(user)
-    if profile is None:
-        return None
-    role = profile.role
-    if role == Role.ADMINISTRATOR:
-        return Q()
-    if role in (Role.CLERK, Role.HALL_MANAGER) and profile.hall_id:
-        return Q(hall_id=profile.hall_id)
-    if role in (Role.REVIEWER, Role.CHIEF_APPROVER) and profile.department_id:
-        return Q(department_id=profile.department_id)
-    if role == Role.SUPERVISOR and profile.region_id:
-        return Q(department__region_id__in=region_and_below(profile.region_id))
-    return None
+# Cases are scoped by their applicant and filer (帮办代办), the hall that took them in, the
+# department that decides and its region; staff never see a draft (a clerk's own intake
+# drafts are theirs through filed_by). The rule itself is accounts.scope's.
+CASE_SCOPE = scope.Policy(
+    applicant="applicant",
+    filer="filed_by",
+    hall="hall",
+    department="department",
+    region="department__region",
+    hidden_from_staff=("state", State.DRAFT),
+)
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
-    if not user.is_authenticated:
-        return Case.objects.none()
-    condition = _applicant_side(user)
-    staff = _staff_scope(user)
-    if staff is not None:
-        # Drafts are the applicant's own business until submitted (a clerk's own intake
-        # drafts are theirs through filed_by).
-        condition |= staff & ~Q(state=State.DRAFT)
-    return Case.objects.filter(condition)
-
-
-def is_applicant_side(user: User, case: Case) -> bool:
-    if case.filed_by_id == user.id:
-        return True
-    applicant = case.applicant
-    if applicant.user_id == user.id:
-        return True
-    return user.id in operator_user_ids(applicant)
-
-
-def _in_staff_scope(user: User, case: Case) -> bool:
-    """``_staff_scope`` evaluated on one loaded case, without a query (the two must agree;
-    test_selectors checks them against each other)."""
-    if case.state == State.DRAFT:
-        return False
-    if user.is_superuser:
-        return True
-    profile = staff_profile(user)
-    if profile is None:
-        return False
-    role = profile.role
-    if role == Role.ADMINISTRATOR:
-        return True
-    if role in (Role.CLERK, Role.HALL_MANAGER) and profile.hall_id:
-        return case.hall_id == profile.hall_id
-    if role in (Role.REVIEWER, Role.CHIEF_APPROVER) and profile.department_id:
-        return case.department_id == profile.department_id
-    if role == Role.SUPERVISOR and profile.region_id:
-        return case.department.region_id in region_and_below(profile.region_id)
-    return False
+    return scope.visible(user, Case.objects.all(), CASE_SCOPE)
 
 
 def can_see(user: User, case: Case) -> bool:
     """Whether ``user`` may see ``case``: the same rule as ``visible_cases``, on a loaded case."""
-    if not user.is_authenticated:
-        return False
-    return is_applicant_side(user, case) or _in_staff_scope(user, case)
+    return scope.can_see(user, case, CASE_SCOPE)
 
 
 def actor_roles(user: User, case: Case) -> set[str]:
     """The workflow roles ``user`` holds on ``case`` (staff role only within its scope)."""
-    roles: set[str] = set()
-    if is_applicant_side(user, case):
-        roles.add(workflow.APPLICANT)
-    if _in_staff_scope(user, case):
-        profile = staff_profile(user)
-        roles.add(profile.role if profile is not None else Role.ADMINISTRATOR)
-    return roles
+    return scope.roles_on(user, case, CASE_SCOPE)
 
 
 def extension_ceiling(case: Case) -> int:
@@ -151,24 +66,6 @@ def deadline_passed(case: Case, today: datetime.date | None = None) -> bool:
     """The clock is running and the due date is behind us."""
     today = today or timezone.localdate()
     return not case.clock_paused and case.due_date is not None and case.due_date < today
-
-
-def available_actions(case: Case, roles: set[str]) -> list[str]:
-    """The actions to offer: those the table gives these roles in this state, less the ones
-    whose guard refuses by the item or the deferrals alone (so pages and API clients never
-    see buttons that can only fail; the deferrals are prefetched where a page shows them)."""
-    actions = [t.action for t in workflow.actions_from(case.state) if roles & set(t.roles)]
-    if "approve" in actions and Role.CHIEF_APPROVER not in roles and not case.item.is_instant:
-        actions.remove("approve")  # a clerk decides instant items only
-    if "accept_with_deferral" in actions and not case.item.deferral_allowed:
-        actions.remove("accept_with_deferral")
-    if "confirm_deferred" in actions and not (
-        case.item.deferral_allowed and any(d.status == Deferral.Status.RECEIVED for d in case.deferrals.all())
-    ):
-        actions.remove("confirm_deferred")  # nothing has arrived to check
-    if "extend" in actions and (extension_ceiling(case) == 0 or deadline_passed(case)):
-        actions.remove("extend")  # extended already, an instant item, or too late
-    return actions
 
 
 def case_for_actor(number: str, user: User, *, queryset: QuerySet[Case] | None = None) -> Case:
@@ -315,18 +212,21 @@ def list_queryset(user: User, *, state: str | None = None, item_code: str | None
 
 
 SEARCH_LIMIT = 50
+# A whole case number: a 12-digit GB/T 2260 region code (6 digits before 2026-12), the date
+# and 6 random digits.
+CASE_NUMBER_LENGTHS = (26, 20)
 
 
 def case_search(user: User, q: str) -> list[Case]:
     """查找办件 for staff, within their scope: a whole case number, a resident ID or credit
     code, or a mobile number match exactly; other digits match part of a case number; text
     matches part of the applicant's or the item's name. Newest first, at most SEARCH_LIMIT."""
-    staff = _staff_scope(user)
+    staff = scope.staff_filter(user, CASE_SCOPE)
     q = q.strip()
     if staff is None or not q:
         return []
     code = q.upper()
-    if q.isdigit() and len(q) == 20:
+    if q.isdigit() and len(q) in CASE_NUMBER_LENGTHS:
         match = Q(number=q)
     elif len(code) == 18 and code.isalnum():
         match = Q(applicant__id_number=code) | Q(applicant__uscc=code)
@@ -336,7 +236,7 @@ def case_search(user: User, q: str) -> list[Case]:
         match = Q(number__contains=q)
     else:
         match = Q(applicant__name__icontains=q) | Q(item__name__icontains=q)
-    qs = _for_listing(Case.objects.filter(staff & ~Q(state=State.DRAFT)).filter(match))
+    qs = _for_listing(Case.objects.filter(staff).filter(match))
     return list(qs.order_by("-created_at", "-id")[:SEARCH_LIMIT])
 
 
@@ -366,9 +266,7 @@ def case_deadline(case: Case, today: datetime.date | None = None, calendar: Work
         remaining = calendar.due_date(case.accepted_on, case.limit_workdays, pauses).days_left_when_stopped
     elif case.due_date is not None:
         remaining = calendar.remaining_workdays(today, case.due_date)
-    running = case.state in workflow.UNDER_REVIEW or (
-        case.state == State.CORRECTION_REQUESTED and case.accepted_on is not None
-    )
+    running = case.state in workflow.CLOCKED and case.accepted_on is not None
     overdue = bool(running and not paused and case.due_date and today > case.due_date)
     return DeadlineView(
         case.accepted_on,
@@ -382,10 +280,6 @@ def case_deadline(case: Case, today: datetime.date | None = None, calendar: Work
     )
 
 
-def open_pause(case: Case) -> Pause | None:
-    return next((p for p in case.pauses.all() if p.to_date is None), None)
-
-
 def overdue_deferrals(case: Case, today: datetime.date | None = None) -> list[Deferral]:
     today = today or timezone.localdate()
     return [d for d in case.deferrals.all() if d.status == Deferral.Status.PENDING and d.due_date < today]
@@ -395,20 +289,19 @@ def cases_with_overdue_deferrals(user: User) -> QuerySet[Case]:
     """For the supervisor: accepted cases whose deferred materials are late."""
     today = timezone.localdate()
     late = Deferral.objects.filter(status=Deferral.Status.PENDING, due_date__lt=today).values("case_id")
-    return visible_cases(user).filter(pk__in=late).exclude(state__in=workflow.TERMINAL)
+    return _for_listing(visible_cases(user)).filter(pk__in=late).exclude(state__in=workflow.TERMINAL)
 
 
 def overdue_cases(user: User) -> QuerySet[Case]:
     """Cases past their due date with the clock running (the stored due date is None while
     it is stopped), for supervisors and hall managers."""
-    running = [State.ACCEPTED, State.SUSPENDED, State.CORRECTION_REQUESTED]
-    return list_queryset(user).filter(state__in=running, due_date__lt=timezone.localdate()).order_by("due_date")
+    return (
+        list_queryset(user).filter(state__in=workflow.CLOCKED, due_date__lt=timezone.localdate()).order_by("due_date")
+    )
 
 
 def verifications_pending(user: User) -> QuerySet[Case]:
     """告知承诺 approvals whose post-approval check is still to be done, earliest due first."""
-    from govhall.cases.models import Commitment
-
     pending = Commitment.objects.filter(
         kind=Commitment.Kind.NOTIFY_COMMIT, verification=Commitment.Verification.PENDING
     )
@@ -433,6 +326,16 @@ QUEUES: dict[str, tuple[str, Q]] = {
     "decision": ("待决定", Q(state=State.ACCEPTED, reviewed_at__isnull=False)),
     "issue": ("待出件", Q(state=State.APPROVED)),
     "delivery": ("待送达", Q(state=State.ISSUED)),
+    # 告知承诺核查不实, recorded by a reviewer: the chief approver decides the revocation.
+    "revocation": (
+        "待撤销",
+        Q(state__in=workflow.DECIDED_FOR)
+        & Q(
+            pk__in=Commitment.objects.filter(
+                kind=Commitment.Kind.NOTIFY_COMMIT, verification=Commitment.Verification.FAILED
+            ).values("case_id")
+        ),
+    ),
 }
 
 

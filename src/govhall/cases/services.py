@@ -2,8 +2,10 @@
 writes the cases app's models.
 
 ``case_transition`` is the one door for state changes: it locks the case row, checks the
-workflow table, the actor's role and the action's guard, applies the action's effects,
-appends a timeline event and schedules notifications, all in one transaction.
+action's row in the workflow table (``actions.py``: state, role, guard, parameters),
+applies the action's effect and appends a timeline event, all in one transaction, and
+publishes the typed case events (``events.py``) that other apps subscribe to; they run
+after the commit.
 """
 
 from __future__ import annotations
@@ -21,15 +23,15 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from govhall.accounts import scope
 from govhall.accounts.models import Applicant, Hall, User
 from govhall.accounts.roles import Role
-from govhall.accounts.selectors import applicants_of
-from govhall.cases import selectors, workflow
-from govhall.cases.effects import EFFECTS, Context, recompute_deadline
+from govhall.cases import actions, rules, selectors, workflow
+from govhall.cases.effects import Context, recompute_deadline
+from govhall.cases.events import CaseCreated, CaseTransitioned, DocumentCreated, EventKind, MaterialAdded
 from govhall.cases.models import (
     Case,
     Channel,
-    Commitment,
     Deferral,
     Document,
     State,
@@ -39,7 +41,7 @@ from govhall.cases.models import (
 from govhall.catalog import formfields
 from govhall.catalog.models import MaterialRequirement, ServiceItem
 from govhall.catalog.selectors import item_version, materials_for_answers, published_version
-from govhall.core import limits, rows
+from govhall.core import events, limits, rows
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
 from govhall.workdays.selectors import get_calendar
 
@@ -89,7 +91,7 @@ def event_append(
     *,
     case: Case,
     actor: User | None,
-    action: str,
+    action: EventKind,
     role: str = "",
     from_state: str = "",
     to_state: str = "",
@@ -99,6 +101,8 @@ def event_append(
 ) -> TimelineEvent:
     """Append to the case's hash chain. The caller holds the case's row lock, so seq and
     prev_hash cannot race; the case's head fields are saved here."""
+    if not isinstance(action, EventKind):
+        raise TypeError(f"timeline events are EventKind, not {action!r}")
     event = TimelineEvent(
         case=case,
         seq=case.event_count + 1,
@@ -129,26 +133,6 @@ def _new_number(item: ServiceItem) -> str:
     """Region code + date + 6 random digits: readable at the window, not enumerable."""
     region = item.department.region.code
     return f"{region}{timezone.localdate():%Y%m%d}{secrets.randbelow(10**6):06d}"
-
-
-def _notify(case: Case, event: str, text: str) -> None:
-    """Tell the applicant side (in-site message and SMS); delivery runs after commit."""
-    from govhall.notify.services import notification_send
-
-    notification_send(
-        event=event,
-        text=text,
-        user_ids=_applicant_user_ids(case),
-        phone=case.applicant.phone,
-        case_number=case.number,
-    )
-
-
-def _applicant_user_ids(case: Case) -> set[int]:
-    ids = set(selectors.operator_user_ids(case.applicant))
-    if case.applicant.user_id:
-        ids.add(case.applicant.user_id)
-    return ids
 
 
 # --------------------------------------------------------------------------- creating and filing
@@ -206,7 +190,7 @@ def _check_form_fields(item: ServiceItem, form: dict) -> dict:
 
 def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
     """The applicant a signed-in user files for: themselves, or the legal person they operate."""
-    own = applicants_of(user)
+    own = scope.represented(user)
     if applicant_id is not None:
         found = next((a for a in own if a.pk == applicant_id), None)
         if found is None:
@@ -266,6 +250,57 @@ def case_create(
     raise DomainError("无法生成办件编号，请重试", code="number_exhausted", status=503)
 
 
+@dataclass(frozen=True)
+class IntakeApplicant:
+    """The applicant as the clerk identifies them at the window (一窗受理)."""
+
+    kind: str
+    code: str  # resident ID or credit code
+    name: str = ""
+    phone: str = ""
+    legal_representative: str = ""
+
+
+@transaction.atomic
+def window_intake(
+    *,
+    actor: User,
+    item_code: str,
+    applicant: IntakeApplicant,
+    situation_answers: dict | None = None,
+    form: dict | None = None,
+) -> tuple[Case, Applicant, bool]:
+    """一窗受理: the clerk finds or registers the applicant and files a draft for them at their
+    hall, all or nothing. Returns (case, applicant, whether the applicant was registered now)."""
+    from govhall.accounts.services import applicant_find_or_register
+
+    profile = scope.staff_profile(actor)
+    if scope.staff_role(actor) != Role.CLERK:
+        raise Forbidden("窗口收件仅供综合窗口受理员使用", code="role_not_allowed")
+    if profile is None or profile.hall_id is None:
+        raise DomainError("您的账户未分配到政务服务大厅，不能窗口收件", code="no_hall")
+    natural = applicant.kind == Applicant.Kind.NATURAL
+    found, created = applicant_find_or_register(
+        kind=applicant.kind,
+        actor=actor,
+        name=applicant.name,
+        id_number=applicant.code if natural else "",
+        uscc="" if natural else applicant.code,
+        phone=applicant.phone,
+        legal_representative=applicant.legal_representative,
+    )
+    case = case_create(
+        actor=actor,
+        item_code=item_code,
+        applicant=found,
+        situation_answers=situation_answers,
+        form=form,
+        channel=Channel.WINDOW,
+        hall=profile.hall,
+    )
+    return case, found, created
+
+
 def _library_licences(applicant: Applicant, materials: list[MaterialRequirement]) -> dict[int, object]:
     """Requirement id -> the applicant's usable e-licence for materials the licence library
     can supply (免证办)."""
@@ -289,16 +324,36 @@ def _case_insert(number, actor, item, applicant, answers, form, channel, hall, m
         form=form,
     )
     rows.insert(case)
-    events = [event_append(case=case, actor=actor, action="create", to_state=State.DRAFT, data={"channel": channel})]
-    filled = _prefill_materials(case, actor, materials, licences, events)
+    created = [
+        event_append(case=case, actor=actor, action=EventKind.CREATE, to_state=State.DRAFT, data={"channel": channel})
+    ]
+    filled = _prefill_materials(case, actor, materials, licences, created)
+    events.publish(
+        CaseCreated(case_id=case.pk, number=case.number, item_code=item.code, channel=channel, filed_by_id=actor.pk)
+    )
+    for material in filled:
+        _material_added(case, material)
     # Every related row of the new case is known here: the API answers from them instead of
     # reading them back (selectors.with_related_rows; test_api checks it equals a fresh GET).
-    case.created_rows = {"materials": filled, "events": events}
+    case.created_rows = {"materials": filled, "events": created}
     return case
 
 
+def _material_added(case: Case, material: SubmittedMaterial, *, deferred: bool = False) -> None:
+    events.publish(
+        MaterialAdded(
+            case_id=case.pk,
+            number=case.number,
+            requirement_id=material.requirement_id,
+            material_id=material.pk,
+            source=material.source,
+            deferred=deferred,
+        )
+    )
+
+
 def _prefill_materials(
-    case: Case, actor: User, materials: list[MaterialRequirement], licences: dict, events: list[TimelineEvent]
+    case: Case, actor: User, materials: list[MaterialRequirement], licences: dict, created: list[TimelineEvent]
 ) -> list[SubmittedMaterial]:
     """Fill in what shared data and the licence library hold (免证办); returns the rows made
     and adds their timeline events to ``events``."""
@@ -323,11 +378,11 @@ def _prefill_materials(
                     uploaded_by=actor,
                 )
             )
-            events.append(
+            created.append(
                 event_append(
                     case=case,
                     actor=actor,
-                    action="licence_reused",
+                    action=EventKind.LICENCE_REUSED,
                     comment=f"{requirement.name}：调用电子证照 {licence.number}",
                     data={"requirement_id": requirement.id, "licence": licence.number},
                 )
@@ -359,32 +414,35 @@ def _check_upload(upload) -> tuple[bytes, str]:
 
 def _upload_allowed(case: Case, actor: User, requirement_id: int):
     """(roles, pending deferral or None, requirement, the case's required materials) if
-    ``actor`` may upload this material now."""
+    ``actor`` may upload this material now (``rules.upload_refusal``, as the page offers)."""
     if not selectors.can_see(actor, case):
         raise NotFound("未找到该办件", code="case_not_found")
     roles = selectors.actor_roles(actor, case)
-    applicant_side = workflow.APPLICANT in roles
-    deferral = (  # deferrals exist only from acceptance on
-        case.deferrals.filter(requirement_id=requirement_id, status=Deferral.Status.PENDING).first()
-        if case.accepted_on
-        else None
-    )
-    if deferral is not None:
-        allowed = applicant_side or Role.CLERK in roles
-    elif case.state in (State.DRAFT, State.CORRECTION_REQUESTED):
-        allowed = applicant_side
-    elif case.state == State.SUBMITTED:
-        allowed = Role.CLERK in roles
-    else:
-        raise Conflict(f"办件当前状态为“{case.get_state_display()}”，不能再上传材料", code="upload_not_allowed")
-    if not allowed:
-        raise Forbidden("无权为该办件上传材料", code="upload_forbidden")
     required = selectors.required_materials(case)
     requirement = next((m for m in required if m.id == requirement_id), None)
+    deferral = (  # deferrals exist only from acceptance on
+        case.deferrals.filter(requirement_id=requirement_id, status=Deferral.Status.PENDING).first()
+        if case.accepted_on and requirement is not None
+        else None
+    )
     if requirement is None:
-        raise DomainError(
-            "该材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": requirement_id}
-        )
+        refusal = rules.upload_refusal(case, roles, None, pending_deferral=False, supplied_from_licence=False)
+        if refusal is None:
+            refusal = DomainError(
+                "该材料不属于本办件的材料清单", code="unknown_requirement", detail={"requirement_id": requirement_id}
+            )
+        raise refusal
+    from_licence = (  # asked only of the few materials the licence library may supply
+        requirement.source == MaterialRequirement.Source.LICENCE
+        and SubmittedMaterial.objects.filter(
+            case=case, requirement_id=requirement_id, current=True, source=SubmittedMaterial.Source.LICENCE
+        ).exists()
+    )
+    refusal = rules.upload_refusal(
+        case, roles, requirement, pending_deferral=deferral is not None, supplied_from_licence=from_licence
+    )
+    if refusal is not None:
+        raise refusal
     return roles, deferral, requirement, required
 
 
@@ -419,8 +477,7 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
                 SubmittedMaterial.objects.filter(case=case, requirement=requirement, current=True).update(current=False)
             material.case, material.requirement = case, requirement
             # A clerk filing at the window is the case's filer, but what they attach is a scan.
-            profile = selectors.staff_profile(actor)
-            scanned = Role.CLERK in roles or (profile is not None and profile.role == Role.CLERK)
+            scanned = Role.CLERK in roles or scope.staff_role(actor) == Role.CLERK
             material.source = SubmittedMaterial.Source.SCAN if scanned else SubmittedMaterial.Source.UPLOAD
             rows.insert(material)
             if deferral is not None:
@@ -431,10 +488,11 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
                 case=case,
                 actor=actor,
                 role=_role_label(roles),
-                action="deferred_material_received" if deferral else "material_uploaded",
+                action=EventKind.DEFERRED_MATERIAL_RECEIVED if deferral else EventKind.MATERIAL_UPLOADED,
                 comment=requirement.name,
                 data={"requirement_id": requirement.id, "sha256": material.sha256, "size": material.size},
             )
+            _material_added(case, material, deferred=deferral is not None)
     except BaseException:
         material.file.delete(save=False)
         raise
@@ -462,52 +520,50 @@ def case_transition(
     actor: User,
     action: str,
     comment: str = "",
-    params: dict[str, Any] | None = None,
+    params: Any = None,
     expected_version: int | None = None,
 ) -> Case:
     """Move ``case`` (a loaded case, or a number: then read once, under the lock) by
-    ``action``. Raises NotFound (actor may not see it), DomainError
-    ``unknown_action``, Conflict ``action_not_allowed`` (not in this state), Forbidden
-    ``role_not_allowed``, Conflict ``stale_version``, or the action's own errors; on any
-    error nothing is written."""
-    if action not in workflow.ACTIONS:
-        raise DomainError(f"未知的操作：{action}", code="unknown_action", detail={"allowed": list(workflow.ACTIONS)})
+    ``action`` with its ``params`` (a dict, or the action's Params model as the API parsed
+    it). Raises NotFound (actor may not see it), DomainError ``unknown_action``, Conflict
+    ``action_not_allowed`` (not in this state), Forbidden ``role_not_allowed``, Conflict
+    ``stale_version``, the guard's error, ``missing_field``/``invalid_field`` (or the row's
+    prompt) for the parameters, or the effect's own errors; on any error nothing is written."""
+    actions.known(action)
     case = _lock(case)
     if not selectors.can_see(actor, case):
         raise NotFound("未找到该办件", code="case_not_found")
-    transition = workflow.transition_for(case.state, action)
-    if transition is None:
-        raise Conflict(
-            f"办件当前状态为“{case.get_state_display()}”，不能执行此操作",
-            code="action_not_allowed",
-            detail={"state": case.state, "action": action},
-        )
     roles = selectors.actor_roles(actor, case)
-    acting = roles & set(transition.roles)
-    if not acting:
-        raise Forbidden("您的角色无权执行此操作", code="role_not_allowed", detail={"action": action})
+    row = actions.row_for(case.state, action)
+    ctx = Context(case=case, actor=actor, roles=roles, comment=comment.strip()[:2000])
+    refusal = actions.refusal(case, roles, action, ctx.today)
+    if refusal is not None and refusal.code in ("action_not_allowed", "role_not_allowed"):
+        raise refusal
     if expected_version is not None and expected_version != case.version:
         raise Conflict("办件已被他人更新，请刷新后重试", code="stale_version", detail={"version": case.version})
-    ctx = Context(case=case, actor=actor, roles=roles, params=params or {}, comment=comment.strip()[:2000])
+    if refusal is not None:  # the guard's
+        raise refusal
+    ctx.params = row.parse(params, ctx)
+    if row.comment and not ctx.comment:
+        raise DomainError(f"请填写{row.comment}", code="missing_field", detail={"field": "comment"})
+    acting = roles & set(row.roles)
     from_state = case.state
     before = _row_values(case)
     try:
-        EFFECTS[action](ctx)
+        row.effect(ctx)
     except BaseException:
-        # The rows roll back with the transaction; the PDFs already written must go too.
-        for doc in ctx.documents:
-            doc.file.delete(save=False)
+        # The rows roll back with the transaction; what went out must be taken back.
+        _undo_outside(ctx)
         raise
-    target = workflow.resolve_target(transition, accepted=case.accepted_on is not None)
-    case.state = target
+    case.state = row.next_state(ctx, from_state)
     case.version += 1
     event = event_append(
         case=case,
         actor=actor,
-        action=action,
+        action=row.event,
         role=_role_label(acting),
         from_state=from_state,
-        to_state=target,
+        to_state=case.state,
         comment=ctx.comment,
         data=ctx.data,
         save_head=False,
@@ -518,14 +574,37 @@ def case_transition(
             case=case,
             actor=actor,
             role=_role_label(acting),
-            action="document_created",
+            action=EventKind.DOCUMENT_CREATED,
             comment=doc.get_kind_display(),
             data={"kind": doc.kind, "sha256": doc.sha256},
         )
-    for notice, text in ctx.notices:
-        _notify(case, notice, text)
+    events.publish(
+        CaseTransitioned(
+            case_id=case.pk,
+            number=case.number,
+            action=action,
+            from_state=from_state,
+            to_state=case.state,
+            event_id=event.pk,
+            actor_id=actor.pk,
+        )
+    )
+    for doc in ctx.documents:
+        events.publish(DocumentCreated(case_id=case.pk, number=case.number, document_id=doc.pk, kind=doc.kind))
     case.last_transition = TransitionDone(action=action, event=event, documents=ctx.documents)
     return case
+
+
+def _undo_outside(ctx: Context) -> None:
+    """After a failed transition: the PDFs already written go, hand-overs to a carrier are
+    cancelled (their rows roll back with the transaction)."""
+    for doc in ctx.documents:
+        doc.file.delete(save=False)
+    for provider, receipt in ctx.receipts:
+        try:
+            provider.cancel(receipt)
+        except Exception:
+            logger.exception("could not cancel the hand-over %s of case %s", receipt, ctx.case.number)
 
 
 def _row_values(case: Case) -> dict[str, Any]:
@@ -547,56 +626,32 @@ def case_handle_instant(*, case: Case, actor: User, comment: str = "") -> Case:
     return case
 
 
-@transaction.atomic
-def commitment_verify(*, case: Case, actor: User, passed: bool, comment: str) -> Commitment:
-    """Record the post-approval check of a notify-and-commit approval; a failed check
-    revokes the result and its e-licence."""
-    case = _lock(case)
-    if not selectors.can_see(actor, case):
-        raise NotFound("未找到该办件", code="case_not_found")
-    roles = selectors.actor_roles(actor, case)
-    if not roles & {Role.CHIEF_APPROVER, Role.REVIEWER}:
-        raise Forbidden("只有审批部门可以核查承诺", code="role_not_allowed")
-    commitment = case.commitments.filter(
-        kind=Commitment.Kind.NOTIFY_COMMIT, verification=Commitment.Verification.PENDING
-    ).first()
-    if commitment is None:
-        raise Conflict("该办件没有待核查的告知承诺", code="nothing_to_verify")
-    comment = comment.strip()
-    if not comment:
-        raise DomainError("请填写核查意见", code="missing_field", detail={"field": "comment"})
-    commitment.verification = Commitment.Verification.PASSED if passed else Commitment.Verification.FAILED
-    commitment.verified_at, commitment.verified_by, commitment.verification_comment = timezone.now(), actor, comment
-    commitment.save()
-    event_append(
-        case=case,
-        actor=actor,
-        role=_role_label(roles),
-        action="commitment_verified",
-        comment=comment,
-        data={"passed": passed},
+def commitment_verify(*, case: Case | str, actor: User, passed: bool, comment: str) -> Case:
+    """Record the post-approval check of a notify-and-commit approval (the action
+    ``verify_commitment``: a failed check recorded by the chief approver revokes the result
+    and its e-licence; recorded by a reviewer, it waits for the chief approver)."""
+    return case_transition(
+        case=case, actor=actor, action="verify_commitment", comment=comment, params={"passed": passed}
     )
-    if not passed:
-        case_transition(case=case, actor=actor, action="revoke", params={"reason": f"告知承诺核查不实：{comment}"})
-    return commitment
 
 
 @transaction.atomic
 def personal_data_view(*, case: Case, actor: User, purpose: str) -> Applicant:
     """Full identity data of the applicant for staff who need it (e.g. to check the ID at
     the window). Every such read is recorded in the timeline."""
-    roles = selectors.actor_roles(actor, case) - {workflow.APPLICANT}
+    roles = selectors.actor_roles(actor, case) & set(workflow.PERSONAL_DATA)
     if not roles:
         raise NotFound("未找到该办件", code="case_not_found")
     case = _lock(case)
-    event_append(case=case, actor=actor, role=_role_label(roles), action="personal_data_viewed", comment=purpose[:200])
+    event_append(
+        case=case, actor=actor, role=_role_label(roles), action=EventKind.PERSONAL_DATA_VIEWED, comment=purpose[:200]
+    )
     return case.applicant
 
 
 def deadlines_recompute(*, case_ids: Iterable[int] | None = None) -> int:
     """Recompute due dates of open cases (after the calendar changed). Returns how many moved."""
-    open_states = [State.ACCEPTED, State.SUSPENDED, State.CORRECTION_REQUESTED]
-    qs = Case.objects.filter(state__in=open_states, accepted_on__isnull=False)
+    qs = Case.objects.filter(state__in=workflow.CLOCKED, accepted_on__isnull=False)
     if case_ids is not None:
         qs = qs.filter(pk__in=list(case_ids))
     moved = 0
@@ -616,7 +671,7 @@ def deadlines_recompute(*, case_ids: Iterable[int] | None = None) -> int:
                 event_append(
                     case=case,
                     actor=None,
-                    action="deadline_recomputed",
+                    action=EventKind.DEADLINE_RECOMPUTED,
                     comment="工作日历更新，重新计算到期日",
                     data={"before": str(before[0]), "after": str(case.due_date)},
                 )

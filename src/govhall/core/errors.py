@@ -67,6 +67,16 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
+        # A body that is a union by a tag (the workflow's ``action``) with a tag it does not
+        # know: the client asked for something that does not exist, not for a bad value.
+        tags = [e for e in exc.errors if e.get("type") in ("union_tag_invalid", "union_tag_not_found")]
+        if tags:
+            tag = str(tags[0].get("ctx", {}).get("discriminator", "'action'")).strip("'")
+            given = tags[0].get("ctx", {}).get("tag", "")
+            expected = str(tags[0].get("ctx", {}).get("expected_tags", ""))
+            allowed = [t.strip().strip("'") for t in expected.split(",") if t.strip()]
+            message = f"未知的操作：{given}" if given else f"缺少 {tag}"
+            return answer(request, 400, f"unknown_{tag}", message, {"allowed": allowed})
         return answer(request, 422, "validation_error", "请求参数不正确", exc.errors)
 
     @api.exception_handler(DjangoValidationError)

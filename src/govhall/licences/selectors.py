@@ -12,9 +12,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from govhall.accounts.models import Applicant, StaffProfile, User
-from govhall.accounts.roles import Role
-from govhall.catalog.selectors import region_and_below
+from govhall.accounts import scope
+from govhall.accounts.models import Applicant, User
 from govhall.core import rows
 from govhall.core.errors import NotFound
 from govhall.core.masking import mask_name
@@ -116,7 +115,12 @@ def licence_verify(number: str, content_hash: str | None = None) -> Verification
     ``unknown`` when no licence has this number.
     """
     number = (number or "").strip()
-    licence = Licence.objects.select_related("holder").filter(number=number).first() if 0 < len(number) <= 40 else None
+    max_length = Licence._meta.get_field("number").max_length
+    licence = (
+        Licence.objects.select_related("holder").filter(number=number).first()
+        if 0 < len(number) <= max_length
+        else None
+    )
     if licence is None:
         return Verification(number=number, status="unknown", status_label=STATUS_LABELS["unknown"])
     given = (content_hash or "").strip().lower()
@@ -146,39 +150,15 @@ def licence_verify(number: str, content_hash: str | None = None) -> Verification
 # ------------------------------------------------------------------ who may download
 
 
-def _staff_scope(user: User) -> Q | None:
-    """Licences a staff member may open: administrators all; reviewers and chief
-    approvers their department's; clerks and hall managers (统一窗口出件) and
-    supervisors those of departments in their region and below."""
-    if user.is_superuser:
-        return Q()
-    try:
-        profile = user.staff_profile
-    except StaffProfile.DoesNotExist:
-        return None
-    if profile.role == Role.ADMINISTRATOR:
-        return Q()
-    if profile.role in (Role.REVIEWER, Role.CHIEF_APPROVER) and profile.department_id:
-        return Q(department_id=profile.department_id)
-    if profile.role in (Role.CLERK, Role.HALL_MANAGER, Role.SUPERVISOR):
-        region_id = profile.hall.region_id if profile.hall_id else profile.region_id
-        if region_id:
-            return Q(department__region_id__in=region_and_below(region_id))
-    return None
+# A licence is its holder's (and their operators'); staff reach it by the department that
+# issued it: reviewers and chief approvers their own, clerks and hall managers (统一窗口出件)
+# and supervisors those of departments in their region and below. accounts.scope decides.
+LICENCE_SCOPE = scope.Policy(applicant="holder", department="department", region="department__region")
 
 
 def licences_visible(user: User) -> QuerySet[Licence]:
     """The licences ``user`` may open: their own (or their company's, as an operator) and their staff scope."""
-    if not user.is_authenticated:
-        return Licence.objects.none()
-    staff = _staff_scope(user)
-    if staff is not None and not staff:  # an empty Q: everything (``Q(...) | Q()`` would drop it)
-        return Licence.objects.all()
-    own = Applicant.objects.filter(Q(user=user) | Q(operators__user=user)).values("id")
-    condition = Q(holder_id__in=own)
-    if staff is not None:
-        condition |= staff
-    return Licence.objects.filter(condition)
+    return scope.visible(user, Licence.objects.all(), LICENCE_SCOPE)
 
 
 def licence_for_user(number: str, user: User) -> Licence:

@@ -7,7 +7,8 @@ from conftest import login
 from govhall.accounts import services
 from govhall.accounts.demo import DEMO_COMPANY_USCC
 from govhall.accounts.models import Applicant, Operator, User
-from govhall.accounts.selectors import applicants_of, operators_of, represented_by
+from govhall.accounts.scope import represented
+from govhall.accounts.selectors import operators_of, represented_by
 from govhall.accounts.validators import id_number_check_char, uscc_check_char
 from govhall.core.errors import DomainError, Forbidden
 
@@ -63,7 +64,7 @@ def test_the_legal_representative_registers_the_company_and_may_file_for_it(demo
         own.name,
         citizen.phone,
     )
-    assert company in applicants_of(citizen) and represented_by(citizen) == [company]
+    assert company in represented(citizen) and represented_by(citizen) == [company]
     (operator,) = operators_of([company])[company.pk]
     assert operator.user == citizen and operator.is_legal_representative
 
@@ -187,14 +188,14 @@ def authorise(company, phone="13700137000", name="李娜", actor="citizen"):
 
 def test_the_legal_representative_authorises_and_withdraws_an_operator(company):
     citizen2 = user("citizen2")
-    assert company not in applicants_of(citizen2)
+    assert company not in represented(citizen2)
     operator = authorise(company)
     assert operator.user == citizen2 and not operator.is_legal_representative
-    assert company in applicants_of(citizen2) and represented_by(citizen2) == []
+    assert company in represented(citizen2) and represented_by(citizen2) == []
     with pytest.raises(DomainError, match="已是本企业的经办人"):
         authorise(company)
     services.operator_withdraw(actor=user("citizen"), applicant=company, user_id=citizen2.pk)
-    assert company not in applicants_of(citizen2)
+    assert company not in represented(citizen2)
     with pytest.raises(DomainError, match="未找到该经办人"):
         services.operator_withdraw(actor=user("citizen"), applicant=company, user_id=citizen2.pk)
 
@@ -365,7 +366,7 @@ def test_the_management_page_authorises_and_withdraws_with_numbers_masked(client
     login(client, "citizen")
     added = client.post(MANAGE, {"company": company.pk, "phone": "13700137000", "name": "李娜"})
     assert added.status_code == 302
-    assert company in applicants_of(user("citizen2"))
+    assert company in represented(user("citizen2"))
     page = client.get(MANAGE).content.decode()
     assert "李娜" in page and "137****7000" in page and "13700137000" not in page
     assert "已授权 李娜" in page
@@ -373,7 +374,7 @@ def test_the_management_page_authorises_and_withdraws_with_numbers_masked(client
     assert f'name="user" value="{user("citizen").pk}"' not in page
     assert f'name="user" value="{user("citizen2").pk}"' in page
     removed = client.post(MANAGE, {"company": company.pk, "action": "withdraw", "user": user("citizen2").pk})
-    assert removed.status_code == 302 and company not in applicants_of(user("citizen2"))
+    assert removed.status_code == 302 and company not in represented(user("citizen2"))
 
 
 def test_the_management_page_says_why_and_keeps_the_values(client, company):

@@ -40,7 +40,7 @@ def test_the_api_says_who_the_caller_is_and_whom_they_may_file_for(client, demo,
     # the id files a case for the company (公章刻制备案: for legal persons, online, no form)
     created = client.post(
         "/api/v1/cases",
-        {"item_code": "610104-GA-QT-001", "applicant_id": company.id},
+        {"item_code": "000510001000-610104000000-000-11610104LH0000005W-1-00", "applicant_id": company.id},
         content_type="application/json",
         headers=bearer("company"),
     )

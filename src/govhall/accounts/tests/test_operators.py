@@ -6,7 +6,7 @@ from conftest import login
 from govhall.accounts import services
 from govhall.accounts.demo import DEMO_COMPANY_USCC
 from govhall.accounts.models import Applicant, Operator, User
-from govhall.accounts.selectors import applicants_of
+from govhall.accounts.scope import represented
 from govhall.accounts.validators import uscc_check_char
 
 pytestmark = pytest.mark.django_db
@@ -17,19 +17,19 @@ PAGE = "/accounts/operators/"
 def test_a_clerk_links_an_operator_who_may_then_file_for_the_company(client, demo):
     company = Applicant.objects.get(uscc=DEMO_COMPANY_USCC)
     citizen2 = User.objects.get(username="citizen2")
-    assert company not in applicants_of(citizen2)
+    assert company not in represented(citizen2)
     login(client, "clerk")
     found = client.get(PAGE, {"uscc": DEMO_COMPANY_USCC.lower()})
     assert found.status_code == 200 and "西安莲湖云帆科技有限公司" in found.content.decode()
     linked = client.post(PAGE, {"action": "link", "uscc": DEMO_COMPANY_USCC, "phone": citizen2.phone})
     assert linked.status_code == 302
-    assert company in applicants_of(citizen2)
+    assert company in represented(citizen2)
     page = client.get(PAGE, {"uscc": DEMO_COMPANY_USCC}).content.decode()
     assert "137****7000" in page and citizen2.phone not in page  # operators' numbers masked
     # and withdrawn again
     operator = Operator.objects.get(applicant=company, user=citizen2)
     client.post(PAGE, {"action": "unlink", "uscc": DEMO_COMPANY_USCC, "operator": operator.pk})
-    assert company not in applicants_of(citizen2)
+    assert company not in represented(citizen2)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 
 from govhall.accounts.models import User
-from govhall.accounts.selectors import applicants_of
+from govhall.accounts.scope import represented
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,8 @@ def test_applicants_of_is_the_orm_answer(demo):
     for user in User.objects.all():
         operated = Operator.objects.filter(user=user).values("applicant_id")
         expected = list(Applicant.objects.filter(Q(user=user) | Q(pk__in=operated)).order_by("pk"))
-        found = applicants_of(user)
+        found = represented(user)
         assert found == expected, user.username
         fields = [field.attname for field in Applicant._meta.concrete_fields]
         assert [[getattr(a, n) for n in fields] for a in found] == [[getattr(a, n) for n in fields] for a in expected]
-    assert len(applicants_of(User.objects.get(username="citizen"))) == 2  # own and operated
+    assert len(represented(User.objects.get(username="citizen"))) == 2  # own and operated

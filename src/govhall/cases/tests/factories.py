@@ -11,13 +11,13 @@ from govhall.cases import selectors, services
 from govhall.cases.models import Case
 
 # 食品经营许可: natural or legal applicants, 容缺受理 and 告知承诺 allowed, a licence as result.
-FOOD = "610104-SCJG-XK-005"
+FOOD = "000101005000-610104000000-000-11610104LH0000001G-1-00"
 # 有限责任公司设立登记: legal persons only.
-COMPANY = "610104-SCJG-XK-001"
+COMPANY = "000101001000-610104000000-000-11610104LH0000001G-1-00"
 # 股权出质登记: an instant item (即办件) of the same department.
-INSTANT = "610104-SCJG-QT-002"
+INSTANT = "000110002000-610104000000-000-11610104LH0000001G-1-00"
 # 建设项目环境影响报告表审批: result is an approval document, another department.
-EIA = "610104-STHJ-XK-001"
+EIA = "000901001000-610104000000-000-11610104LH00000099-1-00"
 
 
 # Answers to the application forms of the items that define one.

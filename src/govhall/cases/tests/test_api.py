@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from govhall.cases import workflow
+from govhall.cases import actions, workflow
 from govhall.cases.models import Case, IdempotencyRecord, State
 from govhall.cases.tests import factories as f
 
@@ -216,25 +216,39 @@ USER_ROLES = {
 # the matrix's case is a committed item.
 GUARDED_BY_ROLE = {("approve", "clerk")}
 MATRIX = [
-    (t.source.value, t.action, user)
-    for t in workflow.TRANSITIONS
-    if t.source.value in f.STATE_BUILDERS
+    (source.value, row.name, user)
+    for row in actions.ROWS
+    for source in row.sources
+    if source.value in f.STATE_BUILDERS
     for user in USERS
 ]
+# A well-formed body for each action (the API checks its shape before anything else).
+BODIES = {
+    "accept_with_deferral": {"deferred": [1], "commitment": "承诺按期补齐"},
+    "request_correction": {"items": [{"problem": "材料不清晰"}]},
+    "reject": {"reason": "不符合受理条件", "legal_basis": "《行政许可法》第三十二条"},
+    "deny": {"reason": "不符合许可条件", "legal_basis": "《行政许可法》第三十八条"},
+    "suspend": {"reason": "现场核查"},
+    "extend": {"days": 3, "reason": "专家论证"},
+    "review": {"recommendation": "approve"},
+    "revoke": {"reason": "逾期未补齐"},
+    "verify_commitment": {"passed": True},
+}
 
 
 @pytest.mark.parametrize(("state", "action", "username"), MATRIX)
 def test_role_action_matrix(client, bearer, demo, state, action, username):
     case = f.STATE_BUILDERS[state]()
-    transition = workflow.transition_for(state, action)
+    row = actions.row_for(state, action)
     roles = USER_ROLES.get(username, set())
     sees = username in {"citizen", "supervisor", "clerk", "manager", "reviewer", "approver"} and (
         state != "draft" or username == "citizen"
     )
-    r = post(client, f"/api/v1/cases/{case.number}/transitions", bearer(username), {"action": action})
+    body = {"action": action, **BODIES.get(action, {})}
+    r = post(client, f"/api/v1/cases/{case.number}/transitions", bearer(username), body)
     if not sees:
         assert r.status_code == 404, r.content
-    elif not roles & set(transition.roles) or (action, username) in GUARDED_BY_ROLE:
+    elif not roles & set(row.roles) or (action, username) in GUARDED_BY_ROLE:
         assert r.status_code == 403, r.content
     else:
         assert r.status_code in (200, 400, 409), r.content

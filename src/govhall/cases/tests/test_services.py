@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pypdf import PdfReader
 
-from govhall.cases import selectors, services
+from govhall.cases import actions, selectors, services
 from govhall.cases.models import Commitment, Deferral, Document, State, TimelineEvent
 from govhall.cases.tests import factories as f
 from govhall.catalog import selectors as catalog_selectors
@@ -270,14 +270,15 @@ def test_review_puts_the_case_to_the_chief_approver_until_a_correction(demo):
     assert selectors.current_review(selectors.detail_queryset().get(pk=case.pk)) is None
 
 
-def test_extension_adds_working_days_once_and_tells_the_applicant_why(demo):
+def test_extension_adds_working_days_once_and_tells_the_applicant_why(demo, django_capture_on_commit_callbacks):
     from govhall.notify.models import Notification
     from govhall.workdays.selectors import get_calendar
 
     case = f.accepted()
     limit, due = case.limit_workdays, case.due_date
-    assert "extend" in selectors.available_actions(case, {"chief_approver"})
-    case = f.act(case, "approver", "extend", days="3", reason="需组织专家论证经营场所布局")
+    assert "extend" in actions.offered(case, {"chief_approver"})
+    with django_capture_on_commit_callbacks(execute=True):  # the notice follows the commit
+        case = f.act(case, "approver", "extend", days="3", reason="需组织专家论证经营场所布局")
     assert case.state == State.ACCEPTED  # the state stays; the limit grows
     assert (case.limit_workdays, case.extended_workdays) == (limit + 3, 3)
     assert case.due_date == get_calendar().due_date(case.accepted_on, limit + 3).due_date > due
@@ -290,7 +291,7 @@ def test_extension_adds_working_days_once_and_tells_the_applicant_why(demo):
     assert notice and "3个工作日" in notice.text and f"{case.due_date:%Y年%m月%d日}" in notice.text
     assert selectors.case_deadline(selectors.detail_queryset().get(pk=case.pk)).extended_workdays == 3
     # once per case
-    assert "extend" not in selectors.available_actions(case, {"chief_approver"})
+    assert "extend" not in actions.offered(case, {"chief_approver"})
     with pytest.raises(Conflict) as err:
         f.act(case, "approver", "extend", days=1, reason="再次延长")
     assert err.value.code == "already_extended"
@@ -344,7 +345,7 @@ def test_no_extension_for_instant_items_or_after_the_due_date(demo, monkeypatch)
     case.item = item
     assert selectors.extension_ceiling(case) == item.statutory_days - case.limit_workdays
     monkeypatch.setattr(item, "statutory_days", case.limit_workdays)
-    assert "extend" not in selectors.available_actions(case, {"chief_approver"})
+    assert "extend" not in actions.offered(case, {"chief_approver"})
     with pytest.raises(Conflict) as err:
         f.act(case, "approver", "extend", days=1, reason="理由")
     assert err.value.code == "extension_not_allowed"
@@ -496,7 +497,7 @@ def test_due_dates_recomputed_when_an_arrangement_is_entered(demo, django_captur
 def test_online_application_only_for_items_offered_online(demo):
     # 结婚登记: both parties must appear in person, so it is offered at the window only
     with pytest.raises(DomainError) as err:
-        f.draft("610104-MZ-QR-001")
+        f.draft("001107001000-610104000000-000-11610104LH0000011H-1-00")
     assert err.value.code == "online_not_offered"
     assert "窗口办理" in err.value.message
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from govhall.cases import effects, selectors, services, workflow
+from govhall.cases import actions, effects, selectors, services, workflow
 from govhall.cases.audit import verify_case
 from govhall.cases.models import Case, Deferral, State
 from govhall.cases.tests import factories as f
@@ -21,25 +21,27 @@ from govhall.workdays.selectors import get_calendar
 
 def test_table_is_complete_and_consistent():
     states = {s.value for s in State}
-    for t in workflow.TRANSITIONS:
-        assert t.source.value in states
-        assert t.target is None or t.target.value in states
-        assert t.roles
-    # terminal states allow nothing, except revoking a delivered result
+    for row in actions.ROWS:
+        assert all(source.value in states for source in row.sources)
+        assert row.target is None or row.target.value in states
+        assert row.roles
+        assert row.event.label and row.button and row.done
+    # terminal states allow nothing, except revoking a delivered result (and the 告知承诺
+    # check that may lead to it)
     for terminal in workflow.TERMINAL:
-        allowed = {t.action for t in workflow.actions_from(terminal)}
-        assert allowed == ({"revoke"} if terminal == State.DELIVERED else set()), terminal
+        allowed = {row.name for row in actions.ROWS if terminal in row.sources}
+        assert allowed == ({"revoke", "verify_commitment"} if terminal == State.DELIVERED else set()), terminal
     # every non-terminal state has a way out
     for state in states - {s.value for s in workflow.TERMINAL}:
-        assert workflow.actions_from(state), state
-    assert "stateDiagram-v2" in workflow.mermaid()
+        assert any(state in row.sources for row in actions.ROWS), state
+    assert "stateDiagram-v2" in actions.mermaid()
 
 
 def test_docs_print_the_current_table():
     from pathlib import Path
 
     doc = Path(__file__).resolve().parents[4] / "docs" / "workflow.md"
-    assert workflow.mermaid() in doc.read_text(), "docs/workflow.md is out of date: paste workflow.mermaid()"
+    assert actions.mermaid() in doc.read_text(), "docs/workflow.md is out of date: paste actions.mermaid()"
 
 
 ACTORS = ["citizen", "clerk", "reviewer", "approver", "citizen2"]
@@ -53,6 +55,7 @@ PARAMS = {
     "revoke": {"reason": "逾期未补齐"},
     "deliver": {"delivery_mode": "window"},
     "accept_with_deferral": {"commitment": "承诺按期补齐"},
+    "verify_commitment": {"passed": False},
 }
 
 
@@ -94,7 +97,7 @@ class CaseMachine(RuleBasedStateMachine):
             except DomainError:
                 pass
 
-    @rule(action=st.sampled_from(workflow.ACTIONS), actor=st.sampled_from(ACTORS))
+    @rule(action=st.sampled_from(actions.ACTIONS), actor=st.sampled_from(ACTORS))
     def act(self, action, actor):
         self.case.refresh_from_db()
         before = (self.case.state, self.case.version)
@@ -112,8 +115,8 @@ class CaseMachine(RuleBasedStateMachine):
             assert (self.case.state, self.case.version) == before, "a refused action changed the case"
             return
         self.case.refresh_from_db()
-        transition = workflow.transition_for(before[0], action)
-        assert transition is not None, f"{action} succeeded from {before[0]}"
+        row = actions.row_for(before[0], action)
+        assert row is not None, f"{action} succeeded from {before[0]}"
         assert self.case.version == before[1] + 1
 
     @precondition(lambda self: True)
