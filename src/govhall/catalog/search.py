@@ -49,7 +49,6 @@ FIELD_WEIGHTS = {
     "department": 2.0,
     "condition": 1.0,
 }
-PINYIN_FIELDS = ("name", "alias", "result")
 _STOP = set("的了和与及或在为是对于由把被向等其之以及、，。；：（）()《》“”\"' ")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")

@@ -65,11 +65,6 @@ def item_get(code: str) -> ServiceItem:
     return get_object_or_404(_guide_prefetch(published_items()), code=code)
 
 
-def item_version_get(item_id: int) -> ServiceItem:
-    """A specific version (cases show the version they were filed under)."""
-    return get_object_or_404(_guide_prefetch(ServiceItem.objects.all()), pk=item_id)
-
-
 def attachment_listed(name: str) -> bool:
     """Whether ``name`` (a path in the file storage) is a blank form or example of some
     material requirement: the only stored files anyone may fetch without a check of who
@@ -263,20 +258,3 @@ def region_and_below(region_id: int) -> list[int]:
         found.append(rid)
         todo.extend(children.get(rid, []))
     return found
-
-
-def region_tree() -> list[tuple[Region, int]]:
-    """Every region with its depth, parents before children (for display)."""
-    regions = list(Region.objects.all())
-    children: dict[int | None, list[Region]] = {}
-    for region in regions:
-        children.setdefault(region.parent_id, []).append(region)
-    out: list[tuple[Region, int]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for region in children.get(parent_id, []):
-            out.append((region, depth))
-            walk(region.id, depth + 1)
-
-    walk(None, 0)
-    return out
