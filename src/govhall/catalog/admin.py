@@ -223,14 +223,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
     def export_view(self, request):
         if not self.has_view_permission(request):
             return HttpResponse("无权导出事项", status=403)
-        from govhall.catalog.selectors import published_items
-
-        items = (
-            published_items()
-            .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
-            .order_by("code")
-        )
-        content = xlsx.export_workbook([services.item_to_data(i) for i in items])
+        content = xlsx.export_published()
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )

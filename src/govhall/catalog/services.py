@@ -312,10 +312,12 @@ class ImportResult:
     unchanged: list[str]
 
 
-def catalog_import(items: list[ItemData]) -> ImportResult:
+def catalog_import(items: list[ItemData], *, dry_run: bool = False) -> ImportResult:
     """Import items all-or-nothing: any error anywhere and nothing is written.
 
-    Raises CatalogImportError whose errors are (item index, DataError) pairs.
+    Raises CatalogImportError whose errors are (item index, DataError) pairs. With
+    ``dry_run`` the items are checked the same way and the result says what an import would
+    create, revise and leave unchanged, without writing anything.
     """
     departments = {d.code: d for d in Department.objects.all()}
     topics = {t.code: t for t in Topic.objects.all()}
@@ -330,20 +332,12 @@ def catalog_import(items: list[ItemData]) -> ImportResult:
         seen[code] = index
     if errors:
         raise CatalogImportError(errors)
+    if dry_run:
+        return _import_plan(normalized)[0]
 
-    result = ImportResult([], [], [])
     with transaction.atomic():
-        current = {
-            i.code: i
-            for i in ServiceItem.objects.filter(code__in=seen, status=ServiceItem.Status.PUBLISHED)
-            .select_related("department")
-            .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
-        }
-        for data in normalized:
-            previous = current.get(data["code"])
-            if previous is not None and item_to_data(previous) == data:
-                result.unchanged.append(data["code"])
-                continue
+        result, changes = _import_plan(normalized)
+        for data, previous in changes:
             version = (ServiceItem.objects.filter(code=data["code"]).aggregate(v=Max("version"))["v"] or 0) + 1
             ServiceItem.objects.filter(code=data["code"], status=ServiceItem.Status.DRAFT).delete()
             item = _create_version(
@@ -355,8 +349,30 @@ def catalog_import(items: list[ItemData]) -> ImportResult:
                 previous=previous,
             )
             _publish(item)
-            (result.revised if previous else result.created).append(data["code"])
     return result
+
+
+def _import_plan(normalized: list[ItemData]) -> tuple[ImportResult, list[tuple[ItemData, ServiceItem | None]]]:
+    """What importing (checked, normalized) items changes: the result, and the items to write
+    with the published version each one revises (None for a new item)."""
+    current = {
+        i.code: i
+        for i in ServiceItem.objects.filter(
+            code__in=[d["code"] for d in normalized], status=ServiceItem.Status.PUBLISHED
+        )
+        .select_related("department")
+        .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
+    }
+    result = ImportResult([], [], [])
+    changes = []
+    for data in normalized:
+        previous = current.get(data["code"])
+        if previous is not None and item_to_data(previous) == data:
+            result.unchanged.append(data["code"])
+            continue
+        (result.revised if previous else result.created).append(data["code"])
+        changes.append((data, previous))
+    return result, changes
 
 
 @transaction.atomic

@@ -28,7 +28,8 @@ from govhall.catalog.models import (
     ResultType,
     ServiceItem,
 )
-from govhall.catalog.services import CatalogImportError, ImportResult, ItemData, catalog_import
+from govhall.catalog.selectors import published_items
+from govhall.catalog.services import CatalogImportError, ImportResult, ItemData, catalog_import, item_to_data
 
 ITEMS_SHEET, MATERIALS_SHEET, SITUATIONS_SHEET = "事项", "材料", "情形"
 
@@ -216,6 +217,17 @@ def _from_cell(column: Column, raw: Any) -> Any:
 # ---------------------------------------------------------------- export
 
 
+def export_published() -> bytes:
+    """The published catalogue as a workbook (what the admin's 导出 and ``catalog_export`` write):
+    importing it back changes nothing."""
+    items = (
+        published_items()
+        .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
+        .order_by("code")
+    )
+    return export_workbook([item_to_data(i) for i in items])
+
+
 def export_workbook(items: list[ItemData]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
@@ -381,10 +393,11 @@ def _locate(entry: _Located, path: tuple, message: str) -> SheetError:
     return SheetError(ITEMS_SHEET, entry.row, letter, header, message)
 
 
-def import_workbook(content: bytes) -> ImportResult:
-    """Import a workbook all-or-nothing; raises XlsxImportError listing every problem."""
+def import_workbook(content: bytes, *, dry_run: bool = False) -> ImportResult:
+    """Import a workbook all-or-nothing; raises XlsxImportError listing every problem. With
+    ``dry_run`` nothing is written and the result says what the import would change."""
     located = parse_workbook(content)
     try:
-        return catalog_import([entry.data for entry in located])
+        return catalog_import([entry.data for entry in located], dry_run=dry_run)
     except CatalogImportError as exc:
         raise XlsxImportError([_locate(located[index], e.path, e.message) for index, e in exc.errors]) from None
