@@ -148,7 +148,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
             },
         ),
         ("收费", {"fields": ("is_free", "fee_description", "fee_basis")}),
-        ("结果与送达", {"fields": ("result_type", "result_name", "delivery_modes", "steps")}),
+        ("结果与送达", {"fields": ("result_type", "result_name", "licence_type_code", "delivery_modes", "steps")}),
         (
             "地点与咨询",
             {"fields": ("hall_location", "window", "service_hours", "enquiry_phone", "complaint_phone")},

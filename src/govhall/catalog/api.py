@@ -103,7 +103,16 @@ class FormFieldOut(Schema):
     help: str
 
 
+class CodePartsOut(Schema):
+    basic_code: str = Field(description="基本编码")
+    region_code: str = Field(description="行政区划代码（12位，GB/T 2260）")
+    agency_code: str = Field(description="实施主体的统一社会信用代码（GB 32100）")
+    handling_item: str = Field(description="业务办理项")
+    version: str = Field(description="版本")
+
+
 class ItemGuideOut(ItemSummaryOut):
+    code_parts: CodePartsOut | None = Field(description="国家实施编码的组成部分；本地编码为null")
     aliases: list[str]
     region_level: str
     topics: list[str]
@@ -116,6 +125,7 @@ class ItemGuideOut(ItemSummaryOut):
     fee_basis: str
     result_type: str
     result_name: str
+    licence_type_code: str = Field(description="证照类型代码（GB/T 36902），结果为证照或证明时填写，否则为空")
     delivery_modes: list[str]
     steps: list[StepOut]
     hall_location: str
@@ -139,6 +149,9 @@ class ItemFilters(Schema):
     kind: str | None = None
     topic: str | None = None
     list: Literal["instant", "online", "one-visit", "nearby"] | None = None
+    code: str | None = Field(
+        None, description="实施编码、基本编码，或国家实施编码中的行政区划代码、实施主体统一社会信用代码"
+    )
     page: int = 1
     page_size: int = 20
 
@@ -169,8 +182,10 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
     def file_url(f):
         return f.url if f else None
 
+    parts = item.code_parts
     return {
         **_summary(item),
+        "code_parts": parts.as_dict() if parts else None,
         "aliases": item.alias_list,
         "region_level": item.region_level,
         "topics": [t.code for t in item.topics.all()],
@@ -186,6 +201,7 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
                 "fee_basis",
                 "result_type",
                 "result_name",
+                "licence_type_code",
                 "delivery_modes",
                 "steps",
                 "hall_location",
@@ -232,7 +248,9 @@ def item_guide(item: ServiceItem, request: HttpRequest | None = None) -> dict:
 @router.get("/items", response=ItemPageOut, summary="Search or browse published service items")
 def list_items(request, filters: Query[ItemFilters]):
     """`q` searches names, aliases, materials and conditions in Chinese, pinyin (`yingyezhizhao`)
-    or initials (`yyzz`), best match first; without `q` items are listed by department."""
+    or initials (`yyzz`), best match first; without `q` items are listed by department. A `q`
+    that is a code, or `code`, lists the items it names: a whole implementation code, a basic
+    code, or a national code's region code or implementing agency's credit code."""
     page = selectors.item_search(
         q=filters.q,
         department=filters.department,
@@ -240,6 +258,7 @@ def list_items(request, filters: Query[ItemFilters]):
         kind=filters.kind,
         topic=filters.topic,
         public_list=filters.list,
+        code=filters.code,
         page=filters.page,
         page_size=filters.page_size,
     )

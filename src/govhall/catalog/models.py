@@ -13,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from govhall.catalog import identifiers
+
 MAX_STEPS = 4  # 单个事项办理环节原则上不超过4个
 MAX_REVIEW_POINTS = 30
 
@@ -27,7 +29,13 @@ class Region(models.Model):
 
     LEVEL_ORDER = ["province", "city", "district", "street", "community"]
 
-    code = models.CharField("区划代码", max_length=12, unique=True)
+    code = models.CharField(
+        "区划代码",
+        max_length=12,
+        unique=True,
+        validators=[identifiers.validate_region_code],
+        help_text="12位行政区划代码（GB/T 2260），如610104000000",
+    )
     name = models.CharField("名称", max_length=100)
     level = models.CharField("层级", max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
@@ -141,9 +149,18 @@ class ServiceItem(models.Model):
         LEGAL = "legal", "法人"
         BOTH = "both", "自然人、法人"
 
-    # identity and version
-    code = models.CharField("实施编码", max_length=40, db_index=True)
-    base_code = models.CharField("基本编码", max_length=40)
+    # identity and version: national codes as the platforms publish them, or a centre's local
+    # codes (identifiers.py); the code is the item's URL
+    code = models.CharField(
+        "实施编码",
+        max_length=identifiers.CODE_MAX_LENGTH,
+        db_index=True,
+        validators=[identifiers.validate_item_code],
+        help_text="国家实施编码，如511A0138000000-511602000000-000-115113010833722043-1-00；或不超过40位的本地编码",
+    )
+    base_code = models.CharField(
+        "基本编码", max_length=identifiers.CODE_MAX_LENGTH, validators=[identifiers.validate_base_code]
+    )
     version = models.PositiveIntegerField("版本", default=1)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
@@ -189,6 +206,15 @@ class ServiceItem(models.Model):
     # result and delivery
     result_type = models.CharField("结果类型", max_length=15, choices=ResultType.choices)
     result_name = models.CharField("结果名称", max_length=100)
+    # 证照类型代码 (GB/T 36902) of the licence the item issues: its e-licence numbers follow
+    # GB/T 36904 when this is set and the implementation code names the issuing agency
+    licence_type_code = models.CharField(
+        "证照类型代码",
+        max_length=21,
+        blank=True,
+        validators=[identifiers.validate_licence_type_code],
+        help_text="结果为证照或证明时，国家证照目录中的证照类型代码（21位，如11100000000013338W011）",
+    )
     delivery_modes = models.JSONField("送达方式", default=list, blank=True)
     steps = models.JSONField(
         "办理流程",
@@ -259,8 +285,18 @@ class ServiceItem(models.Model):
     def alias_list(self) -> list[str]:
         return [a.strip() for a in self.aliases.replace("，", "、").replace(",", "、").split("、") if a.strip()]
 
+    @property
+    def code_parts(self) -> identifiers.ItemCodeParts | None:
+        """The parts of a national implementation code; None for a local code."""
+        return identifiers.item_code_parts(self.code)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        parts = self.code_parts
+        if parts is not None and self.base_code and self.base_code != parts.basic_code:
+            errors["base_code"] = f"基本编码应与实施编码中的基本编码“{parts.basic_code}”一致"
+        if self.licence_type_code and self.result_type not in (ResultType.LICENCE, ResultType.CERTIFICATE):
+            errors["licence_type_code"] = "只有结果类型为证照或证明的事项才填写证照类型代码"
         if self.promised_days is not None and self.statutory_days is not None:
             if self.promised_days > self.statutory_days:
                 errors["promised_days"] = "承诺时限不能超过法定时限"

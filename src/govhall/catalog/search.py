@@ -36,6 +36,7 @@ import jieba
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
+from govhall.catalog import identifiers
 from govhall.core import rows
 
 jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
@@ -176,6 +177,7 @@ class Index:
     pinyin_vocab: list[str] = field(default_factory=list)  # sorted, for prefix lookups
     terms_by_char: dict[str, list[str]] = field(default_factory=dict)  # CJK character -> words holding it
     facets: dict[tuple[str, object], frozenset[int]] = field(default_factory=dict)  # filter value -> positions
+    codes: dict[str, frozenset[int]] = field(default_factory=dict)  # code or code part -> positions
 
     def idf(self, term: str) -> float:
         idf = self.idfs.get(term)
@@ -229,7 +231,19 @@ def build_index(revision: int, rows) -> Index:
         for name in doc.lists:
             facets["list", name].add(position)
     index.facets = {key: frozenset(members) for key, members in facets.items()}  # (copies: compact tables)
+    codes: dict[str, set[int]] = defaultdict(set)
+    for position, doc in enumerate(index.docs):
+        for key in identifiers.lookup_keys(doc.code, doc.base_code):
+            codes[key].add(position)
+    index.codes = {key: frozenset(members) for key, members in codes.items()}
     return index
+
+
+def code_positions(index: Index, code: str) -> frozenset[int]:
+    """The items a code names: a whole implementation code, a basic code, or a national code's
+    region code or implementing agency's credit code (identifiers.lookup_keys); case and
+    full-width characters do not matter."""
+    return index.codes.get(unicodedata.normalize("NFKC", code or "").strip().upper(), frozenset())
 
 
 @dataclass(frozen=True)
@@ -239,8 +253,11 @@ class Filters:
     kind: str | None = None
     topic_id: int | None = None
     public_list: str | None = None
+    positions: frozenset[int] | None = None  # only these (the items a code names)
 
-    def accepts(self, doc: Doc) -> bool:
+    def accepts(self, doc: Doc, position: int | None = None) -> bool:
+        if self.positions is not None and position not in self.positions:
+            return False
         if self.public_list and self.public_list not in doc.lists:
             return False
         if self.department_id is not None and doc.department_id != self.department_id:
@@ -255,6 +272,8 @@ class Filters:
         """The positions each active filter accepts (their intersection is what accepts() accepts)."""
         empty: frozenset[int] = frozenset()
         out = []
+        if self.positions is not None:
+            out.append(self.positions)
         if self.public_list:
             out.append(index.facets.get(("list", self.public_list), empty))
         if self.department_id is not None:
@@ -575,7 +594,7 @@ def search_exhaustive(index: Index, query: str, filters: Filters = Filters(), gr
             coverage = matched[position] / n_groups
             scores[position] *= coverage * coverage
     if filters != Filters():
-        scores = {p: v for p, v in scores.items() if filters.accepts(index.docs[p])}
+        scores = {p: v for p, v in scores.items() if filters.accepts(index.docs[p], p)}
     ranked = [(-score, position) for position, score in scores.items()]
     window = heapq.nsmallest(BONUS_WINDOW, ranked)
     rest: list[tuple[float, Iterable[int]]] = []

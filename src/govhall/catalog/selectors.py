@@ -92,10 +92,15 @@ def item_search(
     kind: str | None = None,
     topic: str | None = None,
     public_list: str | None = None,
+    code: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> SearchPage:
-    """Search (ranked, when q is given) or browse (by department order and code)."""
+    """Search (ranked, when q is given) or browse (by department order and code).
+
+    ``code`` keeps the items a code names (a whole implementation code, a basic code, a
+    region code or an agency's credit code: search.code_positions). A query that is such a
+    code lists those items, as browsing does, rather than searching the text for it."""
     page = max(1, page)
     page_size = min(max(1, page_size), 100)
     department_id = (
@@ -104,6 +109,10 @@ def item_search(
     topic_id = Topic.objects.filter(code=topic).values_list("id", flat=True).first() if topic else None
     if (department and department_id is None) or (topic and topic_id is None):
         return SearchPage([], 0, page, page_size)
+    index = search.current_index() if (q.strip() or code) else None
+    positions = search.code_positions(index, code) if code else None
+    if positions is None and q.strip() and (named := search.code_positions(index, q)):
+        positions, q = named, ""
     start = (page - 1) * page_size
     if q.strip():
         filters = search.Filters(
@@ -112,11 +121,14 @@ def item_search(
             kind=kind,
             topic_id=topic_id,
             public_list=public_list,
+            positions=positions,
         )
-        result = search.search(search.current_index(), q, filters)
+        result = search.search(index, q, filters)
         # results come from the index itself: it is exactly the published catalogue at this revision
         return SearchPage(result.docs(start, start + page_size), result.total, page, page_size)
     qs = published_items()
+    if positions is not None:
+        qs = qs.filter(pk__in=[index.docs[p].item_id for p in positions])
     if department_id:
         qs = qs.filter(department_id=department_id)
     if applicant_type:

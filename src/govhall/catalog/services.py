@@ -59,6 +59,7 @@ ITEM_FIELDS = [
     "fee_basis",
     "result_type",
     "result_name",
+    "licence_type_code",
     "delivery_modes",
     "steps",
     "hall_location",
@@ -108,6 +109,7 @@ _DEFAULTS: dict[str, Any] = {
     "deferral_days": 0,
     "commitment_allowed": False,
     "form_fields": [],
+    "licence_type_code": "",
 }
 _MATERIAL_DEFAULTS: dict[str, Any] = {
     "required": True,

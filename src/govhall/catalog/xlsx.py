@@ -69,6 +69,7 @@ ITEM_COLUMNS = [
     Column("fee_basis", "收费依据"),
     Column("result_type", "结果类型", "choice", ResultType, True),
     Column("result_name", "结果名称", required=True),
+    Column("licence_type_code", "证照类型代码"),
     Column("delivery_modes", "送达方式", "choices", DeliveryMode),
     Column("steps", "办理流程", "steps"),
     Column("hall_location", "办理地点"),

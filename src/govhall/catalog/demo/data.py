@@ -5,16 +5,22 @@ Pure data, no Django imports. ``ITEMS`` are in the canonical item-data form of
 so they go through ``catalog_import`` like any spreadsheet import.
 
 Item names, legal bases, limits and materials follow the published 办事指南 of Shaanxi and
-Xi'an service halls; implementation codes, base codes, phone numbers and window numbers are
-made up for the demo. Implementation codes follow one scheme:
-``610104-{department}-{kind}-{nnn}``, e.g. ``610104-SCJG-XK-001`` (莲湖区市场监管局, 行政许可, 1st).
+Xi'an service halls; base codes, the departments' credit codes, licence type codes, phone
+numbers and window numbers are made up for the demo. Implementation codes have the national
+form (see docs/identifiers.md): ``{base code}-{region code}-000-{department's credit code}-1-00``,
+e.g. ``000101005000-610104000000-000-11610104LH0000001G-1-00`` (莲湖区市场监管局's 5th 行政许可);
+the made-up credit codes read 11610104LH… (a Lianhu organ) and carry a valid GB 32100 check
+character. Region codes have 12 digits: the province, city and district codes of GB/T 2260
+(610104 is 莲湖区) padded with zeros, and street and community numbers of the demo's own.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-DISTRICT = "610104"
+from govhall.catalog.checkdigits import uscc_check_char
+
+DISTRICT = "610104000000"
 COMPLAINT_PHONE = "12345"
 SERVICE_HOURS = "周一至周五 9:00-12:00，13:30-17:30（法定节假日除外）"
 STREET_HALL = "户籍或居住地所在街道便民服务中心（如北院门街道便民服务中心一楼）"
@@ -23,15 +29,15 @@ STREET_WINDOW = "街道便民服务综合窗口"
 # ------------------------------------------------------------------ regions
 
 REGIONS: list[dict[str, Any]] = [
-    {"code": "610000", "name": "陕西省", "level": "province", "parent": None},
-    {"code": "610100", "name": "西安市", "level": "city", "parent": "610000"},
-    {"code": "610104", "name": "莲湖区", "level": "district", "parent": "610100"},
-    {"code": "610104001", "name": "青年路街道", "level": "street", "parent": "610104"},
-    {"code": "610104002", "name": "北院门街道", "level": "street", "parent": "610104"},
-    {"code": "610104005", "name": "土门街道", "level": "street", "parent": "610104"},
-    {"code": "610104007", "name": "桃园路街道", "level": "street", "parent": "610104"},
-    {"code": "610104002001", "name": "西华门社区", "level": "community", "parent": "610104002"},
-    {"code": "610104002002", "name": "大麦市社区", "level": "community", "parent": "610104002"},
+    {"code": "610000000000", "name": "陕西省", "level": "province", "parent": None},
+    {"code": "610100000000", "name": "西安市", "level": "city", "parent": "610000000000"},
+    {"code": DISTRICT, "name": "莲湖区", "level": "district", "parent": "610100000000"},
+    {"code": "610104001000", "name": "青年路街道", "level": "street", "parent": DISTRICT},
+    {"code": "610104002000", "name": "北院门街道", "level": "street", "parent": DISTRICT},
+    {"code": "610104005000", "name": "土门街道", "level": "street", "parent": DISTRICT},
+    {"code": "610104007000", "name": "桃园路街道", "level": "street", "parent": DISTRICT},
+    {"code": "610104002001", "name": "西华门社区", "level": "community", "parent": "610104002000"},
+    {"code": "610104002002", "name": "大麦市社区", "level": "community", "parent": "610104002000"},
 ]
 
 # ------------------------------------------------------------------ departments
@@ -170,17 +176,34 @@ TOPICS: list[dict[str, Any]] = [
 
 # ------------------------------------------------------------------ helpers (they only build plain dicts)
 
-# 事项类型: abbreviation in the implementation code, and its number in the base code
+# 事项类型: its number in the (made-up) base code
 _KINDS = {
-    "licensing": ("XK", "01"),
-    "benefit": ("JF", "05"),
-    "confirmation": ("QR", "07"),
-    "adjudication": ("CJ", "09"),
-    "other_power": ("QT", "10"),
-    "public_service": ("GG", "11"),
+    "licensing": "01",
+    "benefit": "05",
+    "confirmation": "07",
+    "adjudication": "09",
+    "other_power": "10",
+    "public_service": "11",
 }
 _DEPARTMENT_ORDER = {d["code"]: d["order"] for d in DEPARTMENTS}
 _DEPARTMENT_PHONE = {d["code"]: d["phone"] for d in DEPARTMENTS}
+
+
+def agency_code(department: str) -> str:
+    """The department's (made-up) unified social credit code: 1 1 (a government organ),
+    the district, LH and its order, then the GB 32100 check character."""
+    body = f"11610104LH{_DEPARTMENT_ORDER[department]:07d}"
+    return body + uscc_check_char(body)
+
+
+def item_code(department: str, kind: str, seq: int) -> str:
+    """The implementation code of the department's ``seq``-th item of ``kind``, in the national
+    form: base code, region code, 000, the department's credit code, handling item 1, version 00."""
+    return f"{base_code(department, kind, seq)}-{DISTRICT}-000-{agency_code(department)}-1-00"
+
+
+def base_code(department: str, kind: str, seq: int) -> str:
+    return f"{_DEPARTMENT_ORDER[department]:04d}{_KINDS[kind]}{seq:03d}000"
 
 
 def material(
@@ -311,11 +334,10 @@ def item(
     charged items; ``deferral_days`` > 0 allows 容缺受理; ``counter`` overrides the department's
     (办理地点, 办理窗口); ``max_visits`` defaults to 0 for 全程网办 and 1 otherwise.
     """
-    abbr, kind_number = _KINDS[kind]
     hall_location, window = counter or _COUNTERS[department]
     return {
-        "code": f"{DISTRICT}-{department.split('-', 1)[1].upper()}-{abbr}-{seq:03d}",
-        "base_code": f"{_DEPARTMENT_ORDER[department]:04d}{kind_number}{seq:03d}000",
+        "code": item_code(department, kind, seq),
+        "base_code": base_code(department, kind, seq),
         "name": name,
         "aliases": aliases,
         "kind": kind,
@@ -337,6 +359,10 @@ def item(
         "fee_basis": fee[1] if fee else "",
         "result_type": result_type,
         "result_name": result_name,
+        # made up like the credit codes: the department's code and the item's kind and number
+        "licence_type_code": f"{agency_code(department)}{list(_KINDS).index(kind) + 1}{seq:02d}"
+        if result_type in ("licence", "certificate")
+        else "",
         "delivery_modes": delivery_modes,
         "steps": flow,
         "hall_location": hall_location,

@@ -15,7 +15,7 @@ DEPT = "test-search"
 
 @pytest.fixture
 def catalogue(demo):
-    services.department_upsert(code=DEPT, name="测试检索局", region_code="610104")
+    services.department_upsert(code=DEPT, name="测试检索局", region_code="610104000000")
 
     def item(code, name, aliases="", result="证明", materials=("申请表",), applicant="legal", conditions="无"):
         return item_data(

@@ -89,7 +89,7 @@ def test_browse_by_topic_and_department(client, demo):
 
 
 def test_guide_lists_the_application_form(client, demo):
-    text = client.get("/items/610104-SCJG-XK-005/").content.decode()
+    text = client.get("/items/000101005000-610104000000-000-11610104LH0000001G-1-00/").content.decode()
     assert "申请表需填写" in text and "经营场所（必填）" in text and "餐饮服务经营者" in text
 
 
