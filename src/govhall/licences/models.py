@@ -62,7 +62,9 @@ class Licence(models.Model):
         VALID = "valid", "有效"
         REVOKED = "revoked", "已撤销（注销）"
 
-    number = models.CharField("证照编号", max_length=40, unique=True)
+    # GB/T 36904 identifiers (licences/identifiers.py) have about 76 characters; numbers issued
+    # before them are shorter and keep their form
+    number = models.CharField("证照编号", max_length=100, unique=True)
     licence_type = models.CharField("证照类型", max_length=100, db_index=True, help_text="事项的结果名称，如“营业执照”")
     title = models.CharField("证照名称", max_length=100)
     holder = models.ForeignKey(
@@ -87,7 +89,7 @@ class Licence(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.VALID)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     revoke_reason = models.CharField("撤销理由", max_length=500, blank=True)
-    file = models.FileField("证照文件", upload_to="licences/%Y/", blank=True)
+    file = models.FileField("证照文件", upload_to="licences/%Y/", max_length=200, blank=True)
     content_hash = models.CharField("内容校验码（SHA-256）", max_length=64)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -21,10 +21,12 @@ from govhall.accounts.models import Applicant, User
 from govhall.catalog.models import Department, ServiceItem
 from govhall.core.errors import DomainError
 from govhall.core.masking import mask_id_number, mask_text
+from govhall.licences import identifiers
 from govhall.licences.models import Licence
 from govhall.licences.rendering import LicenceSheet, render_licence
 
 RANDOM_DIGITS = 8  # 10^8 numbers per department and year: too many to enumerate through the throttled check
+SERIAL_RANDOM_DIGITS = 10  # a GB/T 36904 serial: the year and 10^10 numbers per issuer and licence type
 NUMBER_ATTEMPTS = 10
 # Rows the licence prints on its own (holder, dates, case); the same keys in ``data`` are not repeated.
 PRINTED_KEYS = {"持证主体", "统一社会信用代码", "身份证号码", "公民身份号码", "有效期至", "发证日期", "办件编号"}
@@ -36,8 +38,23 @@ def _department_code(department: Department) -> str:
     return (re.sub(r"[^0-9A-Za-z]", "", last).upper() or "D")[:8]
 
 
-def licence_number_new(*, department: Department, year: int) -> str:
-    """{region code}{department code}{year}{8 random digits}, e.g. 610104SCJG202604719382."""
+def licence_number_new(*, department: Department, year: int, item: ServiceItem | None = None) -> str:
+    """A new licence number: a GB/T 36904 identifier when the catalogue gives what it needs,
+    the item's licence type code (证照类型代码) and, in its national implementation code, the
+    issuing agency's credit code; e.g.
+    1.2.156.3005.2.11610104LH0000001G105.11610104LH0000001G.20264718203957.001.7
+    (the serial is the year and 10 random digits, so numbers cannot be enumerated).
+
+    Otherwise the local form, as before national codes: {region code}{department code}{year}
+    {8 random digits}, e.g. 610104000000SCJG202604719382. Numbers once issued never change
+    (the licence's hash and PDF carry them), so both forms stay verifiable.
+    """
+    parts = item.code_parts if item is not None else None
+    if item is not None and item.licence_type_code and parts is not None:
+        serial = f"{year}{secrets.randbelow(10**SERIAL_RANDOM_DIGITS):0{SERIAL_RANDOM_DIGITS}d}"
+        return identifiers.identifier_new(
+            type_code=item.licence_type_code, issuer_code=parts.agency_code, serial=serial
+        )
     serial = f"{secrets.randbelow(10**RANDOM_DIGITS):0{RANDOM_DIGITS}d}"
     return f"{department.region.code}{_department_code(department)}{year}{serial}"
 
@@ -93,7 +110,7 @@ def licence_issue(
     code_label, holder_code = holder_identity(holder)
     printed = _clean_data(holder, data)
     for attempt in range(NUMBER_ATTEMPTS):
-        number = licence_number_new(department=department, year=issued_on.year)
+        number = licence_number_new(department=department, item=item, year=issued_on.year)
         if Licence.objects.filter(number=number).exists():
             continue
         licence = Licence(

@@ -11,7 +11,7 @@ from govhall.catalog.models import Department, ServiceItem
 from govhall.licences.models import Licence
 from govhall.licences.services import licence_issue
 
-FOOD = "610104-SCJG-XK-005"  # 食品经营许可 (区市场监督管理局)
+FOOD = "000101005000-610104000000-000-11610104LH0000001G-1-00"  # 食品经营许可 (区市场监督管理局)
 COMPANY_USCC_NAME = "西安莲湖云帆科技有限公司"
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from govhall.core.errors import DomainError
-from govhall.licences import selectors
+from govhall.licences import identifiers, selectors
 from govhall.licences.models import Licence
 from govhall.licences.services import licence_number_new, licence_revoke
 from govhall.licences.tests import factories as f
@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 def test_issue_stores_a_pdf_with_number_holder_and_hash(demo):
     licence = f.issue()
     assert licence.status == Licence.Status.VALID
-    assert licence.number.startswith(f"610104SCJG{timezone.localdate().year}")
-    assert len(licence.number) == len("610104SCJG2026") + 8
+    # a GB/T 36904 identifier: the item's licence type code, the issuing agency's credit code
+    # (from the item's national implementation code), the year and 10 random digits, version 001
+    parts = identifiers.identifier_parse(licence.number)
+    assert parts is not None, licence.number
+    assert parts.type_code == licence.item.licence_type_code
+    assert parts.issuer_code == licence.item.code_parts.agency_code
+    assert parts.serial.startswith(str(timezone.localdate().year)) and len(parts.serial) == 4 + 10
+    assert parts.version == "001"
     assert licence.holder_code == f.company().uscc  # a company's USCC is printed in full
     assert licence.content_hash == licence.compute_hash()
     assert licence.issued_by == f.user("approver")
@@ -62,6 +68,9 @@ def test_numbers_are_unique_and_not_sequential(demo):
     department = Department.objects.get(code="lh-scjg")
     numbers = {licence_number_new(department=department, year=2026) for _ in range(50)}
     assert len(numbers) > 45
+    item = f.issue().item
+    numbers = {licence_number_new(department=department, item=item, year=2026) for _ in range(50)}
+    assert len(numbers) == 50
     assert len({f.issue().number for _ in range(3)}) == 3
 
 
