@@ -798,3 +798,46 @@ def test_workbench_lists_commitments_to_verify(client, demo):
     assert "告知承诺待核查（1 件）" in text and case.number in text
     login(client, "clerk")
     assert "告知承诺待核查" not in page_text(client.get("/workbench/"))
+
+
+# --------------------------------------------------------------------------- the page offers what the service accepts
+
+
+def _upload_offered(client, case: Case) -> dict[int, bool]:
+    """requirement id -> whether the case page shows an upload form there."""
+    html = client.get(detail_url(case)).content.decode()
+    offered = {}
+    for rid, body in re.findall(r'<li id="m-(\d+)"(.*?)</li>', html, flags=re.S):
+        offered[int(rid)] = 'class="upload' in body
+    return offered
+
+
+@pytest.mark.parametrize(
+    ("builder", "usernames"),
+    [
+        (lambda: f.draft(f.FOOD, "company"), ["company", "clerk"]),  # 营业执照 from the licence library
+        (lambda: f.draft(f.FOOD, "citizen"), ["citizen", "citizen2"]),
+        (lambda: f.submitted(), ["citizen", "clerk"]),
+        (lambda: f.act(f.submitted(), "clerk", "request_correction", items=[{"problem": "不清晰"}]), ["citizen"]),
+        (lambda: f.accepted_with_deferral(), ["citizen", "clerk", "reviewer"]),
+        (lambda: f.accepted(), ["citizen", "reviewer"]),
+    ],
+)
+def test_page_and_api_agree_on_uploads(client, bearer, demo, builder, usernames):
+    from govhall.catalog.models import MaterialRequirement
+
+    case = builder()
+    sources = {m.id: m.source for m in selectors.required_materials(case)}
+    for username in usernames:
+        login(client, username)
+        offered = _upload_offered(client, case) if client.get(detail_url(case)).status_code == 200 else {}
+        headers = bearer(username)
+        for rid in sources:
+            r = client.post(
+                f"/api/v1/cases/{case.number}/materials",
+                {"requirement_id": rid, "file": f.pdf_upload()},
+                headers=headers,
+            )
+            assert (r.status_code == 201) == offered.get(rid, False), (username, case.state, sources[rid], r.content)
+            if sources[rid] == MaterialRequirement.Source.SHARED_DATA:
+                assert r.status_code != 201
