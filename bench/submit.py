@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import Server, serve, setup_django
 from catalog_search import percentile
 
-ITEM = "000101004000-610104000000-000-11610104LH0000001G-1-00"  # 个体工商户设立登记: an application form and an identity proof
+# 个体工商户设立登记: an application form and an identity proof
+ITEM = "000101004000-610104000000-000-11610104LH0000001G-1-00"
 FORM = {"经营场所": "西安市莲湖区西大街88号", "经营范围": "日用百货零售", "组成形式": "个人经营"}
 
 

@@ -27,6 +27,7 @@ from django.db.models import Model, Q, QuerySet
 
 from govhall.accounts.models import Applicant, Operator, StaffProfile, User
 from govhall.accounts.roles import Role
+from govhall.catalog.selectors import region_and_below
 from govhall.core import rows
 
 # The workflow role of the applicant side (beside the staff roles of ``Role``).
@@ -77,7 +78,7 @@ class Reach:
         # things that belong to no hall are reached through the region of the hall
         profile = self.profile
         root = (profile.hall.region_id if profile.hall_id else profile.region_id) if profile else None
-        return frozenset(_region_and_below(root)) if root else frozenset()
+        return frozenset(region_and_below(root)) if root else frozenset()
 
 
 # --------------------------------------------------------------------------- who is who
@@ -124,12 +125,6 @@ def _reach(user: User) -> Reach | None:
     if role not in _DIMENSIONS or profile is None:
         return None
     return Reach(role=role, hall=profile.hall_id, department=profile.department_id, profile=profile)
-
-
-def _region_and_below(region_id: int) -> list[int]:
-    from govhall.catalog.selectors import region_and_below
-
-    return region_and_below(region_id)
 
 
 # --------------------------------------------------------------------------- acting for applicants

@@ -33,6 +33,7 @@ from typing import Any, ClassVar, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 logger = logging.getLogger("govhall.events")
 
@@ -103,8 +104,6 @@ def publish(published: Event) -> None:
     if not subscribers_of(type(published)):
         return
     if _queue_in_our_database():
-        from govhall.core.tasks import deliver_event
-
         deliver_event.enqueue(published.name, published.payload())  # commits with the change
     else:
         transaction.on_commit(lambda: deliver(published), robust=True)
@@ -113,8 +112,6 @@ def publish(published: Event) -> None:
 def _queue_in_our_database() -> bool:
     from django_tasks import task_backends
     from django_tasks_db import DatabaseBackend
-
-    from govhall.core.tasks import deliver_event
 
     return isinstance(task_backends[deliver_event.backend], DatabaseBackend)
 
@@ -187,3 +184,22 @@ def retry_failures(*, now: datetime.datetime | None = None) -> tuple[int, int]:
             failure.save(update_fields=["resolved_at"])
             succeeded += 1
     return succeeded, failing
+
+
+# --------------------------------------------------------------------------- background tasks
+# Defined here, not in a tasks module, so that publishing and delivering do not import each
+# other (the layers contract forbids cycles).
+
+
+@task()
+def deliver_event(name: str, payload: dict) -> list[str]:
+    """Deliver one published event to its subscribers; returns the subscribers that failed
+    (recorded for a retry)."""
+    return deliver(rebuild(name, payload))
+
+
+@task()
+def retry_event_failures() -> tuple[int, int]:
+    """Retry the failed deliveries that are due (run it every few minutes from cron or a
+    scheduler, like ``sms_redeliver``)."""
+    return retry_failures()

@@ -24,7 +24,7 @@ def media(settings, tmp_path):
 
 
 def _staff(username: str, role: str, **place) -> User:
-    user = User.objects.create_user(username=username, password="x")  # noqa: S106
+    user = User.objects.create_user(username=username, password="x")
     StaffProfile.objects.create(user=user, role=role, **place)
     return user
 
@@ -55,7 +55,7 @@ def world(demo):
     _staff("supervisor_street", Role.SUPERVISOR, region=street)
     _staff("clerk_nowhere", Role.CLERK)
     _staff("assistant_two", Role.ASSISTANT)
-    User.objects.create_superuser("root", password="x")  # noqa: S106
+    User.objects.create_superuser("root", password="x")
     return list(User.objects.all())
 
 

@@ -124,3 +124,19 @@ STATE_BUILDERS = {
 def all_points(case: Case) -> list[int]:
     """Every review point of the case's item, ticked (审查要点全部核对通过)."""
     return list(range(len(case.item.review_points)))
+
+
+# Well-formed parameters of each workflow action that takes some (a deferral's materials and
+# the review points depend on the case: callers add them).
+ACTION_PARAMS: dict[str, dict] = {
+    "request_correction": {"items": [{"problem": "材料不清晰"}]},
+    "reject": {"reason": "不符合受理条件", "legal_basis": "《行政许可法》第三十二条"},
+    "deny": {"reason": "不符合许可条件", "legal_basis": "《行政许可法》第三十八条"},
+    "suspend": {"reason": "现场核查"},
+    "extend": {"days": 3, "reason": "专家论证"},
+    "review": {"recommendation": "approve"},
+    "revoke": {"reason": "逾期未补齐"},
+    "deliver": {"delivery_mode": "window"},
+    "accept_with_deferral": {"deferred": [1], "commitment": "承诺按期补齐"},
+    "verify_commitment": {"passed": False},
+}

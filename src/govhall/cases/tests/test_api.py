@@ -222,18 +222,6 @@ MATRIX = [
     if source.value in f.STATE_BUILDERS
     for user in USERS
 ]
-# A well-formed body for each action (the API checks its shape before anything else).
-BODIES = {
-    "accept_with_deferral": {"deferred": [1], "commitment": "承诺按期补齐"},
-    "request_correction": {"items": [{"problem": "材料不清晰"}]},
-    "reject": {"reason": "不符合受理条件", "legal_basis": "《行政许可法》第三十二条"},
-    "deny": {"reason": "不符合许可条件", "legal_basis": "《行政许可法》第三十八条"},
-    "suspend": {"reason": "现场核查"},
-    "extend": {"days": 3, "reason": "专家论证"},
-    "review": {"recommendation": "approve"},
-    "revoke": {"reason": "逾期未补齐"},
-    "verify_commitment": {"passed": True},
-}
 
 
 @pytest.mark.parametrize(("state", "action", "username"), MATRIX)
@@ -244,7 +232,7 @@ def test_role_action_matrix(client, bearer, demo, state, action, username):
     sees = username in {"citizen", "supervisor", "clerk", "manager", "reviewer", "approver"} and (
         state != "draft" or username == "citizen"
     )
-    body = {"action": action, **BODIES.get(action, {})}
+    body = {"action": action, **f.ACTION_PARAMS.get(action, {})}  # well-formed: the API checks the shape first
     r = post(client, f"/api/v1/cases/{case.number}/transitions", bearer(username), body)
     if not sees:
         assert r.status_code == 404, r.content

@@ -57,7 +57,12 @@ def test_a_subscriber_sees_each_transition_once_after_commit(demo, watcher):
         assert watcher == []  # nothing before the commit
     (event, state, version), *rest = watcher
     assert not rest
-    assert (event.number, event.action, event.from_state, event.to_state) == (case.number, "accept", "submitted", "accepted")
+    assert (event.number, event.action, event.from_state, event.to_state) == (
+        case.number,
+        "accept",
+        "submitted",
+        "accepted",
+    )
     assert (state, version) == (State.ACCEPTED, case.version)  # what was committed
     assert case.events.get(pk=event.event_id).action == EventKind.ACCEPT
     # a transition that fails publishes nothing

@@ -36,7 +36,10 @@ def test_a_reviewer_records_a_failed_check_through_the_api_and_the_chief_revokes
     r = post(client, f"/api/v1/cases/{case.number}/verification", reviewer, {"passed": False, "comment": ""})
     assert r.status_code == 400 and r.json()["detail"]["field"] == "comment"
     r = post(
-        client, f"/api/v1/cases/{case.number}/verification", reviewer, {"passed": False, "comment": "现场核查：无经营场所"}
+        client,
+        f"/api/v1/cases/{case.number}/verification",
+        reviewer,
+        {"passed": False, "comment": "现场核查：无经营场所"},
     )
     assert r.status_code == 200, r.content
     answer = r.json()

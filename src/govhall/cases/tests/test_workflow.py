@@ -45,18 +45,7 @@ def test_docs_print_the_current_table():
 
 
 ACTORS = ["citizen", "clerk", "reviewer", "approver", "citizen2"]
-PARAMS = {
-    "request_correction": {"items": [{"problem": "材料不清晰"}]},
-    "reject": {"reason": "不符合受理条件", "legal_basis": "《行政许可法》第三十二条"},
-    "deny": {"reason": "不符合许可条件", "legal_basis": "《行政许可法》第三十八条"},
-    "suspend": {"reason": "现场核查"},
-    "extend": {"days": 3, "reason": "专家论证"},
-    "review": {"recommendation": "approve"},
-    "revoke": {"reason": "逾期未补齐"},
-    "deliver": {"delivery_mode": "window"},
-    "accept_with_deferral": {"commitment": "承诺按期补齐"},
-    "verify_commitment": {"passed": False},
-}
+PARAMS = f.ACTION_PARAMS
 
 
 class CaseMachine(RuleBasedStateMachine):

@@ -79,7 +79,7 @@ def test_with_the_database_task_queue_the_delivery_commits_with_the_change(
         events.publish(Pinged(thing_id=5))
     assert waiting == []
     queued = DBTaskResult.objects.get()
-    assert queued.task_path == "govhall.core.tasks.deliver_event"
+    assert queued.task_path == "govhall.core.events.deliver_event"
     assert queued.task.call(*queued.args_kwargs["args"]) == [] and received == [5]
 
 
