@@ -1,9 +1,9 @@
 """Check characters of the national codes the catalogue and the licence library carry.
 
 Pure functions, no Django. GB 32100 is computed the same way as in
-``accounts/validators.py``: the catalogue sits beside accounts on one layer and may not
-import it, so until the rule moves down to ``core`` (where both could import it) it is
-written here too, and ``test_checkdigits`` checks the two agree on every character.
+``accounts/validators.py``: the catalogue stands below accounts and may not import it, so
+the rule is written here too until accounts takes it from here (or both from ``core``);
+``catalog/tests/test_identifiers.py`` checks that the two agree on every character.
 
 - GB 32100-2015 (统一社会信用代码): 17 characters over a 31-character alphabet (no I, O,
   Z, S, V), then ISO/IEC 7064 MOD 31-3 with the standard's weights.

@@ -92,8 +92,8 @@ def test_lookup_keys_of_a_national_code():
 
 
 def test_the_gb32100_check_agrees_with_accounts():
-    """The catalogue cannot import accounts (one layer), so it computes GB 32100 itself:
-    the two must agree, on every character in every position."""
+    """The catalogue cannot import accounts (it stands below), so it computes GB 32100
+    itself: the two must agree, on every character in every position."""
     from govhall.accounts.validators import uscc_check_char
 
     bodies = ["91610104MA6TG1234", "11100000000013338", "11511301083372204"]
