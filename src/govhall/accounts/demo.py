@@ -48,10 +48,7 @@ DEMO_ACCOUNTS = [
 @demo_loader(order=20, accounts=lambda made: [(a.username, a.description) for a in made])
 @transaction.atomic
 def load() -> list[DemoAccount]:
-    # The catalogue's regions and departments (loaded first), reached through this app's own
-    # foreign keys: accounts does not import catalog, its sibling in the layers.
-    Region = Hall.region.field.related_model
-    Department = StaffProfile.department.field.related_model
+    from govhall.catalog.models import Department, Region
 
     groups = role_groups_ensure()
     region = Region.objects.get(code=DEMO_REGION)
