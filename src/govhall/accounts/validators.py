@@ -2,7 +2,8 @@
 
 - Resident ID (GB 11643-1999): 17 digits, then a check character from weights 2^(17-i) mod 11.
 - Unified social credit code (GB 32100-2015): 18 characters over a 31-character alphabet
-  (no I, O, Z, S, V), the last one a mod-31 check character.
+  (no I, O, Z, S, V), the last one a mod-31 check character; the rule is the catalogue's
+  (``catalog/checkdigits.py``), which checks agencies' codes too.
 
 And the password length rule with its message in Chinese.
 """
@@ -14,11 +15,13 @@ import datetime as dt
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
+from govhall.catalog import checkdigits
+from govhall.catalog.checkdigits import USCC_ALPHABET, uscc_check_char
+
+__all__ = ["USCC_ALPHABET", "id_number_check_char", "is_valid_uscc", "uscc_check_char"]
+
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
-
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
 
 def id_number_check_char(first17: str) -> str:
@@ -36,16 +39,8 @@ def is_valid_id_number(value: str) -> bool:
     return id_number_check_char(value[:17]) == value[17]
 
 
-def uscc_check_char(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
-
-
 def is_valid_uscc(value: str) -> bool:
-    value = (value or "").strip().upper()
-    if len(value) != 18 or any(c not in USCC_ALPHABET for c in value):
-        return False
-    return uscc_check_char(value[:17]) == value[17]
+    return checkdigits.is_valid_uscc((value or "").strip().upper())
 
 
 def validate_id_number(value: str) -> None:

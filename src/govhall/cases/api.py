@@ -19,6 +19,7 @@ from govhall.cases import actions, selectors, services
 from govhall.cases.idempotency import idempotent
 from govhall.cases.models import Document, SubmittedMaterial
 from govhall.cases.presenters import case_out, material_out, progress_out, state_out, summary_out
+from govhall.cases.progress import progress_query
 from govhall.core.errors import ErrorOut, NotFound
 from govhall.workdays.selectors import get_calendar
 
@@ -383,4 +384,4 @@ progress_router = Router(tags=["cases"])
     "number within an hour, that number answers 429 `progress_locked` for the rest of the hour.",
 )
 def progress(request, number: str, phone_last4: str):
-    return progress_out(services.progress_query(number=number.strip(), phone_last4=phone_last4.strip()))
+    return progress_out(progress_query(number=number.strip(), phone_last4=phone_last4.strip()))

@@ -41,7 +41,7 @@ from govhall.cases.models import (
 from govhall.catalog import formfields
 from govhall.catalog.models import MaterialRequirement, ServiceItem
 from govhall.catalog.selectors import item_version, materials_for_answers, published_version
-from govhall.core import events, limits, rows
+from govhall.core import events, rows
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
 from govhall.workdays.selectors import get_calendar
 
@@ -130,7 +130,8 @@ _HEAD = ("event_count", "last_event_hash")
 
 
 def _new_number(item: ServiceItem) -> str:
-    """Region code + date + 6 random digits: readable at the window, not enumerable."""
+    """The 12-digit region code (GB/T 2260) + date + 6 random digits, 26 digits: readable at
+    the window, not enumerable (numbers given before 2026-12 began with 6 digits: 20 in all)."""
     region = item.department.region.code
     return f"{region}{timezone.localdate():%Y%m%d}{secrets.randbelow(10**6):06d}"
 
@@ -677,31 +678,3 @@ def deadlines_recompute(*, case_ids: Iterable[int] | None = None) -> int:
                 )
                 moved += 1
     return moved
-
-
-# --------------------------------------------------------------------------- public progress query
-
-# 办件进度查询 needs no login: a case number and the last four digits of the applicant's
-# phone. Four digits are quickly guessed, so each number allows this many wrong answers per
-# lock period, whoever asks and from wherever (numbers that do not exist count alike and
-# answer alike). The applicant still sees the case under 我的办件 and by SMS.
-PROGRESS_MISSES_PER_NUMBER = 10
-PROGRESS_LOCK_MINUTES = 60
-
-
-def progress_query(*, number: str, phone_last4: str) -> Case:
-    """The case for the public progress query, or NotFound (no match), or 429 once the
-    number has had too many wrong answers."""
-    key = limits.key_for("progress-misses", number)
-    (misses,) = limits.counts(key)
-    if misses >= PROGRESS_MISSES_PER_NUMBER:
-        raise DomainError(
-            f"该办件编号的查询错误次数过多，请{PROGRESS_LOCK_MINUTES // 60}小时后再试，或登录后在“我的办件”中查看",
-            code="progress_locked",
-            status=429,
-        )
-    case = selectors.progress_lookup(number, phone_last4)
-    if case is None:
-        limits.hit(key, PROGRESS_LOCK_MINUTES * 60)
-        raise NotFound("未查到办件：请核对办件编号和手机号后四位", code="case_not_found")
-    return case

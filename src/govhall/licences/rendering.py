@@ -35,13 +35,15 @@ def render_licence(sheet: LicenceSheet) -> bytes:
     doc = OfficialDocument(
         title=sheet.title,
         header_left="电子证照",
-        header_right=f"证照编号：{sheet.number}",
+        # a GB/T 36904 number (76 characters) does not fit the running head: the table has it
+        header_right=f"证照编号：{sheet.number}" if len(sheet.number) <= 40 else "",
         author=sheet.department_name,
         subject=f"{sheet.title} {sheet.number}",
         border=True,
     )
     doc.spacer(6)
-    doc.title(sheet.title, size=30, subtitle=f"（电子证照）  证照编号：{sheet.number}")
+    doc.title(sheet.title, size=30, subtitle="（电子证照）")
+    doc.small(f"证照编号：{sheet.number}")  # on one line across the page: a GB/T 36904 number has 76 characters
     rows = [("持证主体", sheet.holder_name), (sheet.holder_code_label, sheet.holder_code)]
     rows += [(k, v) for k, v in sheet.fields]
     rows.append(("有效期至", chinese_date(sheet.valid_until) if sheet.valid_until else "长期"))

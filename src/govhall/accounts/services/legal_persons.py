@@ -7,6 +7,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
+from govhall.accounts import scope
 from govhall.accounts.models import Applicant, Operator, User
 from govhall.accounts.services.input import clean_mobile, clean_uscc
 from govhall.accounts.services.operators import _operator_add, _operator_remove
@@ -30,7 +31,7 @@ PERSON_MISSES_PER_HOUR = 10
 def _own_natural_person(actor: User) -> Applicant:
     """The actor's own natural-person record: only such a person can be a legal representative."""
     own = None
-    if actor.is_authenticated and not hasattr(actor, "staff_profile"):
+    if actor.is_authenticated and scope.staff_profile(actor) is None:
         own = Applicant.objects.filter(user=actor, kind=Applicant.Kind.NATURAL).first()
     if own is None:
         raise Forbidden("请先以本人身份完成个人实名注册并登录，再由法定代表人办理法人注册", code="not_natural_person")

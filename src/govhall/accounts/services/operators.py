@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from govhall.accounts import scope
 from govhall.accounts.models import Applicant, Operator, User
 from govhall.accounts.services.input import clean_uscc
 from govhall.accounts.services.registration import _account_for_phone
@@ -35,7 +36,7 @@ def operator_link(*, actor: User, uscc: str, phone: str) -> Operator:
 def _operator_add(*, company: Applicant, user: User, actor: User) -> Operator:
     """Link ``user`` as an ordinary operator of ``company``: the one way in, whether a window
     or the company's legal representative authorises them."""
-    if hasattr(user, "staff_profile"):
+    if scope.staff_profile(user) is not None:
         raise DomainError("工作人员账户不能作为企业经办人", code="staff_account")
     operator, created = Operator.objects.get_or_create(applicant=company, user=user)
     if not created:

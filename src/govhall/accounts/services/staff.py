@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from govhall.accounts import scope
 from govhall.accounts.models import User
 from govhall.accounts.roles import ROLE_PERMISSIONS, Role
 from govhall.core.errors import Forbidden
@@ -31,6 +32,5 @@ REGISTERING_ROLES = (Role.CLERK, Role.HALL_MANAGER, Role.ASSISTANT, Role.ADMINIS
 
 def require_registering(actor: User) -> None:
     """Forbidden unless ``actor`` registers applicants at a window or station."""
-    profile = getattr(actor, "staff_profile", None) if actor.is_authenticated else None
-    if not actor.is_superuser and (profile is None or profile.role not in REGISTERING_ROLES):
+    if scope.staff_role(actor) not in REGISTERING_ROLES:
         raise Forbidden("只有窗口或帮办代办工作人员可以登记申请人", code="role_not_allowed")

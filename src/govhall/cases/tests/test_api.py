@@ -185,7 +185,7 @@ def test_progress_query_is_public_and_masked(client, demo):
 
 
 def test_guessing_a_cases_phone_digits_locks_its_progress_query(client, demo):
-    from govhall.cases.services import PROGRESS_MISSES_PER_NUMBER
+    from govhall.cases.progress import PROGRESS_MISSES_PER_NUMBER
 
     case, other = f.submitted(), f.submitted()
     for guess in range(PROGRESS_MISSES_PER_NUMBER):  # from any number of addresses

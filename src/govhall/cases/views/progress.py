@@ -7,7 +7,8 @@ from typing import Any
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from govhall.cases import selectors, services
+from govhall.cases import progress as progress_service
+from govhall.cases import selectors
 from govhall.cases.presenters import applicant_name
 from govhall.core import limits
 from govhall.core.errors import DomainError
@@ -29,7 +30,7 @@ def progress(request):
             context["error"], status = "查询过于频繁，请一分钟后再试", 429
         else:
             try:
-                case = services.progress_query(number=number, phone_last4=last4)
+                case = progress_service.progress_query(number=number, phone_last4=last4)
             except DomainError as exc:  # no match (404) or this number locked (429)
                 context["error"], status = exc.message, exc.status
             else:

@@ -91,18 +91,18 @@ def test_lookup_keys_of_a_national_code():
     assert identifiers.lookup_keys("test-xk-001", "000105001000") == {"TEST-XK-001", "000105001000"}
 
 
-def test_the_gb32100_check_agrees_with_accounts():
-    """The catalogue cannot import accounts (it stands below), so it computes GB 32100
-    itself: the two must agree, on every character in every position."""
-    from govhall.accounts.validators import uscc_check_char
-
-    bodies = ["91610104MA6TG1234", "11100000000013338", "11511301083372204"]
-    bodies += ["9" * i + c + "1" * (16 - i) for i in range(17) for c in checkdigits.USCC_ALPHABET]
-    for body in bodies:
-        assert checkdigits.uscc_check_char(body) == uscc_check_char(body), body
-    assert checkdigits.is_valid_uscc("115113010833722043")
+def test_the_gb32100_check_character():
+    """One rule for every credit code (accounts takes it from here): the agency code of a
+    published implementation code verifies, and any changed character is caught."""
+    published = "115113010833722043"  # from 511A0138000000-511602000000-000-115113010833722043-1-00
+    assert checkdigits.is_valid_uscc(published)
+    for position in range(17):
+        for char in checkdigits.USCC_ALPHABET:
+            changed = published[:position] + char + published[position + 1 :]
+            assert checkdigits.is_valid_uscc(changed) == (changed == published), changed
     assert not checkdigits.is_valid_uscc("115113010833722044")
-    assert not checkdigits.is_valid_uscc("11511301083372204I")
+    assert not checkdigits.is_valid_uscc("11511301083372204I")  # I is not in the alphabet
+    assert not checkdigits.is_valid_uscc("11511301083372204")  # 17 characters
 
 
 def test_iso7064_mod37_36():
