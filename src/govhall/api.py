@@ -1,15 +1,15 @@
 """The versioned JSON API: one NinjaAPI mounting each app's router under /api/v1/."""
 
-from ninja import NinjaAPI, Schema
+from ninja import Schema
 
 from govhall.accounts.api import router as auth_router
 from govhall.cases.api import progress_router
 from govhall.cases.api import router as cases_router
 from govhall.catalog.api import router as catalog_router
-from govhall.core.errors import install_handlers
+from govhall.core.errors import DocumentedAPI, install_handlers
 from govhall.licences.api import router as licences_router
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="govhall API",
     version="1",
     description="互联网+政务服务一体化平台 — JSON API. Errors are {code, message, detail}.",

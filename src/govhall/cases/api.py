@@ -97,7 +97,9 @@ class ChecklistOut(Schema):
     deferred: bool
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
+    """A material a case holds (the catalogue's MaterialOut is what an item asks for)."""
+
     id: int
     requirement_id: int
     name: str
@@ -111,7 +113,7 @@ class MaterialOut(Schema):
     download_url: str | None
 
 
-class MaterialUploadOut(MaterialOut):
+class MaterialUploadOut(CaseMaterialOut):
     missing_requirement_ids: list[int]
 
 
@@ -194,7 +196,7 @@ class CaseOut(Schema):
     delivery_mode: str
     tracking_number: str
     checklist: list[ChecklistOut]
-    materials: list[MaterialOut]
+    materials: list[CaseMaterialOut]
     deferrals: list[DeferralOut]
     commitments: list[CommitmentOut]
     corrections: list[CorrectionOut]
@@ -259,7 +261,12 @@ def _detail(number: str, user) -> dict:
     return case_out(selectors.case_for_actor(number, user, queryset=selectors.detail_queryset()), user)
 
 
-@router.post("", response={201: CaseOut, **ERRORS}, summary="Create a draft case (申请)")
+@router.post(
+    "",
+    response={201: CaseOut, 503: ErrorOut, **ERRORS},
+    summary="Create a draft case (申请)",
+    description="503 `number_exhausted` in the rare event that no free case number was found: retry.",
+)
 @idempotent
 def create_case(request, payload: CaseCreateIn):
     user = request.auth
@@ -279,7 +286,7 @@ def list_cases(
     request,
     state: str | None = None,
     item_code: str | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=10_000),
     page_size: int = Query(20, ge=1, le=100),
 ):
     qs = selectors.list_queryset(request.auth, state=state, item_code=item_code)
@@ -352,7 +359,19 @@ def verify_commitment(request, number: str, payload: VerificationIn):
     return 200, _detail(number, user)
 
 
-@router.get("/{number}/documents/{document_id}", url_name="case_document_file", summary="Download a case document")
+def _binary(description: str, *types: str) -> dict:
+    """The 200 answer of a download, for the OpenAPI document (ninja cannot infer it)."""
+    content = {t: {"schema": {"type": "string", "format": "binary"}} for t in types}
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
+@router.get(
+    "/{number}/documents/{document_id}",
+    url_name="case_document_file",
+    response={404: ErrorOut},
+    summary="Download a case document",
+    openapi_extra=_binary("The document (PDF)", "application/pdf"),
+)
 def document_file(request, number: str, document_id: int):
     case = selectors.case_for_actor(number, request.auth)
     doc = Document.objects.filter(case=case, pk=document_id).first()
@@ -362,7 +381,11 @@ def document_file(request, number: str, document_id: int):
 
 
 @router.get(
-    "/{number}/materials/{material_id}/file", url_name="case_material_file", summary="Download a submitted material"
+    "/{number}/materials/{material_id}/file",
+    url_name="case_material_file",
+    response={404: ErrorOut},
+    summary="Download a submitted material",
+    openapi_extra=_binary("The file as uploaded (PDF, JPEG or PNG)", "application/pdf", "image/jpeg", "image/png"),
 )
 def material_file(request, number: str, material_id: int):
     case = selectors.case_for_actor(number, request.auth)

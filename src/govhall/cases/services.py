@@ -410,7 +410,42 @@ def _check_upload(upload) -> tuple[bytes, str]:
             code="unsupported_file_type",
             detail={"detected": mime or "unknown", "allowed": sorted(ALLOWED_UPLOAD_TYPES)},
         )
+    problem = _unreadable(data, mime)
+    if problem:
+        raise DomainError(problem, code="unreadable_file", detail={"detected": mime})
     return data, mime
+
+
+def _unreadable(data: bytes, mime: str) -> str:
+    """Why a file whose first bytes say PDF, JPEG or PNG is not one a reviewer can open
+    (a ``%PDF`` header in front of HTML, a truncated scan, an image bomb), or ""."""
+    import io
+
+    if mime == "application/pdf":
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return "PDF 文件已加密，请上传未加密的文件"
+            if len(reader.pages) == 0:
+                return "PDF 文件没有页面，请重新导出后上传"
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+            return "PDF 文件已损坏或不是真正的 PDF，请重新导出后上传"
+        return ""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()  # structure and checksums
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # every pixel is there (a truncated scan fails here)
+    except Image.DecompressionBombError:
+        return "图片像素过多，请缩小后上传"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return "图片文件已损坏或不完整，请重新拍摄或扫描后上传"
+    return ""
 
 
 def _upload_allowed(case: Case, actor: User, requirement_id: int):
@@ -457,9 +492,13 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
     one); the case's checks run under the lock. A file whose rows are not committed is
     deleted again. The material returned carries ``still_missing``: the case's required
     materials not yet supplied after this one."""
-    if not isinstance(case, str):
-        _upload_allowed(case, actor, requirement_id)  # a loaded case: refuse before writing a file
-    number = case if isinstance(case, str) else case.number
+    # Refuse before writing anything: an outsider must not make the server write (and delete
+    # again) 10 MB. Read without the lock here; the same check runs again under it.
+    seen = selectors.case_row(number=case) if isinstance(case, str) else case
+    if seen is None:
+        raise NotFound("未找到该办件", code="case_not_found")
+    _upload_allowed(seen, actor, requirement_id)
+    number = seen.number
     data, mime = _check_upload(upload)
     material = SubmittedMaterial(
         original_name=(upload.name or "")[:200],

@@ -152,8 +152,8 @@ class ItemFilters(Schema):
     code: str | None = Field(
         None, description="实施编码、基本编码，或国家实施编码中的行政区划代码、实施主体统一社会信用代码"
     )
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
 
 
 def _summary(item: ServiceItem) -> dict:

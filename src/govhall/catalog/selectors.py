@@ -84,6 +84,10 @@ class SearchPage:
         return max(1, -(-self.total // self.page_size))
 
 
+# No list is read this far: a larger page number only asks the database for an absurd offset.
+MAX_PAGE = 10_000
+
+
 def item_search(
     *,
     q: str = "",
@@ -101,7 +105,7 @@ def item_search(
     ``code`` keeps the items a code names (a whole implementation code, a basic code, a
     region code or an agency's credit code: search.code_positions). A query that is such a
     code lists those items, as browsing does, rather than searching the text for it."""
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     page_size = min(max(1, page_size), 100)
     department_id = (
         Department.objects.filter(code=department).values_list("id", flat=True).first() if department else None

@@ -30,6 +30,7 @@ from govhall.catalog.models import (
 )
 from govhall.catalog.selectors import published_items
 from govhall.catalog.services import CatalogImportError, ImportResult, ItemData, catalog_import, item_to_data
+from govhall.core import text as core_text
 
 ITEMS_SHEET, MATERIALS_SHEET, SITUATIONS_SHEET = "事项", "材料", "情形"
 
@@ -162,6 +163,9 @@ def _to_cell(column: Column, value: Any) -> Any:
 def _from_cell(column: Column, raw: Any) -> Any:
     """Parse one cell; raises ValueError with a message for the person who typed it."""
     text = "" if raw is None else str(raw).strip()
+    unusable = core_text.problem(text)  # a file may hold what no form would let through
+    if unusable:
+        raise ValueError(unusable)
     if column.required and not text:
         raise ValueError("必填项不能为空")
     if column.kind == "text":
@@ -322,10 +326,24 @@ def parse_workbook(content: bytes) -> list[_Located]:
             [SheetError("", 0, "", "", f"无法读取文件，请上传 .xlsx 格式的表格（{exc.__class__.__name__}）")]
         ) from None
     errors: list[SheetError] = []
-    item_rows = _read_sheet(wb, ITEMS_SHEET, errors)
-    material_rows = _read_sheet(wb, MATERIALS_SHEET, errors)
-    situation_rows = _read_sheet(wb, SITUATIONS_SHEET, errors)
-    wb.close()
+    try:  # read-only workbooks parse the sheets' XML lazily, here
+        item_rows = _read_sheet(wb, ITEMS_SHEET, errors)
+        material_rows = _read_sheet(wb, MATERIALS_SHEET, errors)
+        situation_rows = _read_sheet(wb, SITUATIONS_SHEET, errors)
+    except Exception as exc:  # a cell the XML cannot hold (a lone surrogate), a broken sheet
+        raise XlsxImportError(
+            [
+                SheetError(
+                    "",
+                    0,
+                    "",
+                    "",
+                    f"表格内容损坏，无法读取，请用 Excel 或 WPS 另存后重新上传（{exc.__class__.__name__}）",
+                )
+            ]
+        ) from None
+    finally:
+        wb.close()
     located: dict[str, _Located] = {}
     for row, values in item_rows:
         code = values.get("code")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import AuthorizationError as NinjaAuthorizationError
@@ -84,6 +85,15 @@ def install_handlers(api: NinjaAPI) -> None:
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return answer(request, 422, "validation_error", "；".join(exc.messages), detail)
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return answer(request, 413, "request_too_large", "请求内容过大")
+
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(SuspiciousOperation)
+    def unparsable_form(request, exc):
+        return answer(request, 400, "bad_request", "请求内容无法解析：请检查上传的表单或文件")
+
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, exc):
         return answer(request, 401, "unauthenticated", "需要登录或有效的访问令牌")
@@ -117,3 +127,50 @@ def install_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
             code, message = "unparsable_body", "请求体无法解析：请发送有效的 JSON（Content-Type: application/json）"
         return answer(request, exc.status_code, code, message)
+
+
+# --------------------------------------------------------------------------- the documented answers
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+_GENERIC = {
+    400: "请求无法处理（invalid_text：含无法保存的字符；bad_request：无法解析；或业务规则拒绝）",
+    401: "需要登录或有效的访问令牌",
+    403: "无权执行此操作",
+    404: "未找到（对无权查看的对象也答 404）",
+    413: "请求内容过大",
+    422: "参数不符合接口定义（validation_error）",
+}
+
+
+class DocumentedAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI document lists, for every operation, the error answers it
+    can give besides the ones its code declares: every request may be refused before the
+    view (``core.middleware.request_guard``: 400, 413 with a body), every operation with
+    parameters or a body may fail validation (422), every authenticated one may answer 401
+    and 403, every one with a path parameter 404. All of them are ``ErrorOut``; a client
+    (or schemathesis) holding the document to its word finds no undocumented status."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                expected = {400}
+                parameters = operation.get("parameters", [])
+                if operation.get("requestBody"):
+                    expected |= {413, 422}
+                if parameters:
+                    expected.add(422)
+                if operation.get("security"):
+                    expected |= {401, 403}
+                if any(p.get("in") == "path" for p in parameters):
+                    expected.add(404)
+                responses = operation.setdefault("responses", {})
+                for status in sorted(expected):
+                    responses.setdefault(
+                        status,
+                        {"description": _GENERIC[status], "content": {"application/json": {"schema": _ERROR_REF}}},
+                    )
+        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+            "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        return schema

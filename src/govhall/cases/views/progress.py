@@ -20,17 +20,20 @@ PROGRESS_LIMIT = 30  # look-ups per address and minute, as the API's throttle
 @require_GET
 def progress(request):
     """办件进度查询 without login: case number + the last four digits of the applicant's
-    phone. Failures answer alike (no hint whether the number exists); rate-limited."""
+    phone. Failures answer alike (no hint whether the number exists); rate-limited per
+    address, and wrong answers limited as ``cases.progress`` says."""
     number = request.GET.get("number", "").strip()[:32]
     last4 = request.GET.get("phone_last4", "").strip()[:4]
     context: dict[str, Any] = {"number": number, "phone_last4": last4, "case": None, "error": ""}
     status = 200
     if number or last4:
-        if limits.hit(f"progress-page:{client_address(request)}", 60) > PROGRESS_LIMIT:
+        address = client_address(request)
+        per_minute = limits.Limit(limits.key_for("progress-page", limits.source_of(address)), PROGRESS_LIMIT, 60)
+        if limits.take(per_minute) is not None:
             context["error"], status = "查询过于频繁，请一分钟后再试", 429
         else:
             try:
-                case = progress_service.progress_query(number=number, phone_last4=last4)
+                case = progress_service.progress_query(number=number, phone_last4=last4, address=address)
             except DomainError as exc:  # no match (404) or this number locked (429)
                 context["error"], status = exc.message, exc.status
             else:

@@ -180,3 +180,42 @@ def test_bad_application_form_cell_is_located(demo, two_items):
 def test_application_form_definition_rules_are_located(demo, two_items):
     errors = _bad(two_items, lambda wb: setattr(_cell(wb, "事项", "申请表字段"), "value", "业态|单选|必填"))
     assert any(e.header == "申请表字段" and "须列出选项" in e.message for e in errors)
+
+
+def test_text_no_form_would_let_through_is_refused(demo, two_items):
+    """Issue 13: text that cannot be stored and printed is refused at every door, the
+    spreadsheet's included (a lone surrogate or a C0 control another tool wrote into the
+    sheet's XML), and nothing is half-imported; a tab stays text."""
+    before = ServiceItem.objects.count()
+    for raw in (b"&#xD800;", b"&#x1b;", b"&#0;", b"\xed\xa0\x80"):  # the last: a surrogate in UTF-8
+        errors = _errors_of(_with_cell_text(two_items, "事项名称", raw))
+        assert errors and any("表格内容损坏" in e.message or "控制字符" in e.message for e in errors), raw
+    assert ServiceItem.objects.count() == before
+    errors = _errors_of(_with_cell_text(two_items, "事项名称", "名&#x9;称".encode()))
+    assert not any("控制字符" in e.message or "损坏" in e.message for e in errors)
+
+
+def _errors_of(content: bytes) -> list:
+    try:
+        xlsx.import_workbook(content, dry_run=True)
+    except xlsx.XlsxImportError as exc:
+        return exc.errors
+    return []
+
+
+def _with_cell_text(items, header: str, raw: bytes) -> bytes:
+    """The exported workbook with ``raw`` written into the first item's cell under ``header``
+    straight into the sheet's XML, as another tool might write it."""
+    import zipfile
+
+    wb = _workbook(items)
+    _cell(wb, "事项", header).value = "MARKER-TEXT"
+    source = zipfile.ZipFile(io.BytesIO(_bytes(wb)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"MARKER-TEXT", raw)
+            target.writestr(entry, data)
+    return out.getvalue()
