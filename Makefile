@@ -4,6 +4,7 @@ VENV    := .venv
 UV      := $(VENV)/bin/uv
 PY      := $(VENV)/bin/python
 SYNCED  := $(VENV)/.synced
+FONTS   := $(VENV)/.fonts
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
@@ -18,7 +19,12 @@ $(SYNCED): $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --inexact --quiet
 	@touch $(SYNCED)
 
-setup: $(SYNCED)
+# The bundled CJK font's Regular and Bold, made once from its variable font (docs/pdf.md); ~20 s.
+$(FONTS): $(SYNCED)
+	$(PY) -m govhall.core.pdf
+	@touch $(FONTS)
+
+setup: $(SYNCED) $(FONTS)
 
 migrate: setup
 	$(PY) manage.py migrate --noinput

@@ -104,8 +104,10 @@ VARIABLES: dict[str, Variable] = {
         Variable(
             "GOVHALL_PDF_FONT",
             "",
-            "TrueType/OpenType CJK font embedded in PDFs. Empty: the first of the Debian WenQuanYi/Noto CJK fonts "
-            "found, else the non-embedded STSong-Light.",
+            "A TrueType CJK font file (TrueType outlines; of a .ttc, the first face) embedded in PDFs instead of the "
+            "bundled Noto Sans SC; titles then get a faux bold. Empty: Noto Sans SC Regular and Bold from the package "
+            "justmytype-intl-cjk, prepared by make setup (docs/pdf.md). No fallback: a font that cannot be embedded "
+            "stops PDF rendering with an error.",
         ),
         Variable(
             "GOVHALL_SMS_BACKEND",

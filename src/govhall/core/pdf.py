@@ -4,22 +4,36 @@ embedded CJK font, a drawn official seal (圆形公章) and vector QR codes.
 Used by the case documents (``cases/documents.py``) and the e-licences
 (``licences/rendering.py``). Everything here is pure: text in, PDF bytes out.
 
-* Font: ``settings.GOVHALL_PDF_FONT`` if set, else the first Debian CJK TrueType font
-  that loads (WenQuanYi Micro Hei / Zen Hei; Noto CJK ships CFF outlines, which
-  reportlab cannot embed, so it is tried but normally skipped), else the CID font
-  STSong-Light, which is not embedded (readers without it show boxes).
+* Font (docs/pdf.md): the project brings its own, Noto Sans SC (SIL Open Font License
+  1.1) from the PyPI package ``justmytype-intl-cjk``, and every document embeds a subset
+  of it, so it looks the same in every reader on every machine, with or without system
+  CJK fonts. That file is a variable TrueType font whose default instance is Thin, and
+  reportlab draws only the default instance, so its Regular (400) and Bold (700)
+  instances are made once with fontTools (``python -m govhall.core.pdf``, which
+  ``make setup`` runs; about 20 s) and kept in ``<venv>/share/govhall/fonts`` (or
+  ``VAR_DIR/fonts`` where the environment is read-only). ``settings.GOVHALL_PDF_FONT``
+  (a TrueType file) replaces it; titles then get a faux bold. There is no fallback: with
+  no embeddable font, rendering raises :class:`PdfFontError` rather than produce a PDF
+  whose text some readers cannot show (the non-embedded CID font STSong-Light shows no
+  text at all in poppler). :func:`font_problems` says so before the first document does.
 * Output is deterministic: reportlab's ``invariant`` mode fixes the creation date and
   document id, so the same input gives the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import importlib.metadata
+import importlib.resources
 import io
 import logging
 import math
+import os
+import sys
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -31,7 +45,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -48,15 +61,17 @@ from reportlab.platypus import (
 
 logger = logging.getLogger(__name__)
 
-# Debian's CJK fonts, in order of preference. (path, subfont index for .ttc collections)
-SYSTEM_FONTS: list[tuple[str, int]] = [
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # index 2: SC; CFF, usually refused
-    ("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc", 2),
-]
-CID_FALLBACK = "STSong-Light"
+# The bundled font: the Google Fonts build of Noto Sans SC (TrueType outlines, which reportlab
+# can embed; Noto Sans CJK and the other CJK fonts on PyPI have CFF outlines, which it cannot).
+BUNDLED_DISTRIBUTION = "justmytype-intl-cjk"
+BUNDLED_PACKAGE = "justmytype_intl_cjk"
+BUNDLED_FONT = ("fonts", "ofl", "notosanssc", "NotoSansSC[wght].ttf")
+BUNDLED_LICENSE = ("fonts", "ofl", "notosanssc", "OFL.txt")
+BUNDLED_FAMILY = "NotoSansSC"
+WEIGHTS = {"Regular": 400, "Bold": 700}  # the instances made from the variable font
 FONT_NAME = "GovhallCJK"
+BOLD_FONT_NAME = "GovhallCJK-Bold"
+PREPARE_COMMAND = "python -m govhall.core.pdf"
 
 SEAL_RED = colors.Color(0.86, 0.08, 0.08)
 INK = colors.Color(0.1, 0.1, 0.1)
@@ -72,28 +87,170 @@ FRAME_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 # ------------------------------------------------------------------ font
 
 
+class PdfFontError(RuntimeError):
+    """No embeddable CJK font: documents are not rendered rather than rendered without text."""
+
+
 @dataclass(frozen=True)
 class FontInfo:
-    name: str  # the reportlab font name to draw with
-    path: str | None  # the file embedded, or None for the CID fallback
-    embedded: bool
+    name: str  # the reportlab font name of the regular face
+    bold: str  # the bold face's name; == name when the font has one weight (titles get a faux bold)
+    path: str  # the file embedded (a subset of it)
+    bold_path: str | None
+    source: str  # "bundled" or "configured" (settings.GOVHALL_PDF_FONT)
+
+    @property
+    def has_bold(self) -> bool:
+        return self.bold != self.name
 
 
 _font: FontInfo | None = None
 _font_lock = threading.Lock()
 
 
-def _candidates() -> list[tuple[str, int]]:
-    configured = ""
+def _setting(name: str, default=None):
     try:
         from django.conf import settings
 
         if settings.configured:
-            configured = getattr(settings, "GOVHALL_PDF_FONT", "") or ""
+            return getattr(settings, name, default)
     except ImportError:  # pragma: no cover - Django is always installed here
         pass
-    found = [(configured, 0)] if configured else []
-    return found + SYSTEM_FONTS
+    return default
+
+
+def configured_font() -> str:
+    """``settings.GOVHALL_PDF_FONT``: a font file to embed instead of the bundled one ("" for none)."""
+    return str(_setting("GOVHALL_PDF_FONT", "") or "")
+
+
+def bundled_source() -> Path | None:
+    """The variable Noto Sans SC file in the installed package, or None."""
+    try:
+        root = importlib.resources.files(BUNDLED_PACKAGE)
+    except ModuleNotFoundError:
+        return None
+    path = Path(str(root.joinpath(*BUNDLED_FONT)))
+    return path if path.is_file() else None
+
+
+def font_dirs() -> list[Path]:
+    """Where the prepared instances are looked for, and made in the first writable one: the
+    virtualenv's ``share/govhall/fonts`` (``make setup`` fills it), then ``VAR_DIR/fonts``."""
+    dirs = [Path(sys.prefix) / "share" / "govhall" / "fonts"]
+    var_dir = _setting("VAR_DIR")
+    if var_dir:
+        dirs.append(Path(var_dir) / "fonts")
+    return dirs
+
+
+def _instance_names() -> dict[str, str]:
+    try:
+        version = importlib.metadata.version(BUNDLED_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        version = "0"
+    return {style: f"{BUNDLED_FAMILY}-{style}-{version}.ttf" for style in WEIGHTS}
+
+
+def prepared_fonts() -> dict[str, Path] | None:
+    """The prepared Regular and Bold instances ({"Regular": path, "Bold": path}), or None."""
+    names = _instance_names()
+    for directory in font_dirs():
+        paths = {style: directory / name for style, name in names.items()}
+        if all(path.is_file() for path in paths.values()):
+            return paths
+    return None
+
+
+def _make_instance(source: str, weight: int, target: str) -> str:
+    """Write the static instance of the variable font at ``weight`` to ``target`` (atomically)."""
+    from fontTools.ttLib import TTFont as FontToolsFont
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    font = FontToolsFont(source)
+    instantiateVariableFont(font, {"wght": weight}, inplace=True, updateFontNames=True)
+    partial = f"{target}.{os.getpid()}.part"
+    try:
+        font.save(partial)
+        os.replace(partial, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+    return target
+
+
+@contextlib.contextmanager
+def _dir_lock(directory: Path) -> Iterator[None]:
+    """One process at a time makes the instances (another waits, then finds them made)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux
+        yield
+        return
+    with open(directory / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def prepare_fonts(*, parallel: bool = False) -> dict[str, Path]:
+    """Make the Regular and Bold instances of the bundled font if they are not there yet
+    (about 20 s and 230 MB of memory for each; ``parallel`` makes both at once in two
+    processes) and return their paths. Raises :class:`PdfFontError` when it cannot."""
+    if (found := prepared_fonts()) is not None:
+        return found
+    source = bundled_source()
+    if source is None:
+        raise PdfFontError(
+            f"The bundled CJK font is missing: the package {BUNDLED_DISTRIBUTION} is not installed "
+            "(run `make setup`), and GOVHALL_PDF_FONT names no font. PDFs are not rendered without an "
+            "embedded CJK font."
+        )
+    names = _instance_names()
+    directory = next((d for d in font_dirs() if _writable(d)), None)
+    if directory is None:
+        raise PdfFontError(
+            f"The bundled CJK font is not prepared and none of {[str(d) for d in font_dirs()]} is writable: "
+            f"run `{PREPARE_COMMAND}` (make setup does) as the user who installed the virtualenv."
+        )
+    with _dir_lock(directory):
+        targets = {style: directory / name for style, name in names.items()}
+        missing = [style for style, path in targets.items() if not path.is_file()]
+        if missing:
+            started = time.monotonic()
+            logger.warning("Preparing the bundled CJK font (%s) in %s, once", ", ".join(missing), directory)
+            jobs = [(str(source), WEIGHTS[style], str(targets[style])) for style in missing]
+            if parallel and len(jobs) > 1:
+                from concurrent.futures import ProcessPoolExecutor
+
+                with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+                    list(pool.map(_make_instance, *zip(*jobs, strict=True)))
+            else:
+                for job in jobs:
+                    _make_instance(*job)
+            logger.warning("Bundled CJK font prepared in %.0f s", time.monotonic() - started)
+        for stale in directory.glob(f"{BUNDLED_FAMILY}-*.ttf"):  # instances of an older package version
+            if stale.name not in names.values():
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+    return targets
+
+
+def _load(name: str, path: str) -> None:
+    try:
+        pdfmetrics.registerFont(TTFont(name, path))
+    except Exception as exc:  # CFF outlines, a font that forbids embedding, a corrupt file
+        raise PdfFontError(f"The CJK font {path} cannot be embedded in PDFs: {exc}") from exc
 
 
 def cjk_font() -> FontInfo:
@@ -104,31 +261,64 @@ def cjk_font() -> FontInfo:
     with _font_lock:
         if _font is not None:
             return _font
-        info = None
-        for path, index in _candidates():
-            if not Path(path).is_file():
-                continue
-            try:
-                pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=index))
-            except Exception as exc:  # a font reportlab cannot read (CFF outlines, corrupt): try the next
-                logger.info("PDF font %s not usable: %s", path, exc)
-                continue
-            info = FontInfo(FONT_NAME, path, True)
-            break
-        if info is None:
-            logger.warning("No embeddable CJK font found; PDFs use the non-embedded %s", CID_FALLBACK)
-            pdfmetrics.registerFont(UnicodeCIDFont(CID_FALLBACK))
-            info = FontInfo(CID_FALLBACK, None, False)
-        # one face for every style, so <b> in a paragraph never looks for a missing font
+        configured = configured_font()
+        if configured:
+            if not Path(configured).is_file():
+                raise PdfFontError(f"GOVHALL_PDF_FONT={configured!r}: no such font file")
+            _load(FONT_NAME, configured)
+            info = FontInfo(FONT_NAME, FONT_NAME, configured, None, "configured")
+        else:
+            paths = prepare_fonts()
+            _load(FONT_NAME, str(paths["Regular"]))
+            _load(BOLD_FONT_NAME, str(paths["Bold"]))
+            info = FontInfo(FONT_NAME, BOLD_FONT_NAME, str(paths["Regular"]), str(paths["Bold"]), "bundled")
+        # <b> in a paragraph takes the bold face (the regular one where there is none)
         pdfmetrics.registerFontFamily(
-            info.name, normal=info.name, bold=info.name, italic=info.name, boldItalic=info.name
+            FONT_NAME, normal=FONT_NAME, bold=info.bold, italic=FONT_NAME, boldItalic=info.bold
         )
         _font = info
         return info
 
 
+def reset_font() -> None:
+    """Forget the registered font, so the next document looks again (tests; a changed setting)."""
+    global _font
+    with _font_lock:
+        _font = None
+
+
 def font_name() -> str:
     return cjk_font().name
+
+
+def bold_font_name() -> str:
+    return cjk_font().bold
+
+
+def font_problems() -> list[str]:
+    """What keeps documents from being rendered promptly with an embedded CJK font ([] when
+    nothing does), without making anything: for a start-up or deploy check. Unprepared
+    instances are a problem too: the first document would wait about 40 s for them."""
+    configured = configured_font()
+    if configured:
+        if not Path(configured).is_file():
+            return [f"GOVHALL_PDF_FONT={configured!r}: no such font file."]
+        try:
+            TTFont("GovhallFontCheck", configured)
+        except Exception as exc:
+            return [f"GOVHALL_PDF_FONT={configured!r} cannot be embedded in PDFs: {exc}"]
+        return []
+    if bundled_source() is None:
+        return [
+            f"The bundled CJK font is missing: install the package {BUNDLED_DISTRIBUTION} (`make setup`) "
+            "or set GOVHALL_PDF_FONT to a TrueType CJK font."
+        ]
+    if prepared_fonts() is None:
+        return [
+            f"The bundled CJK font is not prepared: run `{PREPARE_COMMAND}` (make setup does), or the first "
+            "document waits about 40 s while it is made."
+        ]
+    return []
 
 
 # ------------------------------------------------------------------ text helpers
@@ -203,7 +393,7 @@ def draw_seal(
     "行政审批专用章") straight underneath the star. Drawn slightly translucent so the
     text it covers stays legible, as a real stamp does.
     """
-    font = font_name()
+    font = bold_font_name()  # a seal's characters are heavy, like its ring
     canvas.saveState()
     try:
         canvas.setFillAlpha(0.85)
@@ -305,8 +495,8 @@ class QrCode(Flowable):
 
 
 class Title(Flowable):
-    """A centred document title in faux bold (the embedded font has one weight),
-    shrunk to fit the line."""
+    """A centred document title in the bold face (a faux bold, stroked, where the font has
+    one weight), shrunk to fit the line."""
 
     def __init__(self, text: str, *, size: float = 22, color: colors.Color = INK, space_after: float = 8):
         super().__init__()
@@ -314,23 +504,24 @@ class Title(Flowable):
 
     def wrap(self, available_width, available_height):
         self.width = available_width
-        width = pdfmetrics.stringWidth(self.text, font_name(), self.size)
+        width = pdfmetrics.stringWidth(self.text, bold_font_name(), self.size)
         if width > available_width:
             self.size = self.size * available_width / width
         self.height = self.size * 1.3 + self.space_after
         return self.width, self.height
 
     def draw(self) -> None:
-        canvas = self.canv
+        canvas, font = self.canv, cjk_font()
         canvas.saveState()
         canvas.setFillColor(self.color)
         canvas.setStrokeColor(self.color)
         canvas.setLineWidth(self.size * 0.03)
         text = canvas.beginText()
-        text.setTextRenderMode(2)  # fill and stroke: a bolder stroke from a regular face
-        text.setFont(font_name(), self.size)
+        if not font.has_bold:
+            text.setTextRenderMode(2)  # fill and stroke: a bolder stroke from a regular face
+        text.setFont(font.bold, self.size)
         text.setTextOrigin(
-            (self.width - pdfmetrics.stringWidth(self.text, font_name(), self.size)) / 2, self.space_after + 2
+            (self.width - pdfmetrics.stringWidth(self.text, font.bold, self.size)) / 2, self.space_after + 2
         )
         text.textOut(self.text)
         canvas.drawText(text)
@@ -570,6 +761,7 @@ class OfficialDocument:
             subject=self.subject,
             creator="govhall",
             invariant=1,
+            initialFontName=self.font,  # not Helvetica: every font the PDF names is embedded
         )
         doc.build(list(self.story), onFirstPage=self._decorate, onLaterPages=self._decorate)
         return buffer.getvalue()
@@ -578,6 +770,7 @@ class OfficialDocument:
     def _table(self, data: list[list[Flowable]], widths: list[float], *, header: bool) -> Table:
         table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
         style = [
+            ("FONT", (0, 0), (-1, -1), self.font, 10.5),  # not Helvetica, which no PDF of ours embeds
             ("GRID", (0, 0), (-1, -1), 0.6, colors.Color(0.35, 0.35, 0.35)),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), 4),
@@ -613,3 +806,21 @@ class OfficialDocument:
         canvas.setFont(font, 10)
         canvas.drawCentredString(PAGE_WIDTH / 2, 19 * mm if self.border else 15 * mm, f"— {doc.page} —")
         canvas.restoreState()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m govhall.core.pdf``: prepare the bundled font (``make setup`` runs it)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    try:
+        paths = prepare_fonts(parallel=True)
+    except PdfFontError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for style, path in paths.items():
+        print(f"{style}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
