@@ -24,7 +24,16 @@ from pydantic import ValidationError
 from govhall.cases import effects, params, rules
 from govhall.cases.events import EventKind
 from govhall.cases.models import Case, State
-from govhall.cases.workflow import APPLICANT, BEFORE_DECISION, CHIEF, CLERK, DECIDED_FOR, REVIEWER, UNDER_REVIEW
+from govhall.cases.workflow import (
+    APPLICANT,
+    BEFORE_DECISION,
+    CHIEF,
+    CLERK,
+    DECIDED_FOR,
+    REVIEWER,
+    SYSTEM,
+    UNDER_REVIEW,
+)
 from govhall.core.errors import Conflict, DomainError, Forbidden
 
 Guard = Callable[[Case, set[str], datetime.date], None]
@@ -285,10 +294,12 @@ ROWS: list[Action] = [
         done="已办结出件",
         primary=6,
     ),
+    # The clerk hands the result over (window, mail, electronic); a locker network delivers
+    # it itself when the applicant opens the door with the pick-up code (role system).
     Action(
         "deliver",
         (State.ISSUED,),
-        (CLERK,),
+        (CLERK, SYSTEM),
         effects.deliver,
         target=State.DELIVERED,
         params=params.DeliverParams,

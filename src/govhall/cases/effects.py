@@ -44,7 +44,7 @@ class Context:
     (its ``params`` model, checked), and what it leaves for ``case_transition``."""
 
     case: Case
-    actor: User
+    actor: User | None  # None: another app's service (role system), e.g. a locker's pick-up
     roles: set[str]
     params: Any = None  # the action's Params model
     today: datetime.date = field(default_factory=lambda: _today())
@@ -423,7 +423,7 @@ def deliver(ctx: Context) -> None:
     case.delivery_mode = mode
     case.closed_at = timezone.now()
     ctx.data.update(delivery_mode=mode, provider=receipt.provider)
-    profile = scope.staff_profile(ctx.actor)
+    profile = scope.staff_profile(ctx.actor) if ctx.actor else None
     if mode == DeliveryMode.WINDOW and profile is not None and profile.window_id:
         case.issue_window_id = profile.window_id  # 统一窗口出件: which window handed it over
         ctx.data["window"] = profile.window_id

@@ -55,12 +55,33 @@ class EventKind(models.TextChoices):
 INTERNAL_COMMENTS = frozenset({EventKind.REVIEW})
 
 
+# Kinds other apps record in a case's timeline (``services.case_note``), each registered by
+# the app that records it: "lockers.dropped_off" -> "信包箱投递纸质材料". Namespaced with the
+# app's label, so they never collide with the cases app's own kinds.
+_FOREIGN_KINDS: dict[str, str] = {}
+
+
+def register_kind(kind: str, label: str) -> str:
+    """Register a timeline kind another app records (call at import time of its module)."""
+    app, dot, name = kind.partition(".")
+    if not (dot and app and name) or kind in EventKind.values:
+        raise ValueError(f"a foreign timeline kind is '<app>.<name>', not {kind!r}")
+    if _FOREIGN_KINDS.get(kind, label) != label:
+        raise ValueError(f"timeline kind {kind!r} is registered already with another label")
+    _FOREIGN_KINDS[kind] = label
+    return kind
+
+
+def is_foreign_kind(kind: str) -> bool:
+    return kind in _FOREIGN_KINDS
+
+
 def label(kind: str) -> str:
     """The Chinese label of a timeline event kind (the kind itself if unknown)."""
     try:
         return EventKind(kind).label
     except ValueError:
-        return kind
+        return _FOREIGN_KINDS.get(kind, kind)
 
 
 # --------------------------------------------------------------------------- typed events
@@ -107,6 +128,19 @@ class MaterialAdded(events.Event):
     material_id: int
     source: str  # SubmittedMaterial.Source: upload, scan, licence, shared_data
     deferred: bool  # a deferred material (容缺) supplied after acceptance
+
+
+@events.event
+@dataclass(frozen=True)
+class CaseNoted(events.Event):
+    """Another app recorded something in the case's timeline (``services.case_note``)."""
+
+    name = "cases.noted"
+
+    case_id: int
+    number: str
+    kind: str
+    event_id: int
 
 
 @events.event

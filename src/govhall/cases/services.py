@@ -28,7 +28,15 @@ from govhall.accounts.models import Applicant, Hall, User
 from govhall.accounts.roles import Role
 from govhall.cases import actions, rules, selectors, workflow
 from govhall.cases.effects import Context, recompute_deadline
-from govhall.cases.events import CaseCreated, CaseTransitioned, DocumentCreated, EventKind, MaterialAdded
+from govhall.cases.events import (
+    CaseCreated,
+    CaseNoted,
+    CaseTransitioned,
+    DocumentCreated,
+    EventKind,
+    MaterialAdded,
+    is_foreign_kind,
+)
 from govhall.cases.models import (
     Case,
     Channel,
@@ -81,34 +89,47 @@ def _lock(case: Case | str) -> Case:
 
 
 def _role_label(roles: set[str]) -> str:
-    for role in (*Role.values, workflow.APPLICANT):
+    for role in (*Role.values, workflow.APPLICANT, workflow.SYSTEM):
         if role in roles:
             return role
     return ""
+
+
+def _acting(actor: User | None, case: Case, roles: set[str]) -> tuple[str, dict[str, Any]]:
+    """The role a timeline event records for ``actor`` and, when they act on the applicant
+    side without being the applicant or one of its operators (a clerk filing at the window,
+    an assistant under an authorisation: 帮办代办), whom they act for."""
+    role = _role_label(roles)
+    if actor is None or role != workflow.APPLICANT or scope.acts_for(actor, case.applicant):
+        return role, {}
+    return scope.staff_role(actor) or role, {"on_behalf_of": case.applicant.name}
 
 
 def event_append(
     *,
     case: Case,
     actor: User | None,
-    action: EventKind,
+    action: EventKind | str,
     role: str = "",
     from_state: str = "",
     to_state: str = "",
     comment: str = "",
     data: dict | None = None,
     save_head: bool = True,
+    by: str = "",
 ) -> TimelineEvent:
     """Append to the case's hash chain. The caller holds the case's row lock, so seq and
-    prev_hash cannot race; the case's head fields are saved here."""
-    if not isinstance(action, EventKind):
-        raise TypeError(f"timeline events are EventKind, not {action!r}")
+    prev_hash cannot race; the case's head fields are saved here. ``action`` is an
+    ``EventKind`` or a kind another app registered (``events.register_kind``); ``by`` names
+    what acted when no person did (a locker cabinet)."""
+    if not isinstance(action, EventKind) and not is_foreign_kind(action):
+        raise TypeError(f"timeline events are EventKind or registered kinds, not {action!r}")
     event = TimelineEvent(
         case=case,
         seq=case.event_count + 1,
         action=action,
         actor=actor,
-        actor_name=(actor.display_name or actor.username) if actor else "系统",
+        actor_name=(actor.display_name or actor.username) if actor else (by or "系统"),
         actor_role=role,
         from_state=from_state,
         to_state=to_state,
@@ -524,13 +545,14 @@ def material_upload(*, case: Case | str, actor: User, requirement_id: int, uploa
                 deferral.status = Deferral.Status.RECEIVED
                 deferral.received_at = timezone.now()
                 deferral.save(update_fields=["status", "received_at"])
+            role, behalf = _acting(actor, case, roles)
             event_append(
                 case=case,
                 actor=actor,
-                role=_role_label(roles),
+                role=role,
                 action=EventKind.DEFERRED_MATERIAL_RECEIVED if deferral else EventKind.MATERIAL_UPLOADED,
                 comment=requirement.name,
-                data={"requirement_id": requirement.id, "sha256": material.sha256, "size": material.size},
+                data={"requirement_id": requirement.id, "sha256": material.sha256, "size": material.size, **behalf},
             )
             _material_added(case, material, deferred=deferral is not None)
     except BaseException:
@@ -557,23 +579,30 @@ class TransitionDone:
 def case_transition(
     *,
     case: Case | str,
-    actor: User,
+    actor: User | None,
     action: str,
     comment: str = "",
     params: Any = None,
     expected_version: int | None = None,
+    by: str = "",
 ) -> Case:
     """Move ``case`` (a loaded case, or a number: then read once, under the lock) by
     ``action`` with its ``params`` (a dict, or the action's Params model as the API parsed
-    it). Raises NotFound (actor may not see it), DomainError ``unknown_action``, Conflict
+    it). ``actor=None`` is another app's service acting without a person (role ``system``,
+    named ``by`` in the timeline), allowed only where the action's row lists that role.
+
+    Raises NotFound (actor may not see it), DomainError ``unknown_action``, Conflict
     ``action_not_allowed`` (not in this state), Forbidden ``role_not_allowed``, Conflict
     ``stale_version``, the guard's error, ``missing_field``/``invalid_field`` (or the row's
     prompt) for the parameters, or the effect's own errors; on any error nothing is written."""
     actions.known(action)
     case = _lock(case)
-    if not selectors.can_see(actor, case):
+    if actor is None:
+        roles = {workflow.SYSTEM}
+    elif not selectors.can_see(actor, case):
         raise NotFound("未找到该办件", code="case_not_found")
-    roles = selectors.actor_roles(actor, case)
+    else:
+        roles = selectors.actor_roles(actor, case)
     row = actions.row_for(case.state, action)
     ctx = Context(case=case, actor=actor, roles=roles, comment=comment.strip()[:2000])
     refusal = actions.refusal(case, roles, action, ctx.today)
@@ -586,7 +615,7 @@ def case_transition(
     ctx.params = row.parse(params, ctx)
     if row.comment and not ctx.comment:
         raise DomainError(f"请填写{row.comment}", code="missing_field", detail={"field": "comment"})
-    acting = roles & set(row.roles)
+    role, behalf = _acting(actor, case, roles & set(row.roles))
     from_state = case.state
     before = _row_values(case)
     try:
@@ -601,22 +630,24 @@ def case_transition(
         case=case,
         actor=actor,
         action=row.event,
-        role=_role_label(acting),
+        role=role,
         from_state=from_state,
         to_state=case.state,
         comment=ctx.comment,
-        data=ctx.data,
+        data={**ctx.data, **behalf},
         save_head=False,
+        by=by,
     )
     rows.update(case, [*_changed_fields(case, before), "updated_at"])
     for doc in ctx.documents:
         event_append(
             case=case,
             actor=actor,
-            role=_role_label(acting),
+            role=role,
             action=EventKind.DOCUMENT_CREATED,
             comment=doc.get_kind_display(),
             data={"kind": doc.kind, "sha256": doc.sha256},
+            by=by,
         )
     events.publish(
         CaseTransitioned(
@@ -626,7 +657,7 @@ def case_transition(
             from_state=from_state,
             to_state=case.state,
             event_id=event.pk,
-            actor_id=actor.pk,
+            actor_id=actor.pk if actor else None,
         )
     )
     for doc in ctx.documents:
@@ -673,6 +704,36 @@ def commitment_verify(*, case: Case | str, actor: User, passed: bool, comment: s
     return case_transition(
         case=case, actor=actor, action="verify_commitment", comment=comment, params={"passed": passed}
     )
+
+
+@transaction.atomic
+def case_note(
+    *,
+    case: Case | str,
+    actor: User | None,
+    kind: str,
+    comment: str = "",
+    data: dict | None = None,
+    by: str = "",
+) -> TimelineEvent:
+    """Another app records in the case's timeline what it did for the case (papers dropped
+    into a locker, received at a station…): ``kind`` is one it registered
+    (``events.register_kind``); the state does not change. ``actor=None`` with ``by`` for a
+    machine. Publishes ``CaseNoted``. The one way other apps write to a case's history."""
+    if not is_foreign_kind(kind):
+        raise ValueError(f"{kind!r} is not a registered timeline kind (cases.events.register_kind)")
+    case = _lock(case)
+    roles: set[str] = set()
+    if actor is not None:
+        if not selectors.can_see(actor, case):
+            raise NotFound("未找到该办件", code="case_not_found")
+        roles = selectors.actor_roles(actor, case)
+    role, behalf = _acting(actor, case, roles or {workflow.SYSTEM})
+    event = event_append(
+        case=case, actor=actor, action=kind, role=role, comment=comment[:2000], data={**(data or {}), **behalf}, by=by
+    )
+    events.publish(CaseNoted(case_id=case.pk, number=case.number, kind=kind, event_id=event.pk))
+    return event
 
 
 @transaction.atomic

@@ -16,11 +16,14 @@ from govhall.accounts.roles import Role
 from govhall.accounts.scope import APPLICANT
 from govhall.cases.models import State
 
-__all__ = ["APPLICANT", "CHIEF", "CLERK", "REVIEWER"]
+__all__ = ["APPLICANT", "CHIEF", "CLERK", "REVIEWER", "SYSTEM"]
 
 CLERK = Role.CLERK.value
 REVIEWER = Role.REVIEWER.value
 CHIEF = Role.CHIEF_APPROVER.value
+# Another app's service acting without a person (a locker's door opened with a pick-up
+# code delivers the case): ``case_transition(actor=None, by="…")``. Never an API caller.
+SYSTEM = "system"
 # Every staff role that may hold a case in its scope (the applicant side excluded).
 STAFF = tuple(Role.values)
 

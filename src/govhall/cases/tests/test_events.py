@@ -129,3 +129,63 @@ def test_events_carry_ids_and_plain_values_only():
     for event_type in (CaseTransitioned, MaterialAdded, DocumentCreated):
         for field in dataclasses.fields(event_type):
             assert field.type in ("int", "str", "bool", "int | None"), (event_type, field.name, field.type)
+
+
+# --------------------------------------------------------------------------- other apps write to the timeline
+
+DROPPED = "tests.papers_dropped"
+
+
+@pytest.mark.django_db
+def test_another_app_records_its_own_kind_in_the_timeline(demo, django_capture_on_commit_callbacks):
+    from govhall.cases import services
+    from govhall.cases.events import CaseNoted, label, register_kind
+    from govhall.core.errors import NotFound
+
+    register_kind(DROPPED, "投递纸质材料")
+    with pytest.raises(ValueError):
+        register_kind("accept", "受理")  # the cases app's own kinds are not another app's
+    with pytest.raises(ValueError):
+        register_kind(DROPPED, "另一个名字")
+    case = f.submitted()
+    seen = []
+    events.subscribe(CaseNoted, name="tests.noted")(seen.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            event = services.case_note(
+                case=case.number, actor=None, kind=DROPPED, comment="A柜3号门", data={"cell": 3}, by="信包箱 A柜"
+            )
+    finally:
+        events.unsubscribe("tests.noted")
+    assert (event.action, event.actor_name, event.actor_role, event.data) == (
+        DROPPED,
+        "信包箱 A柜",
+        "system",
+        {"cell": 3},
+    )
+    assert label(DROPPED) == "投递纸质材料" and [e.kind for e in seen] == [DROPPED]
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED and case.event_count == event.seq  # the chain goes on
+    with pytest.raises(ValueError):
+        services.case_note(case=case, actor=None, kind="tests.never_registered")
+    with pytest.raises(NotFound):
+        services.case_note(case=case, actor=f.user("citizen2"), kind=DROPPED)
+    from govhall.cases.audit import verify_case
+
+    assert verify_case(case, list(case.events.order_by("seq"))) is None
+
+
+@pytest.mark.django_db
+def test_a_system_transition_needs_a_row_that_allows_it(demo):
+    from govhall.cases import services
+    from govhall.core.errors import Forbidden
+
+    case = f.submitted()
+    with pytest.raises(Forbidden):
+        services.case_transition(case=case, actor=None, action="accept", by="某系统")
+    case = f.act(f.approved(), "clerk", "issue")
+    case = services.case_transition(
+        case=case, actor=None, action="deliver", params={"delivery_mode": "window"}, by="自助终端"
+    )
+    event = case.last_transition.event
+    assert case.state == State.DELIVERED and (event.actor_name, event.actor_role) == ("自助终端", "system")
