@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "govhall.core",
+    "govhall.audit",
     "govhall.accounts",
     "govhall.catalog",
     "govhall.workdays",
@@ -53,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "govhall.core.middleware.session_idle_timeout",
+    # who and from where, for security events recorded from signals
+    "govhall.audit.middleware.audit_context",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -176,6 +179,9 @@ GOVHALL_EMS_URL = env("GOVHALL_EMS_URL")
 GOVHALL_EMS_KEY = env("GOVHALL_EMS_KEY")
 GOVHALL_EMS_TRACK_URL = env("GOVHALL_EMS_TRACK_URL")
 GOVHALL_EMS_CANCEL_URL = env("GOVHALL_EMS_CANCEL_URL")
+
+# Security audit log (govhall.audit): kept at least six months (audit/checks.py).
+GOVHALL_AUDIT_RETENTION_DAYS = int(env("GOVHALL_AUDIT_RETENTION_DAYS"))
 
 # Security: strict defaults whenever DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True

@@ -94,6 +94,12 @@ VARIABLES: dict[str, Variable] = {
             "login lock count the address that many entries from the right; 0: the connecting address (a client "
             "could write anything into the header).",
         ),
+        Variable(
+            "GOVHALL_AUDIT_RETENTION_DAYS",
+            "365",
+            "How long manage.py purge_security_audit keeps security audit events, in days; at least 184 (six "
+            "months, 《网络安全法》 art. 21): younger events are never deleted.",
+        ),
         Variable("LOG_LEVEL", "INFO", "Log level of the govhall loggers."),
         Variable(
             "GOVHALL_TASKS",
