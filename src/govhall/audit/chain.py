@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from govhall.audit.models import ChainHead, Kind, SecurityEvent
-from govhall.audit.services import MIN_RETENTION_DAYS
+from govhall.audit.services import MIN_RETENTION_DAYS, purged_through
 
 
 @dataclass(frozen=True)
@@ -24,69 +24,76 @@ class Verified:
     head_seq: int
     head_hash: str
     broken: Broken | None
+    anchor_purged: bool = False  # the anchor given lies in the purged part: not checked
 
 
-def _start(first: SecurityEvent) -> tuple[str | None, Broken | None]:
-    """The hash the first remaining event must link to: nothing for event 1, otherwise the
-    last purged one's as a ``PURGED`` event of the chain holds it."""
-    if first.seq == 1:
-        return "", None
-    for purge in SecurityEvent.objects.filter(kind=Kind.PURGED, seq__gt=first.seq - 1).order_by("seq"):
-        if purge.data.get("through_seq") != first.seq - 1:
-            continue
-        try:
-            through = dt.datetime.fromisoformat(purge.data.get("through_created_at", ""))
-        except (TypeError, ValueError):
-            return None, Broken(purge.seq, "（清理记录）内容不完整")
-        if through > purge.created_at - dt.timedelta(days=MIN_RETENTION_DAYS):
-            return None, Broken(purge.seq, f"清理了不足 {MIN_RETENTION_DAYS} 天的记录")
-        return purge.data.get("through_hash", ""), None
-    return None, Broken(first.seq - 1, "及之前的记录被删除（没有清理记录）")
+def _purge_claim(purge: SecurityEvent) -> Broken | None:
+    """A purge event says it deleted events up to one of a given time: that time must be
+    at least the minimum retention before the purge."""
+    try:
+        through = dt.datetime.fromisoformat(purge.data.get("through_created_at", ""))
+        through_seq = int(purge.data["through_seq"])
+    except (KeyError, TypeError, ValueError):
+        return Broken(purge.seq, "（清理记录）内容不完整")
+    if through_seq >= purge.seq:
+        return Broken(purge.seq, "（清理记录）所称清理的范围不合理")
+    if through > purge.created_at - dt.timedelta(days=MIN_RETENTION_DAYS):
+        return Broken(purge.seq, f"（清理记录）清理了不足 {MIN_RETENTION_DAYS} 天的记录")
+    return None
 
 
 def verify(*, batch: int = 1000, anchor: tuple[int, str] | None = None) -> Verified:
-    """Walk the chain from its oldest event to the head read at the start (events
-    appended meanwhile are left for the next run) and return the first broken link: an
-    event whose content no longer gives its hash, a link to a hash that is not the
-    previous event's, a gap in the sequence, deleted newest events (the head matches no
-    event) or deleted oldest ones (no purge event accounts for them). ``anchor`` (seq,
-    hash), a head written down earlier outside the database, must still be in the chain:
-    this catches a chain rewritten consistently up to its head."""
+    """Walk the chain from where the newest purge left it (or from event 1) to the head
+    read at the start (events appended meanwhile are left for the next run) and return the
+    first broken link: an event whose content no longer gives its hash, a link to a hash
+    that is not the previous event's, a gap in the sequence, deleted newest events (the
+    head matches no event), deleted oldest ones (no purge event accounts for them), or a
+    purge of events younger than the minimum retention. Events a purge covers but has not
+    deleted yet are skipped. ``anchor`` (seq, hash), a head written down earlier outside
+    the database, must still be in the chain: this catches a chain rewritten consistently
+    up to its head."""
     head = ChainHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, "")
+    through, purge = purged_through(up_to=head_seq)
+    anchor_purged = anchor is not None and anchor[0] <= through
+
+    def result(checked: int, broken: Broken | None) -> Verified:
+        return Verified(checked, head_seq, head_hash, broken, anchor_purged=anchor_purged)
+
+    prev = ""
+    if purge is not None:
+        if broken := _purge_claim(purge):
+            return result(0, broken)
+        prev = purge.data.get("through_hash", "")
+    expected = through + 1
     checked = 0
-    prev: str | None = None
-    expected = None
-    anchored = anchor is None
-    last_pk = -1
+    anchored = anchor is None or anchor_purged
+    last_seq = through
     while True:
-        chunk = list(SecurityEvent.objects.filter(seq__gt=last_pk, seq__lte=head_seq).order_by("seq")[:batch])
+        chunk = list(SecurityEvent.objects.filter(seq__gt=last_seq, seq__lte=head_seq).order_by("seq")[:batch])
         if not chunk:
             break
         for event in chunk:
-            if expected is None:  # the oldest event left
-                prev, broken = _start(event)
-                if broken:
-                    return Verified(checked, head_seq, head_hash, broken)
-                expected = event.seq
             if event.seq != expected:
-                return Verified(checked, head_seq, head_hash, Broken(expected, "缺失（序号不连续）"))
+                if checked == 0:  # the oldest events are missing
+                    return result(checked, Broken(event.seq - 1, "及之前的记录被删除（没有清理记录）"))
+                return result(checked, Broken(expected, "缺失（序号不连续）"))
             if event.prev_hash != prev:
-                return Verified(checked, head_seq, head_hash, Broken(event.seq, "与上一条的链接不符"))
+                return result(checked, Broken(event.seq, "与上一条的链接不符"))
             if event.compute_hash() != event.hash:
-                return Verified(checked, head_seq, head_hash, Broken(event.seq, "内容被修改（哈希不符）"))
+                return result(checked, Broken(event.seq, "内容被修改（哈希不符）"))
+            if event.kind == Kind.PURGED and (broken := _purge_claim(event)):
+                return result(checked, broken)
             if anchor is not None and event.seq == anchor[0]:
                 if event.hash != anchor[1]:
-                    return Verified(checked, head_seq, head_hash, Broken(event.seq, "与外部记下的链头不符（链被改写）"))
+                    return result(checked, Broken(event.seq, "与外部记下的链头不符（链被改写）"))
                 anchored = True
             prev = event.hash
             expected = event.seq + 1
             checked += 1
-        last_pk = chunk[-1].seq
-    if (expected or 1) - 1 != head_seq or (prev or "") != head_hash:
-        return Verified(checked, head_seq, head_hash, Broken((expected or 1), "及之后的记录被删除（与链头不符）"))
+        last_seq = chunk[-1].seq
+    if expected - 1 != head_seq or prev != head_hash:
+        return result(checked, Broken(expected, "及之后的记录被删除（与链头不符）"))
     if not anchored:
-        return Verified(
-            checked, head_seq, head_hash, Broken(anchor[0], "（外部记下的链头）已不在链中（已清理或被删除）")
-        )
-    return Verified(checked, head_seq, head_hash, None)
+        return result(checked, Broken(anchor[0], "（外部记下的链头）已不在链中"))
+    return result(checked, None)

@@ -227,49 +227,77 @@ def retention_days() -> int:
     return max(int(settings.GOVHALL_AUDIT_RETENTION_DAYS), MIN_RETENTION_DAYS)
 
 
+PURGE_BATCH = 5000
+
+
 @dataclass(frozen=True)
 class Purged:
-    rows: int
-    through_seq: int | None
-    event: SecurityEvent | None
+    rows: int  # deleted (or, in a dry run, to be deleted)
+    through_seq: int | None  # every event up to this one is gone
+    event: SecurityEvent | None  # the purge event appended, if any
+
+
+def purged_through(*, up_to: int | None = None) -> tuple[int, SecurityEvent | None]:
+    """The newest purge event (of those up to ``up_to``) and the ``seq`` it covers: every
+    event up to that one is deleted or about to be. (0, None) before the first purge."""
+    found = SecurityEvent.objects.filter(kind=Kind.PURGED)
+    if up_to is not None:
+        found = found.filter(seq__lte=up_to)
+    event = found.order_by("-seq").first()
+    return (int(event.data.get("through_seq", 0)), event) if event else (0, None)
 
 
 def purge(*, days: int | None = None, dry_run: bool = False, actor=None) -> Purged:
     """Delete the oldest events, those older than ``days`` (the setting when None; never
-    fewer than :data:`MIN_RETENTION_DAYS`), and append a ``PURGED`` event that holds the
-    ``seq``, ``hash`` and time of the last row deleted: the verifier starts the chain
-    there. Only a prefix of the chain goes (up to the first event younger than the limit),
-    so what is left is one unbroken chain."""
+    fewer than :data:`MIN_RETENTION_DAYS`). Only a prefix of the chain goes (up to the
+    first event younger than the limit). First a ``PURGED`` event is appended that holds the
+    ``seq``, ``hash`` and time of the last event to go, from which the verifier starts the
+    chain; then the rows are deleted in batches of :data:`PURGE_BATCH`, each its own short
+    transaction, so appends (sign-ins) never wait for a long delete. An interrupted purge is
+    finished by the next one."""
     days = retention_days() if days is None else days
     if days < MIN_RETENTION_DAYS:
         raise ValueError(f"security events are kept at least {MIN_RETENTION_DAYS} days")
     cutoff = timezone.now() - dt.timedelta(days=days)
     with transaction.atomic():
         _lock_head()  # no append in between: the purge event follows the chain's newest
-        first_young = (
-            SecurityEvent.objects.filter(created_at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
-        )
-        old = SecurityEvent.objects.all() if first_young is None else SecurityEvent.objects.filter(seq__lt=first_young)
+        done, _ = purged_through()
+        newer = SecurityEvent.objects.filter(seq__gt=done)
+        first_young = newer.filter(created_at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+        old = newer if first_young is None else newer.filter(seq__lt=first_young)
         last = old.order_by("-seq").first()
-        if last is None:
-            return Purged(0, None, None)
-        count = old.count()
+        through = last.seq if last else done
         if dry_run:
-            return Purged(count, last.seq, None)
-        models.QuerySet(SecurityEvent).filter(seq__lte=last.seq).delete()  # the one deleting path
-        # not masked: a hash is no personal data, and masking could cut it
-        event = _append(
-            SecurityEvent(
-                kind=Kind.PURGED,
-                actor_id=actor.pk if actor is not None else None,
-                data={
-                    "through_seq": last.seq,
-                    "through_hash": last.hash,
-                    "through_created_at": last.created_at.isoformat(),
-                    "rows": count,
-                    "retention_days": days,
-                },
+            return Purged(SecurityEvent.objects.filter(seq__lte=through).count(), through or None, None)
+        event = None
+        if last is not None:
+            count = old.count()  # before the purge event, which ``old`` may match
+            # not masked: a hash is no personal data, and masking could cut it
+            event = _append(
+                SecurityEvent(
+                    kind=Kind.PURGED,
+                    actor_id=actor.pk if actor is not None else None,
+                    data={
+                        "through_seq": last.seq,
+                        "through_hash": last.hash,
+                        "through_created_at": last.created_at.isoformat(),
+                        "rows": count,
+                        "retention_days": days,
+                    },
+                )
             )
-        )
-    logger.info("security audit: %s events through #%s purged", count, last.seq)
-    return Purged(count, last.seq, event)
+    deleted = 0
+    while through:
+        with transaction.atomic():
+            batch = list(
+                models.QuerySet(SecurityEvent)
+                .filter(seq__lte=through)
+                .order_by("seq")
+                .values_list("pk", flat=True)[:PURGE_BATCH]
+            )
+            if not batch:
+                break
+            deleted += models.QuerySet(SecurityEvent).filter(pk__in=batch).delete()[0]  # the one deleting path
+    if deleted:
+        logger.info("security audit: %s events through #%s purged", deleted, through)
+    return Purged(deleted, through or None, event)

@@ -210,6 +210,7 @@ def test_purging_keeps_six_months_and_leaves_a_verifiable_chain(clock, capsys):
     clock(days=500)
     result = purge()  # the setting: 365 days
     assert result.rows == 4 and list(SecurityEvent.objects.values_list("seq", flat=True)) == [8]
+    assert result.event.data["rows"] == 4 and result.event.data["through_seq"] == 7
     assert verify().broken is None
 
 
@@ -272,3 +273,39 @@ def test_parallel_appends_never_fork_the_chain():
     assert len(set(SecurityEvent.objects.values_list("prev_hash", flat=True))) == threads_n * each  # no fork
     result = verify()
     assert result.broken is None and result.checked == threads_n * each
+
+
+def test_an_interrupted_purge_is_verifiable_and_finished_by_the_next(clock, monkeypatch):
+    clock(days=-400)
+    some_events(7)
+    clock()
+    some_events(2)
+    monkeypatch.setattr(services, "PURGE_BATCH", 3)
+    real_delete = QuerySet.delete
+    calls = []
+
+    def delete_once(self):  # the process dies after its first batch
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real_delete(self)
+
+    monkeypatch.setattr(QuerySet, "delete", delete_once)
+    with pytest.raises(KeyboardInterrupt):
+        purge(days=365)
+    monkeypatch.setattr(QuerySet, "delete", real_delete)
+    assert list(SecurityEvent.objects.order_by("seq").values_list("seq", flat=True)) == [4, 5, 6, 7, 8, 9, 10]
+    assert verify().broken is None and verify().checked == 3  # 8, 9 and the purge event 10
+    result = purge(days=365)
+    assert (result.rows, result.through_seq, result.event) == (4, 7, None)  # no second purge event
+    assert verify().broken is None and SecurityEvent.objects.count() == 3
+
+
+def test_an_anchor_in_the_purged_part_is_said_not_checked(clock, capsys):
+    clock(days=-400)
+    some_events(3)
+    clock()
+    some_events(1)
+    purge(days=365)
+    call_command("verify_security_audit", anchor=f"2:{'0' * 64}")
+    assert "未能核对" in capsys.readouterr().err

@@ -27,7 +27,5 @@ class Command(BaseCommand):
         elif options["dry_run"]:
             self.stdout.write(f"将删除 {result.rows} 条（第 {result.through_seq} 条及之前）超过 {days} 天的记录")
         else:
-            self.stdout.write(
-                f"已删除 {result.rows} 条（第 {result.through_seq} 条及之前）超过 {days} 天的记录；"
-                f"清理记录为第 {result.event.seq} 条"
-            )
+            note = f"；清理记录为第 {result.event.seq} 条" if result.event else "（完成上次未完成的清理）"
+            self.stdout.write(f"已删除 {result.rows} 条（第 {result.through_seq} 条及之前）超过 {days} 天的记录{note}")

@@ -27,5 +27,7 @@ class Command(BaseCommand):
         if result.broken:
             self.stderr.write(result.broken.describe())
             raise CommandError(f"安全审计记录的哈希链已断开（此前已校验 {result.checked} 条）")
+        if result.anchor_purged:
+            self.stderr.write("注意：给出的外部链头在已清理的范围内，未能核对；请使用更近的链头")
         self.stdout.write(f"OK：{result.checked} 条安全审计记录的哈希链完整")
         self.stdout.write(f"链头 {result.head_seq}:{result.head_hash}")
