@@ -67,3 +67,22 @@ bench-pg: setup
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*
+
+# Issue 13's CI checks, also by hand (docs/security.md, "Fuzzing, durability and dependencies"):
+# schemathesis against a throw-away server as anonymous, an applicant and a clerk
+# (FUZZ_SECONDS per caller; FUZZ_SEED=random for a new seed), pip-audit over uv.lock (fails
+# where no vulnerability service answers), and the long durability run (kill -9 while
+# applicants file cases, for MINUTES; the short one is tests/durability, in make test).
+.PHONY: fuzz audit durability
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 13
+MINUTES ?= 10
+
+fuzz: setup
+	$(PY) scripts/fuzz_api.py --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED)
+
+audit: setup
+	$(PY) scripts/audit.py --require
+
+durability: setup
+	$(PY) scripts/durability.py --minutes $(MINUTES)
