@@ -151,6 +151,46 @@ class StaffProfile(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
+class Authorisation(models.Model):
+    """委托书: an applicant authorises a station assistant to act for them (帮办代办): who, for
+    whom, for which items (none listed: any), from when until when. It is live once the
+    applicant confirmed it online or it was signed at a station, until it ends or is
+    revoked; only a live one lets the assistant file and act for the applicant
+    (``accounts.scope``)."""
+
+    class Confirmation(models.TextChoices):
+        ONLINE = "online", "申请人网上确认"
+        SIGNED = "signed", "驿站现场签署"
+
+    assistant = models.ForeignKey(User, verbose_name="帮办代办员", on_delete=models.PROTECT, related_name="mandates")
+    applicant = models.ForeignKey(
+        Applicant, verbose_name="委托人", on_delete=models.CASCADE, related_name="authorisations"
+    )
+    item_codes = models.JSONField("委托事项（实施编码）", default=list, blank=True)
+    valid_from = models.DateField("委托起始日")
+    valid_until = models.DateField("委托截止日")
+    note = models.CharField("委托事项说明", max_length=500, blank=True)
+    confirmation = models.CharField("确认方式", max_length=10, choices=Confirmation.choices, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User, verbose_name="确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    created_by = models.ForeignKey(User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "帮办代办委托"
+        verbose_name_plural = "帮办代办委托"
+        indexes = [models.Index(fields=["assistant", "applicant"])]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} → {self.assistant}"
+
+    def covers(self, item_code: str) -> bool:
+        return not self.item_codes or item_code in self.item_codes
+
+
 class ApiToken(models.Model):
     """Bearer token for API clients. Only a SHA-256 of the key is stored."""
 

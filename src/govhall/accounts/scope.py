@@ -20,12 +20,14 @@ other (``docs/decisions/0003-case-scope-two-forms.md``).
 
 from __future__ import annotations
 
+import datetime
 import functools
 from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 
-from govhall.accounts.models import Applicant, Operator, StaffProfile, User
+from govhall.accounts.models import Applicant, Authorisation, Operator, StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.catalog.selectors import region_and_below
 from govhall.core import rows
@@ -171,6 +173,39 @@ def acts_for(user: User, applicant: Applicant) -> bool:
     return user.is_authenticated and (applicant.user_id == user.id or user.id in operator_user_ids(applicant))
 
 
+# --------------------------------------------------------------------------- 帮办代办: authorisations
+
+
+def live_authorisations(today: datetime.date | None = None) -> QuerySet[Authorisation]:
+    """Authorisations (委托书) in force today: confirmed by the applicant (online or signed at
+    a station), not revoked, and today within their dates."""
+    today = today or timezone.localdate()
+    return Authorisation.objects.filter(
+        confirmed_at__isnull=False, revoked_at__isnull=True, valid_from__lte=today, valid_until__gte=today
+    )
+
+
+def mandates(user: User) -> list[Applicant]:
+    """The applicants who authorised ``user`` (an assistant) and whose authorisation is live."""
+    if not user.is_authenticated:
+        return []
+    ids = live_authorisations().filter(assistant=user).values("applicant_id")
+    return list(Applicant.objects.filter(pk__in=ids).order_by("id"))
+
+
+def mandate_for(user: User, applicant: Applicant, item_code: str | None = None) -> Authorisation | None:
+    """The live authorisation that lets ``user`` act for ``applicant`` (for ``item_code``,
+    when given), or None."""
+    if not user.is_authenticated:
+        return None
+    found = live_authorisations().filter(assistant=user, applicant=applicant).order_by("-valid_until")
+    return next((a for a in found if item_code is None or a.covers(item_code)), None)
+
+
+def _assistant(user: User) -> bool:
+    return staff_role(user) == Role.ASSISTANT
+
+
 # --------------------------------------------------------------------------- the two forms
 
 
@@ -234,7 +269,9 @@ def in_staff_scope(user: User, obj: Model, policy: Policy) -> bool:
 
 
 def applicant_filter(user: User, policy: Policy) -> Q:
-    """What ``user`` sees on the applicant side, as a filter."""
+    """What ``user`` sees on the applicant side, as a filter: what belongs to the applicants
+    they are or operate for, and what they filed (whatever became of their authorisation:
+    an assistant keeps sight of the cases they filed, not the power to act on them)."""
     condition = Q(**{f"{policy.applicant}_id__in": _represented_ids(user)})
     if policy.filer:
         condition |= Q(**{f"{policy.filer}_id": user.pk})
@@ -248,6 +285,21 @@ def is_applicant_side(user: User, obj: Model, policy: Policy) -> bool:
     if policy.filer and _value(obj, policy.filer) == user.id:
         return True
     return acts_for(user, getattr(obj, policy.applicant))
+
+
+def acts_on_applicant_side(user: User, obj: Model, policy: Policy) -> bool:
+    """Whether ``user`` may act for the applicant on ``obj``: as the applicant or an
+    operator, as its filer at a window, or as its filer-assistant under a live authorisation
+    (委托书; remembered per object for the request)."""
+    if not is_applicant_side(user, obj, policy):
+        return False
+    applicant = getattr(obj, policy.applicant)
+    if acts_for(user, applicant) or not _assistant(user):
+        return True
+    cache = obj.__dict__.setdefault("_govhall_mandates", {})
+    if user.pk not in cache:
+        cache[user.pk] = mandate_for(user, applicant) is not None
+    return cache[user.pk]
 
 
 def visible(user: User, queryset: QuerySet, policy: Policy) -> QuerySet:
@@ -267,10 +319,11 @@ def can_see(user: User, obj: Model, policy: Policy) -> bool:
 
 
 def roles_on(user: User, obj: Model, policy: Policy) -> set[str]:
-    """The roles ``user`` holds on ``obj``: ``APPLICANT`` on the applicant side, and their
-    staff role within its scope. Empty: they may not see it."""
+    """The roles ``user`` holds on ``obj``: ``APPLICANT`` on the applicant side (an assistant
+    only under a live authorisation), and their staff role within its scope. Empty for an
+    outsider, and for an assistant whose authorisation lapsed (who still sees what they filed)."""
     roles: set[str] = set()
-    if is_applicant_side(user, obj, policy):
+    if acts_on_applicant_side(user, obj, policy):
         roles.add(APPLICANT)
     if in_staff_scope(user, obj, policy):
         roles.add(staff_role(user))

@@ -211,10 +211,18 @@ def _check_form_fields(item: ServiceItem, form: dict) -> dict:
 
 
 def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
-    """The applicant a signed-in user files for: themselves, or the legal person they operate."""
+    """The applicant a signed-in user files for: themselves, the legal person they operate,
+    or (an assistant, naming them) one who authorised them (帮办代办: ``case_create`` checks
+    the authorisation covers the item)."""
     own = scope.represented(user)
     if applicant_id is not None:
         found = next((a for a in own if a.pk == applicant_id), None)
+        if found is None and scope.staff_role(user) == Role.ASSISTANT:
+            found = Applicant.objects.filter(pk=applicant_id).first()
+            if found is not None and scope.mandate_for(user, found) is None:
+                raise Forbidden(
+                    "您没有该申请人有效的帮办代办委托（委托书未确认、已过期或已撤销）", code="no_authorisation"
+                )
         if found is None:
             raise NotFound("未找到该申请人", code="applicant_not_found")
         return found
@@ -241,6 +249,7 @@ def case_create(
     if published is None:
         raise NotFound("未找到该事项或事项未发布", code="item_not_found")
     item = item_version(*published)
+    _check_mandate(actor, applicant, item.code)
     kind_ok = item.for_natural if applicant.kind == Applicant.Kind.NATURAL else item.for_legal
     if not kind_ok:
         raise DomainError(
@@ -321,6 +330,19 @@ def window_intake(
         hall=profile.hall,
     )
     return case, found, created
+
+
+def _check_mandate(actor: User, applicant: Applicant, item_code: str) -> None:
+    """An assistant files only for an applicant who authorised them for this item (委托书);
+    the applicant, their operators and the clerks at a window need none."""
+    if scope.staff_role(actor) != Role.ASSISTANT or scope.acts_for(actor, applicant):
+        return
+    if scope.mandate_for(actor, applicant, item_code) is None:
+        raise Forbidden(
+            "您没有该申请人办理此事项的有效委托（委托书未确认、已过期、已撤销或不含此事项）",
+            code="no_authorisation",
+            detail={"item_code": item_code},
+        )
 
 
 def _library_licences(applicant: Applicant, materials: list[MaterialRequirement]) -> dict[int, object]:
@@ -498,6 +520,8 @@ def _upload_allowed(case: Case, actor: User, requirement_id: int):
     refusal = rules.upload_refusal(
         case, roles, requirement, pending_deferral=deferral is not None, supplied_from_licence=from_licence
     )
+    if refusal is not None and refusal.code == "upload_forbidden" and _lapsed_assistant(actor, case):
+        raise Forbidden("您对该申请人的帮办代办委托已过期或已撤销，不能再代为办理", code="no_authorisation")
     if refusal is not None:
         raise refusal
     return roles, deferral, requirement, required
@@ -606,6 +630,8 @@ def case_transition(
     row = actions.row_for(case.state, action)
     ctx = Context(case=case, actor=actor, roles=roles, comment=comment.strip()[:2000])
     refusal = actions.refusal(case, roles, action, ctx.today)
+    if refusal is not None and refusal.code == "role_not_allowed" and _lapsed_assistant(actor, case):
+        raise Forbidden("您对该申请人的帮办代办委托已过期或已撤销，不能再代为办理", code="no_authorisation")
     if refusal is not None and refusal.code in ("action_not_allowed", "role_not_allowed"):
         raise refusal
     if expected_version is not None and expected_version != case.version:
@@ -664,6 +690,11 @@ def case_transition(
         events.publish(DocumentCreated(case_id=case.pk, number=case.number, document_id=doc.pk, kind=doc.kind))
     case.last_transition = TransitionDone(action=action, event=event, documents=ctx.documents)
     return case
+
+
+def _lapsed_assistant(actor: User | None, case: Case) -> bool:
+    """The assistant who filed ``case`` sees it still but acts no more: their authorisation lapsed."""
+    return actor is not None and case.filed_by_id == actor.pk and scope.staff_role(actor) == Role.ASSISTANT
 
 
 def _undo_outside(ctx: Context) -> None:
