@@ -167,7 +167,7 @@ def _make_instance(source: str, weight: int, target: str) -> str:
     from fontTools.ttLib import TTFont as FontToolsFont
     from fontTools.varLib.instancer import instantiateVariableFont
 
-    font = FontToolsFont(source)
+    font = FontToolsFont(source, recalcTimestamp=False)  # the source's dates: the same bytes on every machine
     instantiateVariableFont(font, {"wght": weight}, inplace=True, updateFontNames=True)
     partial = f"{target}.{os.getpid()}.part"
     try:
@@ -356,7 +356,10 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "body": ParagraphStyle("body-indent", parent=base, firstLineIndent=24),
         "plain": base,
         "left": ParagraphStyle("left", parent=base, alignment=TA_LEFT),
-        "heading": ParagraphStyle("heading", parent=base, fontSize=13, leading=22, spaceBefore=6, spaceAfter=2),
+        # a heading never ends a page: it goes over with what it heads
+        "heading": ParagraphStyle(
+            "heading", parent=base, fontSize=13, leading=22, spaceBefore=6, spaceAfter=2, keepWithNext=1
+        ),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=16, alignment=TA_CENTER),
         "cell": ParagraphStyle("cell", parent=base, fontSize=10.5, leading=15, alignment=TA_LEFT),
         "cell-key": ParagraphStyle("cell-key", parent=base, fontSize=10.5, leading=15, alignment=TA_CENTER),

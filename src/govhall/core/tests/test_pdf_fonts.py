@@ -306,6 +306,8 @@ def test_preparing_makes_both_instances_once(tmp_path, monkeypatch, settings):
     assert pdf.prepared_fonts() == paths and pdf.font_problems() == []
     assert sorted(p.name for p in fonts.glob("*.ttf")) == sorted(p.name for p in paths.values())
     weights = {style: TTFont(p)["OS/2"].usWeightClass for style, p in paths.items()}
+    dates = {TTFont(p)["head"].modified for p in paths.values()}
+    assert dates == {TTFont(source)["head"].modified}, "the source's date: the same bytes on every machine"
     assert weights == {"Regular": 400, "Bold": 700}
     glyph = {style: TTFont(p)["glyf"][TTFont(p).getBestCmap()[ord("明")]] for style, p in paths.items()}
     assert glyph["Regular"].coordinates != glyph["Bold"].coordinates, "two weights, not one outline twice"
