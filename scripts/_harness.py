@@ -159,8 +159,11 @@ class Gunicorn:
     """gunicorn serving a site with ``workers`` sync workers, in its own process group so
     that the master and its workers can be killed together."""
 
-    def __init__(self, site: Site, *, workers: int = 2, port: int | None = None, timeout: int = 60):
+    def __init__(
+        self, site: Site, *, workers: int = 2, port: int | None = None, timeout: int = 60, extra: tuple[str, ...] = ()
+    ):
         self.site = site
+        self.extra = extra  # more gunicorn options
         self.workers = workers
         self.port = port or free_port()
         self.timeout = timeout
@@ -184,6 +187,7 @@ class Gunicorn:
                 str(self.timeout),
                 "--log-level",
                 "warning",
+                *self.extra,
             ],
             cwd=ROOT,
             env=self.site.env(),

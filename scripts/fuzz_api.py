@@ -7,7 +7,8 @@
 Prepares a throw-away site in a temporary folder (SQLite; ``--database-url`` for a PostgreSQL
 database that may be emptied; DATABASE_URL of the environment is ignored, so a developer's
 database is never fuzzed), loads the demo (catalogue, accounts, cases), serves it with
-gunicorn (2 sync workers, DEBUG=0, the database cache) and runs ``schemathesis run`` against
+gunicorn (2 sync workers, DEBUG=0, the database cache, no limit on the request line, so that
+the application answers long URLs rather than gunicorn's 414) and runs ``schemathesis run`` against
 the live ``/api/v1/openapi.json`` once per identity, each within its time budget:
 
 - anonymous: no credentials (schemathesis also sends made-up bearer tokens and session
@@ -91,7 +92,12 @@ def main() -> int:
     site = Site(out / "site", database_url=args.database_url)
     print(f"== fuzz: preparing a site in {site.folder} ({'PostgreSQL' if args.database_url else 'SQLite'})", flush=True)
     known = site.run_django(__file__, "_prepare")
-    server = Gunicorn(site, workers=args.workers)
+    # No limit on the request line and header sizes in gunicorn: it would answer 414 or 431
+    # itself (text/html) before the application sees a long generated URL, as any front
+    # server of a deployment does at its own size; the document describes the application.
+    server = Gunicorn(
+        site, workers=args.workers, extra=("--limit-request-line", "0", "--limit-request-field_size", "0")
+    )
     server.start()
     try:
         password = os.environ.get("GOVHALL_DEMO_PASSWORD") or "govhall-demo"
