@@ -142,10 +142,29 @@ _GENERIC = {
 }
 
 
+# What ``core.text`` lets through, as a JSON Schema pattern: no C0 control but tab, line
+# feed and carriage return, no DEL. (Lone surrogates cannot be written in a pattern; JSON
+# text carrying one is refused the same way.)
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+
+
+def _documented_text(schema: Any) -> None:
+    """Give every free string of the document the pattern the request guard holds it to."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and not ({"enum", "const", "pattern", "format"} & schema.keys()):
+            schema["pattern"] = TEXT_PATTERN
+        for value in schema.values():
+            _documented_text(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _documented_text(value)
+
+
 class DocumentedAPI(NinjaAPI):
     """A NinjaAPI whose OpenAPI document lists, for every operation, the error answers it
     can give besides the ones its code declares: every request may be refused before the
-    view (``core.middleware.request_guard``: 400, 413 with a body), every operation with
+    view (``core.middleware.request_guard``: 400, 413 with a body; every free string that
+    comes in carries the pattern that guard holds it to), every operation with
     parameters or a body may fail validation (422), every authenticated one may answer 401
     and 403, every one with a path parameter 404. All of them are ``ErrorOut``; a client
     (or schemathesis) holding the document to its word finds no undocumented status."""
@@ -173,4 +192,12 @@ class DocumentedAPI(NinjaAPI):
         schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
             "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
         )
+        # what comes in: parameters and request bodies (answers are ours and need no pattern)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                _documented_text(operation.get("parameters", []))
+                _documented_text(operation.get("requestBody", {}))
+        for name, component in schema["components"]["schemas"].items():
+            if name.endswith("In") or name.endswith("Params"):
+                _documented_text(component)
         return schema
