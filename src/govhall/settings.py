@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "govhall.licences",
     "govhall.delivery",
     "govhall.cases",
+    "govhall.stations",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,14 @@ GOVHALL_EMS_URL = env("GOVHALL_EMS_URL")
 GOVHALL_EMS_KEY = env("GOVHALL_EMS_KEY")
 GOVHALL_EMS_TRACK_URL = env("GOVHALL_EMS_TRACK_URL")
 GOVHALL_EMS_CANCEL_URL = env("GOVHALL_EMS_CANCEL_URL")
+# The service-point finder (govhall.stations, docs/stations.md): address search and the map.
+GOVHALL_GEOCODER = env("GOVHALL_GEOCODER")
+GOVHALL_GEOCODER_URL = env("GOVHALL_GEOCODER_URL")
+GOVHALL_GEOCODER_KEY = env("GOVHALL_GEOCODER_KEY")
+GOVHALL_GAZETTEER = env("GOVHALL_GAZETTEER")
+GOVHALL_MAP_PROVIDER = env("GOVHALL_MAP_PROVIDER")
+GOVHALL_MAP_TILE_URL = env("GOVHALL_MAP_TILE_URL")
+GOVHALL_MAP_ATTRIBUTION = env("GOVHALL_MAP_ATTRIBUTION")
 
 # Security audit log (govhall.audit): kept at least six months (audit/checks.py).
 GOVHALL_AUDIT_RETENTION_DAYS = int(env("GOVHALL_AUDIT_RETENTION_DAYS"))

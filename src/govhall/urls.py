@@ -22,6 +22,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("govhall.cases.urls")),
     path("", include("govhall.catalog.urls")),
+    path("", include("govhall.stations.urls")),  # /stations/ (public), /assist/
     # Of the uploaded files only the catalogue's blank forms and examples have a URL, in
     # development and production alike: MEDIA_ROOT as a whole is personal data (see
     # docs/configuration.md) and is never served as a directory. (MEDIA_URL is "media/".)

@@ -1,29 +1,80 @@
 """System checks for settings only govhall knows matter: the providers each registry's
-setting enables (``manage.py check``), and at deploy time (``check --deploy``) the shared
-counts and every enabled provider's configuration (``core/registry.py``)."""
+setting enables (``manage.py check``), with ``--database`` the tables the limits and the
+cache need (``govhall.E003``), and at deploy time (``check --deploy``) the shared cache,
+the proxies in front and every enabled provider's configuration (``core/registry.py``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core import checks
+from django.db import connections
 
 from govhall.core.registry import registries
 
 
 @checks.register(checks.Tags.security, deploy=True)
 def counts_are_shared(app_configs, **kwargs):
-    """Rate limits and the login lock count in the cache; in one process's memory, every
-    server worker keeps its own counts and a guesser gets that many times the attempts."""
+    """The cache holds the SMS codes and the API's throttles; in one process's memory, a
+    code sent by one server worker is unknown to the next, and every worker throttles
+    apart. (The rate limits and login limits count in the database: ``core.limits``.)"""
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith("locmem.LocMemCache"):
         return [
             checks.Warning(
-                "Rate limits and the login lock count per server process.",
-                hint="Set GOVHALL_CACHE=db (and run manage.py createcachetable) when serving with several workers.",
+                "The cache (SMS codes, API throttles) is each server process's own memory.",
+                hint="Set GOVHALL_CACHE=db when serving with several workers (migrate creates its table).",
                 id="govhall.W001",
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def proxies_counted(app_configs, **kwargs):
+    """SECURE_PROXY_SSL_HEADER says a proxy stands in front; with GOVHALL_PROXIES at 0 every
+    client then has the proxy's address, and the limits per address (30 failed logins,
+    SMS codes, the progress query) hold for all clients together: anyone can lock the
+    sign-in of everybody."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.NINJA_NUM_PROXIES:
+        return [
+            checks.Warning(
+                "SECURE_PROXY_SSL_HEADER is set but GOVHALL_PROXIES is 0: every client would share the proxy's "
+                "address, and the limits per address would hold for all of them together.",
+                hint="Set GOVHALL_PROXIES to the number of proxies in front that append to X-Forwarded-For.",
+                id="govhall.W006",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.database)
+def tables_present(app_configs, databases=None, **kwargs):
+    """With ``--database`` (``check --deploy --database default``; ``migrate`` asks too):
+    the limits' table and, with GOVHALL_CACHE=db, the cache's, once ``core``'s migrations
+    say they were made. Without them every sign-in and every SMS code answers 500."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from govhall.core.models import LimitCount
+
+    wanted = [LimitCount._meta.db_table] + [
+        cache["LOCATION"] for cache in settings.CACHES.values() if cache["BACKEND"].endswith("db.DatabaseCache")
+    ]
+    found = []
+    for alias in databases or ():
+        connection = connections[alias]
+        if ("core", "0003_cache_table") not in MigrationRecorder(connection).applied_migrations():
+            continue  # not migrated yet: migrate makes them (and runserver says it is due)
+        tables = set(connection.introspection.table_names())
+        found += [
+            checks.Error(
+                f"The table {table!r} does not exist in the database {alias!r}.",
+                hint="Run manage.py migrate; for a cache table of another name, manage.py createcachetable.",
+                id="govhall.E003",
+            )
+            for table in wanted
+            if table not in tables
+        ]
+    return found
 
 
 @checks.register(checks.Tags.compatibility)

@@ -161,6 +161,43 @@ VARIABLES: dict[str, Variable] = {
             "Endpoint that cancels a waybill `ems_http` made when the case could not be marked delivered (JSON POST "
             "{waybill_no}). Empty: nothing is sent and the waybill is logged.",
         ),
+        Variable(
+            "GOVHALL_GEOCODER",
+            "gazetteer",
+            "Address search of the service-point finder (地址解析), a provider of the `geocoder` registry: `gazetteer` "
+            "(the shipped gazetteer of the demo district, or GOVHALL_GAZETTEER), `http` (HttpJsonGeocoder), or a "
+            "deployment's own adapter (dotted path). See docs/stations.md.",
+        ),
+        Variable(
+            "GOVHALL_GEOCODER_URL",
+            "",
+            "Endpoint of the geocoding service for `http`: it receives a JSON POST {address, region} and answers "
+            "{found, lat, lng, label} in WGS-84.",
+        ),
+        Variable("GOVHALL_GEOCODER_KEY", "", "API key sent to the geocoding service (X-Api-Key)."),
+        Variable(
+            "GOVHALL_GAZETTEER",
+            "",
+            "A JSON file of the district's streets, communities and landmarks with WGS-84 positions, in the shape "
+            "of src/govhall/stations/data/lianhu.json. Empty: that shipped file (莲湖区, the demo district).",
+        ),
+        Variable(
+            "GOVHALL_MAP_PROVIDER",
+            "svg",
+            "The finder's map, a provider of the `maps` registry: `svg` (drawn on the server from the shipped data; "
+            "no request leaves the site) or `tiles` (markers over GOVHALL_MAP_TILE_URL's tiles).",
+        ),
+        Variable(
+            "GOVHALL_MAP_TILE_URL",
+            "",
+            "Tile URL template for `tiles`, Web Mercator with {z}, {x} and {y} (e.g. the deployment's proxy to "
+            "天地图), in WGS-84.",
+        ),
+        Variable(
+            "GOVHALL_MAP_ATTRIBUTION",
+            "",
+            "The attribution the tile service requires, shown under the map (required with `tiles`).",
+        ),
     ]
 }
 

@@ -1,4 +1,5 @@
-"""The few rows the shared mechanisms keep: failed event deliveries (``core.events``)."""
+"""The few rows the shared mechanisms keep: failed event deliveries (``core.events``) and the
+counts of rate limits and locks (``core.limits``)."""
 
 from django.db import models
 
@@ -24,3 +25,22 @@ class EventFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscriber} × {self.event}"
+
+
+class LimitCount(models.Model):
+    """One count of ``core.limits``: the events under ``key`` in the window that ends at
+    ``expires_at`` (Unix time, seconds; a row whose window has ended counts 0 and is deleted
+    on a later write). Written only by ``core.limits``, one atomic statement per event. The
+    keys are keyed hashes of what they count: no account names, phone numbers, addresses or
+    case numbers are stored."""
+
+    key = models.CharField("键", max_length=200, primary_key=True)
+    count = models.IntegerField("次数")
+    expires_at = models.FloatField("窗口结束（Unix 时间）", db_index=True)
+
+    class Meta:
+        verbose_name = "限次计数"
+        verbose_name_plural = "限次计数"
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.count}"

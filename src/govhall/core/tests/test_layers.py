@@ -95,6 +95,8 @@ ROWS_USERS = {
     "govhall.cases.selectors": "the case under its lock, its hall and current materials, on every action (0004)",
     "govhall.cases.services": "the timeline event and the transition's update, on every action (0004)",
     "govhall.catalog.search": "the catalogue revision, read before every search (0004, decision 0001)",
+    "govhall.core.limits": "the counter's one INSERT … ON CONFLICT … RETURNING: atomic counting across processes, "
+    "which the ORM cannot write in one statement (not for speed; docs/security.md)",
     "govhall.licences.selectors": "the licences that fill materials (免证办), on every application (0004)",
     "govhall.notify.services": "the messages of an event in one insert that returns the ids (0004, benchmarks.md)",
 }

@@ -68,7 +68,7 @@ def test_with_the_database_cache_every_process_sees_the_same_login_failures(tmp_
     assert manage("shell", "-c", fail).returncode == 0
     check = (
         "from govhall.accounts import services as s\n"
-        "try:\n s.login_check(username='x', address='b')\n"
+        "try:\n s.login_check(username='x', address='a')\n"
         "except s.DomainError as e: print(e.code)"
     )
     assert manage("shell", "-c", check).stdout.strip().endswith("login_locked")  # another process, the same count

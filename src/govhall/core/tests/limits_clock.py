@@ -1,0 +1,33 @@
+"""A clock the tests move instead of sleeping: the windows of ``core.limits`` and, with
+GOVHALL_CACHE=db, the expiry of Django's database cache read it. A test module makes its
+fixture with ``@pytest.fixture(name="clock")`` returning ``Clock(monkeypatch)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from govhall.core import limits
+
+
+class Clock:
+    def __init__(self, monkeypatch):
+        self.now = time.time()
+        # raising=False: the module had no clock before issue 13 (see docs/security.md)
+        monkeypatch.setattr(limits, "clock", lambda: self.now, raising=False)
+        now = lambda: dt.datetime.fromtimestamp(self.now, dt.UTC)  # noqa: E731
+        monkeypatch.setattr("django.utils.timezone.now", now)
+        monkeypatch.setattr("django.core.cache.backends.db.tz_now", now)  # imported by name there
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def use_database_cache(settings) -> None:
+    """The cache a deployment with several workers uses (GOVHALL_CACHE=db)."""
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "govhall_cache"}
+    }
+    call_command("createcachetable", verbosity=0)  # made by core's migration 0003; before it, by hand

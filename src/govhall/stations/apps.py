@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class StationsConfig(AppConfig):
+    name = "govhall.stations"
+    label = "stations"
+    verbose_name = "驿站与帮办代办"
+
+    def ready(self) -> None:
+        # the geocoder and map registries; the case events it follows; its timeline kinds
+        from govhall.stations import providers, receivers, services  # noqa: F401
