@@ -19,18 +19,21 @@ class UserAdmin(BaseUserAdmin):
     actions = ["unlock_selected"]
 
     def get_changelist_instance(self, request):
-        # The lock of every user on the page in one read of the cache, not one per row.
+        # The login limits of every user on the page in one read, not one per row.
         changelist = super().get_changelist_instance(request)
         locked = locked_usernames([user.username for user in changelist.result_list])
         for user in changelist.result_list:
             user.login_locked = user.username in locked
         return changelist
 
-    @admin.display(description="登录锁定", boolean=True)
+    # 登录受限: past its failed logins from anywhere, the account signs in from new addresses
+    # only with an SMS code (accounts/services/login.py); unlocking also lifts its lock at
+    # every address.
+    @admin.display(description="登录受限", boolean=True)
     def locked(self, obj):
         return obj.login_locked
 
-    @admin.action(description="解除所选账户的登录锁定", permissions=["change"])
+    @admin.action(description="解除所选账户的登录锁定和限制", permissions=["change"])
     def unlock_selected(self, request, queryset):
         for user in queryset:
             login_unlock(username=user.username, actor=request.user)

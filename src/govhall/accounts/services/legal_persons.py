@@ -153,18 +153,19 @@ def operator_authorise(*, actor: User, applicant: Applicant, phone: str, name: s
     phone, name = clean_mobile(phone), name.strip()
     if not name:
         raise DomainError("请填写经办人姓名", code="missing_field", detail={"field": "name"})
-    misses = _hourly("person-miss", actor)
-    if limits.counts(misses)[0] >= PERSON_MISSES_PER_HOUR:
+    # Counted before the look-up (parallel tries each take a number); a find gives it back.
+    misses = limits.Limit(_hourly("person-miss", actor), PERSON_MISSES_PER_HOUR, 3600)
+    if limits.take(misses) is not None:
         raise _too_often()
     user = _account_for_phone(phone)
     person = Applicant.objects.filter(user=user, kind=Applicant.Kind.NATURAL).first() if user else None
     if person is None or not _same_name(person.name, name):
         # One answer for an unknown number and for another name, so a number alone does
         # not tell whose it is.
-        limits.hit(misses, 3600)
         raise DomainError(
             "未找到手机号与姓名相符的实名注册用户，请核对，或请经办人先完成个人实名注册", code="person_not_found"
         )
+    limits.give_back(misses.key)
     with transaction.atomic():
         return _operator_add(company=applicant, user=user, actor=actor)
 

@@ -3,89 +3,45 @@ proved by a code sent to the mobile number."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
 import logging
-import secrets
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from govhall.accounts.models import Applicant, User
+from govhall.accounts.services.codes import (  # the names callers have imported from here
+    CODE_MINUTES,
+    CODE_TRIES,
+    CODES_PER_ADDRESS_HOUR,
+    CODES_PER_PHONE_DAY,
+    CODES_PER_PHONE_HOUR,
+    phone_code_check,
+    phone_code_send,
+)
 from govhall.accounts.services.input import check_new_password, clean_id_number, clean_mobile
 from govhall.accounts.services.login import login_unlock, password_change
-from govhall.core import limits
 from govhall.core.errors import DomainError
-from govhall.notify.services import notification_send  # notify sits below accounts
+
+__all__ = [
+    "CODES_PER_ADDRESS_HOUR",
+    "CODES_PER_PHONE_DAY",
+    "CODES_PER_PHONE_HOUR",
+    "CODE_MINUTES",
+    "CODE_TRIES",
+    "applicant_self_register",
+    "password_reset",
+    "password_reset_code_send",
+    "phone_code_check",
+    "phone_code_send",
+    "registration_fields",
+]
 
 logger = logging.getLogger(__name__)
 
 
 # 实名注册 of a natural person online: name, resident ID and a mobile number proved by a
-# one-time SMS code. The code lives in the cache for CODE_MINUTES as an HMAC (keyed by
-# SECRET_KEY, so a copy of the cache does not give it away), allows CODE_TRIES wrong
-# guesses and is void once used. The SMS row keeps its text with the code masked; the code
-# itself goes to notify as a secret, held only until it is sent or CODE_MINUTES pass.
-# Sending is limited per number and per address, so the SMS gateway cannot be turned
-# against someone's phone.
-CODE_MINUTES = 5
-CODE_TRIES = 5
-CODES_PER_PHONE_HOUR = 5
-CODES_PER_ADDRESS_HOUR = 20
-
-
-def _code_key(phone: str, purpose: str) -> str:
-    return limits.key_for(f"phone-code:{purpose}", phone)
-
-
-def _code_digest(phone: str, purpose: str, code: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def phone_code_send(*, phone: str, purpose: str, address: str, deliver: bool = True) -> str:
-    """Send a 6-digit code to ``phone`` for ``purpose``; returns the code (the caller shows
-    it only in development). A new code replaces an earlier one. With ``deliver`` False
-    everything happens but the SMS (a reset for a number no account has: the answer and
-    the limits stay the same, so they do not tell which numbers have accounts)."""
-    phone = clean_mobile(phone)
-    if limits.hit(limits.key_for(f"phone-code-minute:{purpose}", phone), 60) > 1:
-        raise DomainError("验证码已发送，请1分钟后再获取", code="code_too_soon", status=429)
-    if limits.hit(limits.key_for("phone-code-hour", phone), 3600) > CODES_PER_PHONE_HOUR or (
-        limits.hit(f"phone-code-address:{address}", 3600) > CODES_PER_ADDRESS_HOUR
-    ):
-        raise DomainError("获取验证码过于频繁，请1小时后再试", code="code_rate_limited", status=429)
-    code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(_code_key(phone, purpose), {"digest": _code_digest(phone, purpose, code), "tries": 0}, CODE_MINUTES * 60)
-    if not deliver:
-        return code
-    notification_send(
-        event=f"account.code.{purpose}",
-        text=f"您的验证码为{{secret}}，{CODE_MINUTES}分钟内有效，请勿告诉他人。如非本人操作，请忽略本短信。",
-        phone=phone,
-        secret=code,
-        secret_valid_for=dt.timedelta(minutes=CODE_MINUTES),
-    )
-    return code
-
-
-def phone_code_check(*, phone: str, purpose: str, code: str) -> None:
-    """Use up the code sent to ``phone`` for ``purpose``, or raise: none sent or expired,
-    wrong (counted), or too many wrong guesses (the code is then void)."""
-    key = _code_key(phone.strip(), purpose)
-    sent = cache.get(key)
-    if sent is None:
-        raise DomainError("验证码已失效，请重新获取", code="code_expired")
-    if not hmac.compare_digest(sent["digest"], _code_digest(phone.strip(), purpose, code.strip())):
-        sent["tries"] += 1
-        if sent["tries"] >= CODE_TRIES:
-            cache.delete(key)
-            raise DomainError("验证码错误次数过多，已失效，请重新获取", code="code_expired")
-        cache.set(key, sent, CODE_MINUTES * 60)
-        raise DomainError("验证码不正确", code="code_wrong")
-    cache.delete(key)
+# one-time SMS code (``codes``: kept as an HMAC for CODE_MINUTES, CODE_TRIES guesses counted
+# before each comparison, void once used; sending limited per number and per address).
 
 
 def registration_fields(name: str, id_number: str) -> tuple[str, str]:
