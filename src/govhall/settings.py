@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "govhall.core",
     "govhall.audit",
     "govhall.accounts",
@@ -55,6 +58,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "govhall.core.middleware.session_idle_timeout",
+    # request.user.is_verified(): has this session confirmed a second factor (django-otp)
+    "django_otp.middleware.OTPMiddleware",
+    # with GOVHALL_STAFF_2FA, staff reach nothing but the two-factor pages until it has
+    "govhall.accounts.twofactor_middleware.staff_second_factor",
     # who and from where, for security events recorded from signals
     "govhall.audit.middleware.audit_context",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -189,6 +196,14 @@ GOVHALL_MAP_PROVIDER = env("GOVHALL_MAP_PROVIDER")
 GOVHALL_MAP_TILE_URL = env("GOVHALL_MAP_TILE_URL")
 GOVHALL_MAP_ATTRIBUTION = env("GOVHALL_MAP_ATTRIBUTION")
 
+# Staff two-factor sign-in (accounts/twofactor.py, docs/security.md). Wrong codes are
+# counted by accounts.twofactor through core.limits (one count over codes and recovery
+# codes), so django-otp's own per-device back-off is off: it would count a recovery code
+# tried against the authenticator as the authenticator's failure.
+GOVHALL_STAFF_2FA = env_bool("GOVHALL_STAFF_2FA")
+OTP_TOTP_ISSUER = env("GOVHALL_OTP_ISSUER")
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # Security audit log (govhall.audit): kept at least six months (audit/checks.py).
 GOVHALL_AUDIT_RETENTION_DAYS = int(env("GOVHALL_AUDIT_RETENTION_DAYS"))
 

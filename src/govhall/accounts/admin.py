@@ -72,3 +72,40 @@ class HallAdmin(admin.ModelAdmin):
     list_display = ("name", "region", "address", "phone")
     list_filter = ("region",)
     inlines = [WindowInline]
+
+
+# ----- Staff two-factor sign-in (accounts/twofactor.py): the administrator's reset. -----
+# (Imports inside: this block stays apart from the rest of the module.)
+
+
+def _otp_device_admins_off() -> None:
+    """django-otp's own admin pages for devices go: they show each authenticator's secret
+    (its QR code) to whoever may change devices, a copy of someone's second factor.
+    Resetting, then the owner enrolling again, is the only way to change one."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_otp_device_admins_off()
+
+
+@admin.action(description="重置所选账户的双因素认证（须重新绑定身份验证器）", permissions=["change"])
+def reset_two_factor(modeladmin, request, queryset):
+    from govhall.accounts import twofactor
+    from govhall.core.http import client_address
+
+    address = client_address(request)
+    for user in queryset:
+        twofactor.otp_reset(user=user, actor=request.user, address=address)
+    modeladmin.message_user(
+        request,
+        f"已重置 {queryset.count()} 个账户的双因素认证：其身份验证器和恢复码已作废，下次登录时须重新绑定。",
+        messages.SUCCESS,
+    )
+
+
+UserAdmin.actions = [*UserAdmin.actions, reset_two_factor]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from govhall.accounts import views
+from govhall.accounts import twofactor_views, views
 from govhall.accounts.forms import ChangePasswordForm, LoginForm
 
 app_name = "accounts"
@@ -19,6 +19,9 @@ urlpatterns = [
     path("legal/register/", views.legal_register, name="legal_register"),
     path("legal/operators/", views.legal_operators, name="legal_operators"),
     path("me/", views.me, name="me"),
+    # staff two-factor sign-in (accounts/twofactor.py)
+    path("2fa/verify/", twofactor_views.verify, name="otp_verify"),
+    path("2fa/enrol/", twofactor_views.enrol, name="otp_enrol"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

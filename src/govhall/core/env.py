@@ -95,6 +95,20 @@ VARIABLES: dict[str, Variable] = {
             "could write anything into the header).",
         ),
         Variable(
+            "GOVHALL_STAFF_2FA",
+            "0",
+            "Staff two-factor sign-in (1/0): every staff member, administrator and superuser must confirm a sign-in "
+            "with a code from an authenticator app (TOTP) or a recovery code before any staff page, the admin or "
+            "a staff API token. 0 for the local demo only; production must set 1 (check --deploy warns). See "
+            "docs/security.md.",
+        ),
+        Variable(
+            "GOVHALL_OTP_ISSUER",
+            "govhall",
+            "Name under which staff's authenticator apps list their govhall code (the otpauth issuer), e.g. the "
+            "centre's name.",
+        ),
+        Variable(
             "GOVHALL_AUDIT_RETENTION_DAYS",
             "365",
             "How long manage.py purge_security_audit keeps security audit events, in days; at least 184 (six "

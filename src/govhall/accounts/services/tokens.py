@@ -10,23 +10,45 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from govhall.accounts import twofactor
 from govhall.accounts.models import ApiToken, StaffProfile, User
 from govhall.accounts.services.login import credentials_check
+from govhall.audit import services as audit
+from govhall.audit.models import Kind
 from govhall.core import rows
 from govhall.core.errors import DomainError
 
 
-def token_create(*, username: str, password: str, address: str = "") -> str:
-    """Check the credentials and return a new bearer key (shown once, stored hashed)."""
-    user = credentials_check(username=username, password=password, address=address)
+def token_create(*, username: str, password: str, otp: str | None = None, address: str = "") -> str:
+    """Check the credentials and return a new bearer key (shown once, stored hashed).
+
+    A staff account, while ``GOVHALL_STAFF_2FA`` is on, also needs ``otp``: a code from its
+    authenticator or a recovery code (``accounts.twofactor``); applicants never do."""
+    with audit.context(address=address, channel="api"):  # for the sign-in failure's event
+        user = credentials_check(username=username, password=password, address=address)
     if user is None:
         raise DomainError("用户名或密码不正确", code="invalid_credentials", status=401)
+    if twofactor.required(user):
+        if not twofactor.normal_code(otp):
+            raise DomainError(
+                "工作人员账户还须提供动态验证码（otp）：身份验证器上当前显示的6位数字，或一个恢复码",
+                code="otp_required",
+                status=401,
+            )
+        if twofactor.confirmed_device(user) is None:
+            raise DomainError(
+                "该工作人员账户尚未绑定身份验证器：请先在网页上登录，按提示完成绑定",
+                code="otp_not_enrolled",
+                status=403,
+            )
+        twofactor.otp_verify(user=user, code=otp, address=address, channel="api")
     key = secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
         key_hash=ApiToken.hash_key(key),
         expires_at=timezone.now() + dt.timedelta(hours=settings.GOVHALL_TOKEN_TTL_HOURS),
     )
+    audit.record(kind=Kind.SIGN_IN, actor=user, subject=user, address=address, data={"channel": "api"})
     return key
 
 
