@@ -8,6 +8,7 @@ from govhall.cases.api import router as cases_router
 from govhall.catalog.api import router as catalog_router
 from govhall.core.errors import DocumentedAPI, install_handlers
 from govhall.licences.api import router as licences_router
+from govhall.lockers.api import router as lockers_router
 from govhall.stations.api import router as stations_router
 
 api = DocumentedAPI(
@@ -35,4 +36,5 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/cases", cases_router)
 api.add_router("/progress", progress_router)
 api.add_router("/licences", licences_router)
+api.add_router("/lockers", lockers_router)
 api.add_router("", stations_router)  # /stations, /assist, /projects

@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api_not_found),  # after the API: what it does not answer
     path("accounts/", include("govhall.accounts.urls")),
     path("licences/", include("govhall.licences.urls")),
+    path("lockers/", include("govhall.lockers.urls")),
     path("notifications/", include("govhall.notify.urls")),
     path("mode/", display_mode, name="display_mode"),  # 标准模式 / 长辈模式
     path("", home, name="home"),

@@ -150,11 +150,13 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_UPLOAD_MAX_MB", "10", "Largest material file an applicant or clerk may upload, in MB."),
         Variable(
             "GOVHALL_DELIVERY_PROVIDERS",
-            "window,ems,electronic",
+            "window,ems,electronic,locker",
             "Delivery channels (送达) enabled, comma-separated providers of the `delivery` registry: `window` "
             "(统一窗口出件), `ems` (EMS, the clerk types the waybill number), `electronic` (电子送达), `ems_http` "
-            "(EMS through GOVHALL_EMS_URL), those other apps register (lockers), or a dotted path. Several may serve "
-            "one mode; the clerk then picks one. See docs/providers.md.",
+            "(EMS through GOVHALL_EMS_URL), `locker` (the centre's own 24-hour lockers), `locker_network` (a "
+            "third-party locker network through GOVHALL_LOCKER_NETWORK_URL) or `locker_network_local` (its local "
+            "stand-in, for the demo's network point), or a dotted path. Several may serve one mode; the clerk then "
+            "picks one. See docs/providers.md and docs/lockers.md.",
         ),
         Variable(
             "GOVHALL_EMS_URL",
@@ -174,6 +176,48 @@ VARIABLES: dict[str, Variable] = {
             "",
             "Endpoint that cancels a waybill `ems_http` made when the case could not be marked delivered (JSON POST "
             "{waybill_no}). Empty: nothing is sent and the waybill is logged.",
+        ),
+        Variable(
+            "GOVHALL_LOCKER_KEY",
+            "",
+            "Server key of the lockers (docs/lockers.md): open codes are stored as HMACs under a key derived from it, "
+            "and each cabinet's secret is derived from it and the cabinet's salt, so a database dump alone can "
+            "neither test codes nor sign cabinet requests. Empty: derived from SECRET_KEY. Changing it voids every "
+            "live code and every cabinet secret (rotate the cabinets' secrets afterwards).",
+        ),
+        Variable("GOVHALL_LOCKER_CODE_DIGITS", "8", "Digits of a locker open code (开箱码), 6 to 12."),
+        Variable(
+            "GOVHALL_LOCKER_CODE_HOURS",
+            "72",
+            "How long an open code is valid, in hours. An expired drop-off reservation frees its cell; an expired "
+            "pick-up code leaves the result in the cell and the applicant may ask for a new code "
+            "(manage.py lockers_expire, run from cron).",
+        ),
+        Variable(
+            "GOVHALL_LOCKER_CABINET_LOCKOUT",
+            "5/900,20/86400",
+            "Wrong open codes allowed per cabinet (from every terminal together), in escalating tiers "
+            "failures/seconds: past any tier the cabinet takes no code until that window ends. With 8 digits and "
+            "100 live codes the default allows 0.0073 expected break-ins per cabinet per year (docs/lockers.md).",
+        ),
+        Variable(
+            "GOVHALL_LOCKER_SOURCE_LOCKOUT",
+            "3/300,10/3600",
+            "Wrong open codes allowed per source (one terminal of a cabinet: its keypad, a paired screen), in tiers "
+            "failures/seconds, within the cabinet's.",
+        ),
+        Variable(
+            "GOVHALL_LOCKER_NETWORK_URL",
+            "",
+            "Endpoint of a third-party locker network for `locker_network`: it receives JSON POSTs {action: book | "
+            "cancel, ...} (docs/lockers.md).",
+        ),
+        Variable("GOVHALL_LOCKER_NETWORK_KEY", "", "API key sent to the locker network (X-Api-Key)."),
+        Variable(
+            "GOVHALL_LOCKER_NETWORK_CALLBACK_KEY",
+            "",
+            "Secret the locker network signs its event callbacks with (HMAC-SHA256, POST "
+            "/api/v1/lockers/network/events). Required while `locker_network` is enabled.",
         ),
         Variable(
             "GOVHALL_GEOCODER",

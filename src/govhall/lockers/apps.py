@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class LockersConfig(AppConfig):
+    name = "govhall.lockers"
+    label = "lockers"
+    verbose_name = "自助信包箱"
+
+    def ready(self) -> None:
+        # the delivery channels, the timeline kinds, the case-event subscriber, the checks
+        from govhall.lockers import checks, events, providers, receivers  # noqa: F401
