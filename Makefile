@@ -44,13 +44,13 @@ test: setup
 
 # ruff, then the apps' layers and cycles (lint-imports: [tool.importlinter] in pyproject.toml)
 lint: setup
-	$(VENV)/bin/ruff check src bench tests conftest.py
-	$(VENV)/bin/ruff format --check src bench tests conftest.py
+	$(VENV)/bin/ruff check src bench tests scripts conftest.py
+	$(VENV)/bin/ruff format --check src bench tests scripts conftest.py
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: setup
-	$(VENV)/bin/ruff format src bench tests
-	$(VENV)/bin/ruff check --fix src bench tests
+	$(VENV)/bin/ruff format src bench tests scripts
+	$(VENV)/bin/ruff check --fix src bench tests scripts
 
 openapi: setup
 	$(PY) manage.py write_openapi

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # unusable text, oversized and unparsable bodies are refused before any view
+    "govhall.core.middleware.request_guard",
     "govhall.core.middleware.session_idle_timeout",
     # request.user.is_verified(): has this session confirmed a second factor (django-otp)
     "django_otp.middleware.OTPMiddleware",
@@ -150,8 +152,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
-# The cache holds the counts of rate limits and the login lock; they must be shared by all
-# server processes to mean what they say (core.checks warns at deploy otherwise).
+# The cache holds the SMS codes and django-ninja's throttles; with several server processes
+# it must be shared (core.checks warns at deploy otherwise). Its table is made by migrate.
+# Rate limits and login limits count in the database whatever this says (core.limits).
 _cache = env("GOVHALL_CACHE")
 if _cache == "db":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "govhall_cache"}}
@@ -188,6 +191,14 @@ GOVHALL_EMS_URL = env("GOVHALL_EMS_URL")
 GOVHALL_EMS_KEY = env("GOVHALL_EMS_KEY")
 GOVHALL_EMS_TRACK_URL = env("GOVHALL_EMS_TRACK_URL")
 GOVHALL_EMS_CANCEL_URL = env("GOVHALL_EMS_CANCEL_URL")
+# The service-point finder (govhall.stations, docs/stations.md): address search and the map.
+GOVHALL_GEOCODER = env("GOVHALL_GEOCODER")
+GOVHALL_GEOCODER_URL = env("GOVHALL_GEOCODER_URL")
+GOVHALL_GEOCODER_KEY = env("GOVHALL_GEOCODER_KEY")
+GOVHALL_GAZETTEER = env("GOVHALL_GAZETTEER")
+GOVHALL_MAP_PROVIDER = env("GOVHALL_MAP_PROVIDER")
+GOVHALL_MAP_TILE_URL = env("GOVHALL_MAP_TILE_URL")
+GOVHALL_MAP_ATTRIBUTION = env("GOVHALL_MAP_ATTRIBUTION")
 # 24-hour lockers (govhall.lockers, docs/lockers.md): codes, lockout, the locker network.
 GOVHALL_LOCKER_KEY = env("GOVHALL_LOCKER_KEY")
 GOVHALL_LOCKER_CODE_DIGITS = int(env("GOVHALL_LOCKER_CODE_DIGITS"))
@@ -197,14 +208,6 @@ GOVHALL_LOCKER_SOURCE_LOCKOUT = env("GOVHALL_LOCKER_SOURCE_LOCKOUT")
 GOVHALL_LOCKER_NETWORK_URL = env("GOVHALL_LOCKER_NETWORK_URL")
 GOVHALL_LOCKER_NETWORK_KEY = env("GOVHALL_LOCKER_NETWORK_KEY")
 GOVHALL_LOCKER_NETWORK_CALLBACK_KEY = env("GOVHALL_LOCKER_NETWORK_CALLBACK_KEY")
-# The service-point finder (govhall.stations, docs/stations.md): address search and the map.
-GOVHALL_GEOCODER = env("GOVHALL_GEOCODER")
-GOVHALL_GEOCODER_URL = env("GOVHALL_GEOCODER_URL")
-GOVHALL_GEOCODER_KEY = env("GOVHALL_GEOCODER_KEY")
-GOVHALL_GAZETTEER = env("GOVHALL_GAZETTEER")
-GOVHALL_MAP_PROVIDER = env("GOVHALL_MAP_PROVIDER")
-GOVHALL_MAP_TILE_URL = env("GOVHALL_MAP_TILE_URL")
-GOVHALL_MAP_ATTRIBUTION = env("GOVHALL_MAP_ATTRIBUTION")
 
 # Staff two-factor sign-in (accounts/twofactor.py, docs/security.md). Wrong codes are
 # counted by accounts.twofactor through core.limits (one count over codes and recovery

@@ -202,10 +202,10 @@ def _count_attempt(user: User, address: str, channel: str) -> None:
             data={"what": "otp", "channel": channel, "day": in_day > OTP_FAILURES_PER_DAY},
         )
     if in_day > OTP_FAILURES_PER_DAY:
-        message = "今天的验证码错误次数过多，已锁定24小时；如身份验证器丢失，请联系系统管理员重置"
+        message, wait = "今天的验证码错误次数过多，已锁定24小时；如身份验证器丢失，请联系系统管理员重置", 24 * 3600
     else:
-        message = f"验证码错误次数过多，已暂时锁定，请{OTP_WINDOW_MINUTES}分钟后再试"
-    raise DomainError(message, code="otp_locked", status=429)
+        message, wait = f"验证码错误次数过多，已暂时锁定，请{OTP_WINDOW_MINUTES}分钟后再试", OTP_WINDOW_MINUTES * 60
+    raise DomainError(message, code="otp_locked", status=429, retry_after=wait)
 
 
 def _failed(user: User, address: str, channel: str, what: str) -> NoReturn:

@@ -103,7 +103,10 @@ def operators(request):
         services.require_registering(request.user)
         if request.method == "POST":
             if request.POST.get("action") == "unlink":
-                services.operator_unlink(actor=request.user, operator_id=int(request.POST.get("operator", 0) or 0))
+                operator_id = request.POST.get("operator", "")
+                services.operator_unlink(
+                    actor=request.user, operator_id=int(operator_id) if operator_id.isdigit() else 0
+                )
                 messages.success(request, "已撤销该经办人的授权。")
             else:
                 operator = services.operator_link(actor=request.user, uscc=uscc, phone=request.POST.get("phone", ""))

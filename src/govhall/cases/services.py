@@ -26,6 +26,8 @@ from django.utils import timezone
 from govhall.accounts import scope
 from govhall.accounts.models import Applicant, Hall, User
 from govhall.accounts.roles import Role
+from govhall.audit import services as audit
+from govhall.audit.models import Kind as AuditKind
 from govhall.cases import actions, rules, selectors, workflow
 from govhall.cases.effects import Context, recompute_deadline
 from govhall.cases.events import (
@@ -770,13 +772,20 @@ def case_note(
 @transaction.atomic
 def personal_data_view(*, case: Case, actor: User, purpose: str) -> Applicant:
     """Full identity data of the applicant for staff who need it (e.g. to check the ID at
-    the window). Every such read is recorded in the timeline."""
+    the window). Every such read is recorded in the case's timeline and in the security
+    audit log (which a supervisor reviews across cases, 等保 8.1.4.3)."""
     roles = selectors.actor_roles(actor, case) & set(workflow.PERSONAL_DATA)
     if not roles:
         raise NotFound("未找到该办件", code="case_not_found")
     case = _lock(case)
     event_append(
         case=case, actor=actor, role=_role_label(roles), action=EventKind.PERSONAL_DATA_VIEWED, comment=purpose[:200]
+    )
+    audit.record(
+        kind=AuditKind.PERSONAL_DATA_VIEWED,
+        actor=actor,
+        subject=case.applicant,
+        data={"case": case.number, "purpose": purpose[:200]},
     )
     return case.applicant
 

@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from govhall.audit import services as audit
+from govhall.audit.models import Kind as AuditKind
 from govhall.catalog import services, xlsx
 from govhall.catalog.models import (
     Department,
@@ -224,6 +226,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             return HttpResponse("无权导出事项", status=403)
         content = xlsx.export_published()
+        audit.record(kind=AuditKind.EXPORTED, request=request, data={"what": "catalog", "bytes": len(content)})
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )

@@ -92,3 +92,15 @@ def outside_services_configured(app_configs, **kwargs):
     ``govhall.W004``, the local identity and enterprise verifiers: ``W002``, ``W003``;
     others ``W005``)."""
     return [message for registry in registries() for message in registry.deploy_messages()]
+
+
+@checks.register(checks.Tags.compatibility)
+def pdf_font_ready(app_configs, **kwargs):
+    """The CJK font official PDFs embed is there and prepared (``govhall.W007``): without
+    it every notice and licence fails, and unprepared it makes the first one wait ~40 s."""
+    from govhall.core.pdf import font_problems  # reportlab only when checks run
+
+    return [
+        checks.Warning(problem, hint="docs/pdf.md: make setup prepares the bundled font.", id="govhall.W007")
+        for problem in font_problems()
+    ]

@@ -83,9 +83,10 @@ VARIABLES: dict[str, Variable] = {
         Variable(
             "GOVHALL_CACHE",
             "",
-            "Where rate limits and the login lock keep their counts. Empty: in each process's memory (one server "
-            "process only; with several workers each counts apart). db: a table of the database, shared by all "
-            "workers (create it with manage.py createcachetable, which make migrate runs).",
+            "The cache: SMS codes and the API's throttles. Empty: each process's memory (one server process only; "
+            "with several workers a code one sent is unknown to the next). db: a table of the database, shared by "
+            "all workers (manage.py migrate makes it). Rate limits and login limits count in the database whatever "
+            "this says (docs/security.md).",
         ),
         Variable(
             "GOVHALL_PROXIES",
@@ -178,6 +179,43 @@ VARIABLES: dict[str, Variable] = {
             "{waybill_no}). Empty: nothing is sent and the waybill is logged.",
         ),
         Variable(
+            "GOVHALL_GEOCODER",
+            "gazetteer",
+            "Address search of the service-point finder (地址解析), a provider of the `geocoder` registry: `gazetteer` "
+            "(the shipped gazetteer of the demo district, or GOVHALL_GAZETTEER), `http` (HttpJsonGeocoder), or a "
+            "deployment's own adapter (dotted path). See docs/stations.md.",
+        ),
+        Variable(
+            "GOVHALL_GEOCODER_URL",
+            "",
+            "Endpoint of the geocoding service for `http`: it receives a JSON POST {address, region} and answers "
+            "{found, lat, lng, label} in WGS-84.",
+        ),
+        Variable("GOVHALL_GEOCODER_KEY", "", "API key sent to the geocoding service (X-Api-Key)."),
+        Variable(
+            "GOVHALL_GAZETTEER",
+            "",
+            "A JSON file of the district's streets, communities and landmarks with WGS-84 positions, in the shape "
+            "of src/govhall/stations/data/lianhu.json. Empty: that shipped file (莲湖区, the demo district).",
+        ),
+        Variable(
+            "GOVHALL_MAP_PROVIDER",
+            "svg",
+            "The finder's map, a provider of the `maps` registry: `svg` (drawn on the server from the shipped data; "
+            "no request leaves the site) or `tiles` (markers over GOVHALL_MAP_TILE_URL's tiles).",
+        ),
+        Variable(
+            "GOVHALL_MAP_TILE_URL",
+            "",
+            "Tile URL template for `tiles`, Web Mercator with {z}, {x} and {y} (e.g. the deployment's proxy to "
+            "天地图), in WGS-84.",
+        ),
+        Variable(
+            "GOVHALL_MAP_ATTRIBUTION",
+            "",
+            "The attribution the tile service requires, shown under the map (required with `tiles`).",
+        ),
+        Variable(
             "GOVHALL_LOCKER_KEY",
             "",
             "Server key of the lockers (docs/lockers.md): open codes are stored as HMACs under a key derived from it, "
@@ -218,43 +256,6 @@ VARIABLES: dict[str, Variable] = {
             "",
             "Secret the locker network signs its event callbacks with (HMAC-SHA256, POST "
             "/api/v1/lockers/network/events). Required while `locker_network` is enabled.",
-        ),
-        Variable(
-            "GOVHALL_GEOCODER",
-            "gazetteer",
-            "Address search of the service-point finder (地址解析), a provider of the `geocoder` registry: `gazetteer` "
-            "(the shipped gazetteer of the demo district, or GOVHALL_GAZETTEER), `http` (HttpJsonGeocoder), or a "
-            "deployment's own adapter (dotted path). See docs/stations.md.",
-        ),
-        Variable(
-            "GOVHALL_GEOCODER_URL",
-            "",
-            "Endpoint of the geocoding service for `http`: it receives a JSON POST {address, region} and answers "
-            "{found, lat, lng, label} in WGS-84.",
-        ),
-        Variable("GOVHALL_GEOCODER_KEY", "", "API key sent to the geocoding service (X-Api-Key)."),
-        Variable(
-            "GOVHALL_GAZETTEER",
-            "",
-            "A JSON file of the district's streets, communities and landmarks with WGS-84 positions, in the shape "
-            "of src/govhall/stations/data/lianhu.json. Empty: that shipped file (莲湖区, the demo district).",
-        ),
-        Variable(
-            "GOVHALL_MAP_PROVIDER",
-            "svg",
-            "The finder's map, a provider of the `maps` registry: `svg` (drawn on the server from the shipped data; "
-            "no request leaves the site) or `tiles` (markers over GOVHALL_MAP_TILE_URL's tiles).",
-        ),
-        Variable(
-            "GOVHALL_MAP_TILE_URL",
-            "",
-            "Tile URL template for `tiles`, Web Mercator with {z}, {x} and {y} (e.g. the deployment's proxy to "
-            "天地图), in WGS-84.",
-        ),
-        Variable(
-            "GOVHALL_MAP_ATTRIBUTION",
-            "",
-            "The attribution the tile service requires, shown under the map (required with `tiles`).",
         ),
     ]
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -28,9 +29,19 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, detail: Any = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        detail: Any = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        # seconds after which a refused (429) request may succeed: the Retry-After header
+        self.retry_after = retry_after
         if code:
             self.code = code
         if status:
@@ -64,7 +75,10 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return answer(request, exc.status, exc.code, exc.message, exc.detail)
+        response = answer(request, exc.status, exc.code, exc.message, exc.detail)
+        if exc.retry_after:
+            response["Retry-After"] = str(int(exc.retry_after))
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
@@ -126,7 +140,11 @@ def install_handlers(api: NinjaAPI) -> None:
         message = {429: "请求过于频繁，请稍后再试", 405: "不支持该请求方法"}.get(exc.status_code, str(exc))
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
             code, message = "unparsable_body", "请求体无法解析：请发送有效的 JSON（Content-Type: application/json）"
-        return answer(request, exc.status_code, code, message)
+        response = answer(request, exc.status_code, code, message)
+        wait = getattr(exc, "wait", None)  # ninja's throttle says how long
+        if exc.status_code == 429 and wait:
+            response["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
 
 
 # --------------------------------------------------------------------------- the documented answers

@@ -61,6 +61,11 @@ def _unusable_text(request) -> tuple[str, str] | None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
+        if _is_api(request):
+            # django-ninja reads request.body for a JSON parameter whatever the type says;
+            # once the form is parsed from the stream that raises (a 500), so keep the body
+            # (bounded by DATA_UPLOAD_MAX_MEMORY_SIZE: 413 past it) and parse from it.
+            request.body  # noqa: B018
         sources.append(request.POST)
         for name, upload in request.FILES.items():
             if found := text.problem(upload.name or ""):

@@ -62,11 +62,13 @@ def code_send(*, subject: str, purpose: str, address: str, phone: str | None) ->
     )
     refused = limits.take(minute, hour, day, by_address)
     if refused is minute:
-        raise DomainError("验证码已发送，请1分钟后再获取", code="code_too_soon", status=429)
+        raise DomainError("验证码已发送，请1分钟后再获取", code="code_too_soon", status=429, retry_after=60)
     if refused is day:
-        raise DomainError("今天获取验证码的次数已达上限，请明天再试", code="code_rate_limited", status=429)
+        raise DomainError(
+            "今天获取验证码的次数已达上限，请明天再试", code="code_rate_limited", status=429, retry_after=24 * 3600
+        )
     if refused is not None:
-        raise DomainError("获取验证码过于频繁，请1小时后再试", code="code_rate_limited", status=429)
+        raise DomainError("获取验证码过于频繁，请1小时后再试", code="code_rate_limited", status=429, retry_after=3600)
     code = f"{secrets.randbelow(10**6):06d}"
     sent = {"id": secrets.token_hex(16), "digest": _digest(subject, purpose, code)}
     cache.set(_store_key(subject, purpose), sent, CODE_MINUTES * 60)

@@ -67,7 +67,10 @@ class _Keys:
 
 def _locked() -> DomainError:
     return DomainError(
-        f"登录失败次数过多，已暂时锁定，请{LOGIN_LOCK_MINUTES}分钟后再试", code="login_locked", status=429
+        f"登录失败次数过多，已暂时锁定，请{LOGIN_LOCK_MINUTES}分钟后再试",
+        code="login_locked",
+        status=429,
+        retry_after=LOGIN_LOCK_MINUTES * 60,
     )
 
 

@@ -59,6 +59,7 @@ def test_failures_lock_the_account_at_that_address_only(client, demo):
     locked = token(client, "citizen", GOOD)  # the right password no longer helps from there
     assert locked.status_code == 429
     assert locked.json()["code"] == "login_locked" and "15分钟" in locked.json()["message"]
+    assert locked["Retry-After"] == "900"  # a client's backoff need not parse the message
     # The owner, elsewhere, is not locked out by whoever guessed (before: 429 for 15 minutes).
     assert token(client, "citizen", GOOD, address="10.0.0.2").status_code == 200
     # other accounts from the guessing address are not affected

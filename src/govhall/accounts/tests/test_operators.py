@@ -30,6 +30,10 @@ def test_a_clerk_links_an_operator_who_may_then_file_for_the_company(client, dem
     operator = Operator.objects.get(applicant=company, user=citizen2)
     client.post(PAGE, {"action": "unlink", "uscc": DEMO_COMPANY_USCC, "operator": operator.pk})
     assert company not in represented(citizen2)
+    # a made-up operator id is a clear "not found", not a server error
+    for bad in ("abc", "-1", "99999999999999999999999"):
+        missing = client.post(PAGE, {"action": "unlink", "uscc": DEMO_COMPANY_USCC, "operator": bad})
+        assert missing.status_code == 404 and "未找到该经办人" in missing.content.decode()
 
 
 @pytest.mark.parametrize(

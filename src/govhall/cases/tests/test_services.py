@@ -471,8 +471,14 @@ def test_personal_data_view_is_recorded(demo):
     applicant = services.personal_data_view(case=case, actor=f.user("clerk"), purpose="窗口核验身份")
     assert len(applicant.id_number) == 18
     assert case.events.filter(action="personal_data_viewed").exists()
+    # and in the security audit log, where a supervisor reviews such reads across cases
+    from govhall.audit.models import SecurityEvent
+
+    (audited,) = SecurityEvent.objects.filter(kind="personal_data_viewed")
+    assert audited.actor == f.user("clerk") and audited.data["case"] == case.number
     with pytest.raises(NotFound):
         services.personal_data_view(case=case, actor=f.user("citizen2"), purpose="x")
+    assert SecurityEvent.objects.filter(kind="personal_data_viewed").count() == 1  # a refusal reads nothing
 
 
 def test_due_dates_recomputed_when_an_arrangement_is_entered(demo, django_capture_on_commit_callbacks):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+
 from govhall.core import limits
 
 
@@ -18,6 +20,15 @@ class Clock:
         now = lambda: dt.datetime.fromtimestamp(self.now, dt.UTC)  # noqa: E731
         monkeypatch.setattr("django.utils.timezone.now", now)
         monkeypatch.setattr("django.core.cache.backends.db.tz_now", now)  # imported by name there
+
+        def expiry(cache, timeout=DEFAULT_TIMEOUT):  # BaseCache's, on this clock instead of time.time()
+            if timeout == DEFAULT_TIMEOUT:
+                timeout = cache.default_timeout
+            elif timeout == 0:
+                timeout = -1
+            return None if timeout is None else self.now + timeout
+
+        monkeypatch.setattr(BaseCache, "get_backend_timeout", expiry)
 
     def advance(self, seconds: float) -> None:
         self.now += seconds

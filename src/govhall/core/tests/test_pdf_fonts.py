@@ -29,7 +29,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from govhall.cases import documents as d
-from govhall.core import pdf
+from govhall.core import checks, pdf
 from govhall.licences.identifiers import identifier_new
 from govhall.licences.rendering import LicenceSheet, render_licence
 
@@ -330,6 +330,9 @@ def test_without_a_font_nothing_is_rendered(tmp_path, monkeypatch):
     assert len(problems) == 1 and "justmytype-intl-cjk" in problems[0] and "make setup" in problems[0]
     with pytest.raises(pdf.PdfFontError, match="justmytype-intl-cjk"):
         acceptance_notice()
+    # and manage.py check says so at start (govhall.W007), before the first notice fails
+    (warning,) = checks.pdf_font_ready(None)
+    assert warning.id == "govhall.W007" and "justmytype-intl-cjk" in warning.msg
 
 
 def test_nowhere_to_prepare_the_font_is_an_error(tmp_path, monkeypatch):

@@ -128,6 +128,10 @@ def test_oversized_and_unparsable_bodies_answer_json(answering, bearer, demo, se
         "/api/v1/cases/0/materials", b"", content_type="multipart/form-data; boundary=xyz", headers=headers
     )
     assert r.status_code in (400, 422) and r.json()["code"] in ("bad_request", "validation_error"), r.content
+    # a form sent where a JSON body is expected: the form was parsed at the door, and the
+    # operation still reads the body (before: 500 RawPostDataException)
+    r = answering.post("/api/v1/cases", {"item_code": "x"}, headers=headers)
+    assert r.status_code == 400 and r.json()["code"] == "unparsable_body", r.content
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "zwfw.example.gov.cn",
         "GOVHALL_VAR_DIR": str(tmp_path),
         "GOVHALL_CACHE": "db",
+        "GOVHALL_STAFF_2FA": "1",
         # The outside services a deployment reaches (the URLs are never called by a check).
         "GOVHALL_IDENTITY_BACKEND": "govhall.accounts.identity.HttpJsonIdentityVerifier",
         "GOVHALL_IDENTITY_URL": "https://identity.example.gov.cn/verify",
@@ -44,6 +45,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     # local adapter left standing in for an outside service.
     for change, warning in (
         ({"GOVHALL_CACHE": ""}, "govhall.W001"),
+        ({"GOVHALL_STAFF_2FA": "0"}, "govhall.accounts.W001"),
         ({"GOVHALL_IDENTITY_BACKEND": None}, "govhall.W002"),  # None: unset, the local default
         ({"GOVHALL_ENTERPRISE_BACKEND": None}, "govhall.W003"),
         ({"GOVHALL_SMS_BACKEND": None}, "govhall.W004"),

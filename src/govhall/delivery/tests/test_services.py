@@ -62,12 +62,20 @@ def extra_channels():
 
 
 def test_the_default_channels(settings):
-    assert settings.GOVHALL_DELIVERY_PROVIDERS == ["window", "ems", "electronic"]
+    # the lockers app's own cabinets are a channel by default (govhall.lockers registers it)
+    assert settings.GOVHALL_DELIVERY_PROVIDERS == ["window", "ems", "electronic", "locker"]
     assert registry in registries()
-    assert {"window", "ems", "ems_http", "electronic"} <= {cls.identifier for cls in registry.all()}
+    assert {"window", "ems", "ems_http", "electronic", "locker"} <= {cls.identifier for cls in registry.all()}
     assert [type(p) for p in services.providers_for("mail")] == [EmsProvider]
     assert isinstance(services.provider_for("window"), WindowProvider)
     assert services.provider_for("mail").hand_over(SHIPMENT).tracking_number == "EA123456789CN"
+    assert services.modes_available(["window", "mail", "locker", "electronic"]) == [
+        "window",
+        "mail",
+        "locker",
+        "electronic",
+    ]
+    settings.GOVHALL_DELIVERY_PROVIDERS = ["window", "ems", "electronic"]
     assert services.modes_available(["window", "mail", "locker", "electronic"]) == ["window", "mail", "electronic"]
 
 
@@ -91,6 +99,7 @@ def test_two_providers_of_one_mode_enabled_at_once(extra_channels, settings):
 
 
 def test_without_a_locker_channel_lockers_are_unavailable(settings):
+    settings.GOVHALL_DELIVERY_PROVIDERS = ["window", "ems", "electronic"]
     with pytest.raises(DomainError) as exc:
         services.provider_for("locker")
     assert (exc.value.code, exc.value.status) == ("locker_unavailable", 409)
@@ -105,6 +114,7 @@ def test_without_a_locker_channel_lockers_are_unavailable(settings):
 
 
 def test_another_app_registers_a_locker_channel(extra_channels, settings):
+    settings.GOVHALL_DELIVERY_PROVIDERS = ["window", "ems"]
     assert services.modes_available(["locker", "window"]) == ["window"]  # registered is not enabled
     settings.GOVHALL_DELIVERY_PROVIDERS = ["window", "ems", "test_lockers"]
     assert services.modes_available(["locker", "window"]) == ["locker", "window"]
