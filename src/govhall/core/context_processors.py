@@ -1,10 +1,14 @@
-"""What base.html needs on every page: the display mode (长辈模式) and the idle limit."""
+"""What base.html needs on every page: the display mode (长辈模式), the idle limit and the
+menu's links from other apps."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from govhall.core import links
 
 # The display mode lives in a cookie, not the session, so it holds for anonymous visitors
 # and across sign-in and sign-out; base.html reads it on the server, so the page arrives
@@ -40,4 +44,6 @@ def display(request) -> dict:
         # The idle warning (static/govhall/idle.js) counts down from this; the session
         # expires SESSION_COOKIE_AGE after it was last saved (core.middleware).
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        # what the apps above cases put in the menu (core.links), worked out on use only
+        "nav_links": SimpleLazyObject(lambda: links.nav_links(getattr(request, "user", None))),
     }

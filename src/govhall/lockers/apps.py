@@ -7,5 +7,6 @@ class LockersConfig(AppConfig):
     verbose_name = "自助信包箱"
 
     def ready(self) -> None:
-        # the delivery channels, the timeline kinds, the case-event subscriber, the checks
-        from govhall.lockers import checks, events, providers, receivers  # noqa: F401
+        # the delivery channels, the timeline kinds, the case-event subscriber, the checks, the
+        # links on case pages and in the menu
+        from govhall.lockers import checks, events, links, providers, receivers  # noqa: F401

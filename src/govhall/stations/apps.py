@@ -7,5 +7,6 @@ class StationsConfig(AppConfig):
     verbose_name = "驿站与帮办代办"
 
     def ready(self) -> None:
-        # the geocoder and map registries; the case events it follows; its timeline kinds
-        from govhall.stations import providers, receivers, services  # noqa: F401
+        # the geocoder and map registries; the case events it follows; its timeline kinds; its
+        # links on case pages and in the menu
+        from govhall.stations import links, providers, receivers, services  # noqa: F401

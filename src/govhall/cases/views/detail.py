@@ -25,6 +25,7 @@ from govhall.cases.params import REVIEW_RECOMMENDATIONS
 from govhall.cases.views.common import ROLE_LABELS, case_or_404, error_status
 from govhall.cases.workflow import CLERK
 from govhall.catalog.models import DeliveryMode
+from govhall.core import links
 from govhall.core.errors import DomainError, NotFound
 from govhall.delivery.services import modes_available
 
@@ -153,6 +154,8 @@ def _detail_context(request, case: Case, **extra) -> dict[str, Any]:
         "review_label": REVIEW_RECOMMENDATIONS.get(data["review"]["recommendation"], "") if data["review"] else "",
         "review_choices": REVIEW_RECOMMENDATIONS.items(),
         "values": {},
+        # lockers, assisted service, projects… (core.links: the apps above cases register them)
+        "case_links": links.case_links(case, user),
     }
     context.update(extra)
     return context
