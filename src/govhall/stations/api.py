@@ -18,7 +18,8 @@ from ninja.throttling import AnonRateThrottle
 from govhall.accounts import scope
 from govhall.accounts.auth import API_AUTH
 from govhall.accounts.models import Applicant, Authorisation, User
-from govhall.core.errors import DomainError, ErrorOut, NotFound
+from govhall.accounts.roles import Role
+from govhall.core.errors import DomainError, ErrorOut, Forbidden, NotFound
 from govhall.core.http import client_address
 from govhall.core.masking import mask_name, mask_phone
 from govhall.stations import geo, selectors, services, workflow
@@ -156,9 +157,13 @@ def list_stations(request):
 def nearby(request: HttpRequest, filters: Query[NearbyQuery]):
     here: Position | None = None
     note = ""
+    if (filters.lat is None) != (filters.lng is None):
+        raise DomainError(
+            "lat 与 lng 应同时给出", code="invalid_position", detail={"field": "lng" if filters.lng is None else "lat"}
+        )
     if filters.lat is not None and filters.lng is not None:
         here = Position(filters.lat, filters.lng, label="当前位置", source="device")
-    elif filters.address.strip():
+    elif filters.address:  # only spaces: 400 address_not_found, "请输入地址"
         here, note = services.address_locate(address=filters.address, source=client_address(request))
         if here is None:
             raise DomainError(note, code="address_not_found", detail={"field": "address"})
@@ -752,6 +757,9 @@ def list_projects(request):
 @projects_router.post("", response={201: KeyProjectDetailOut, **ERRORS}, summary="Set up a key project (hall managers)")
 def create_project(request, payload: KeyProjectIn):
     user = request.auth
+    if scope.staff_role(user) not in (Role.HALL_MANAGER, Role.ADMINISTRATOR):
+        # before any look-up: nobody else learns which companies are registered
+        raise Forbidden("只有大厅管理员可以设立重点项目", code="role_not_allowed")
     company = Applicant.objects.filter(kind=Applicant.Kind.LEGAL, uscc=payload.company_uscc.strip().upper()).first()
     if company is None:
         raise DomainError("未找到该统一社会信用代码的法人", code="company_not_found", detail={"field": "company_uscc"})

@@ -13,7 +13,8 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from govhall.accounts import scope
@@ -433,6 +434,33 @@ def colleagues(user: User) -> set[int]:
     )
 
 
+def can_revoke(user: User, authorisation: Authorisation) -> bool:
+    """Who may end a 委托书: the applicant side, the assistant it names, an administrator,
+    and a hall manager of the hall it serves: a hall with a station the assistant works at,
+    or with a request or key project that rests on it. (``accounts`` lets any hall manager;
+    through the stations pages and API only their own hall's.)"""
+    if not user.is_authenticated:
+        return False
+    if authorisation.assistant_id == user.pk or scope.acts_for(user, authorisation.applicant):
+        return True
+    role = scope.staff_role(user)
+    if role == Role.ADMINISTRATOR:
+        return True
+    if role != Role.HALL_MANAGER:
+        return False
+    profile = scope.staff_profile(user)
+    hall = profile.hall_id if profile else None
+    if hall is None:
+        return False
+    return (
+        StationAssistant.objects.filter(station__hall=hall, user_id=authorisation.assistant_id).exists()
+        or AssistRequest.objects.filter(hall=hall, authorisation=authorisation).exists()
+        or KeyProject.objects.filter(
+            hall=hall, assistant_id=authorisation.assistant_id, company_id=authorisation.applicant_id
+        ).exists()
+    )
+
+
 def witnessable(user: User) -> QuerySet[Authorisation]:
     """Authorisations waiting for a signature ``user`` may witness at a station: of a
     colleague at one of their stations (an assistant), of an assistant at a station of
@@ -555,10 +583,12 @@ def dashboard(user: User, *, days: int = 30) -> Dashboard:
     for row in filed:
         if row["request__assistant_id"] in lines:
             lines[row["request__assistant_id"]].cases_30 = row["n"]
+    # waiting to be assigned first (the manager's to do), then the oldest
+    waiting_first = DbCase(When(status=AssistStatus.NEW, then=Value(0)), default=Value(1))
     open_requests = list(
         requests.filter(status__in=workflow.OPEN)
         .select_related("applicant", "station", "assistant")
-        .order_by("status", "created_at")[:100]
+        .order_by(waiting_first, "created_at", "id")[:100]
     )
     return Dashboard(
         assistants=sorted(lines.values(), key=lambda a: (-a.open, a.user.pk)),

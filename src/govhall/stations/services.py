@@ -652,7 +652,9 @@ def _note_requests(authorisation: Authorisation, actor: User, action: str, comme
 
 @transaction.atomic
 def authorisation_confirm(*, actor: User, authorisation_id: int) -> Authorisation:
-    """The applicant (or a company's operator) confirms a 委托书 online."""
+    """The applicant (or a company's operator) confirms a 委托书 online. Anyone else is told
+    it does not exist, whatever its state (NotFound before ``authorisation_confirmed``)."""
+    selectors.authorisation_given(actor, authorisation_id)
     authorisation = mandates.authorisation_confirm(actor=actor, authorisation_id=authorisation_id)
     _note_requests(authorisation, actor, "authorisation_confirmed", "申请人已网上确认委托书")
     _tell_assistant(
@@ -684,8 +686,12 @@ def authorisation_sign(*, actor: User, authorisation_id: int) -> Authorisation:
 
 @transaction.atomic
 def authorisation_revoke(*, actor: User, authorisation_id: int) -> Authorisation:
-    """The applicant side refuses a pending 委托书 or ends a live one; the assistant or a hall
-    manager may end it too."""
+    """The applicant side refuses a pending 委托书 or ends a live one; the assistant, a hall
+    manager of the hall it serves (``selectors.can_revoke``) or an administrator may end it
+    too. To anyone else it does not exist."""
+    found = Authorisation.objects.select_related("applicant").filter(pk=authorisation_id).first()
+    if found is None or not selectors.can_revoke(actor, found):
+        raise NotFound("未找到该委托", code="authorisation_not_found")
     authorisation = mandates.authorisation_revoke(actor=actor, authorisation_id=authorisation_id)
     _note_requests(authorisation, actor, "authorisation_revoked", "委托书已撤销")
     if actor.pk != authorisation.assistant_id:

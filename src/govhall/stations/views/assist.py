@@ -18,11 +18,11 @@ from govhall.accounts.models import Applicant, User
 from govhall.accounts.roles import Role
 from govhall.cases import forms as case_forms
 from govhall.catalog import selectors as catalog_selectors
-from govhall.core.errors import DomainError, NotFound
+from govhall.core.errors import DomainError, Forbidden, NotFound
 from govhall.core.masking import mask_name, mask_phone
 from govhall.stations import selectors, services, workflow
 from govhall.stations.models import AssistRequest, AssistStatus, Station
-from govhall.stations.views.common import error_status
+from govhall.stations.views.common import error_status, posted_id
 
 PAGE_SIZE = 20
 EVENT_LABELS = {
@@ -39,6 +39,9 @@ EVENT_LABELS = {
     "case_filed": "代为申报办件",
     "case_linked": "关联办件",
 }
+
+# Steps of a request the assistant takes in the applicant's name (the history says for whom).
+ACTED_FOR = ("case_filed", "case_linked")
 
 
 def applicant_label(applicant: Applicant) -> str:
@@ -128,6 +131,8 @@ def assist_new(request):
             try:
                 if applicant is None:
                     raise DomainError("请选择以谁的名义申请", code="missing_field")
+                if station is None and source.get("station", "").strip():
+                    raise DomainError("未找到该驿站，请重新选择", code="station_not_found")
                 created = services.assist_request_create(
                     actor=request.user,
                     applicant=applicant,
@@ -173,12 +178,15 @@ def assist_intake(request):
             )
         )
     source = request.POST if request.method == "POST" else request.GET
-    station = next(
-        (s for s in stations if s.code == source.get("station")), stations[0] if len(stations) == 1 else None
-    )
+    named = source.get("station", "")
+    station = next((s for s in stations if s.code == named), None)
+    if station is None and not named and len(stations) == 1:
+        station = stations[0]
     error, status = "", 200
     if request.method == "POST":
         try:
+            if station is None and named:  # never another station's, quietly made one's own
+                raise Forbidden("您不能在该驿站登记", code="not_at_station")
             if station is None:
                 raise DomainError("请选择受理的驿站", code="missing_field", detail={"field": "station"})
             created = services.assist_walk_in(
@@ -244,6 +252,8 @@ def _request_page(request, found: AssistRequest, *, error: str = "", status: int
                 **vars(e),
                 "label": EVENT_LABELS.get(e.action, e.action),
                 "role_label": workflow.ROLE_LABELS.get(e.actor_role, ""),
+                # "assistant X for applicant Y" where the assistant acted in the applicant's name
+                "for_whom": found.applicant.name if e.action in ACTED_FOR else "",
             }
             for e in found.events.all().order_by("-seq")
         ],
@@ -285,9 +295,9 @@ def _after(request, found: AssistRequest, call, done: str):
 def request_act(request, number: str):
     found = _request_or_404(request.user, number)
     action = request.POST.get("action", "")
-    assistant_id = request.POST.get("assistant", "")
-    assistant = User.objects.filter(pk=assistant_id).first() if assistant_id.isdigit() else None
-    version = request.POST.get("version", "")
+    assistant_id = posted_id(request.POST.get("assistant"))
+    assistant = User.objects.filter(pk=assistant_id).first() if assistant_id is not None else None
+    version = posted_id(request.POST.get("version"))
     row = workflow.ACTIONS.get(action)
 
     def call():
@@ -297,7 +307,7 @@ def request_act(request, number: str):
             action=action,
             comment=request.POST.get("comment", ""),
             assistant=assistant,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=version,
         )
 
     return _after(request, found, call, row.done if row else "")
@@ -442,10 +452,11 @@ def authorisations(request):
             "sign": (services.authorisation_sign, "已登记现场签署，委托书生效。"),
         }
         try:
-            if action not in calls or not raw.isdigit():
+            authorisation_id = posted_id(raw)
+            if action not in calls or authorisation_id is None:
                 raise DomainError("请求无效", code="bad_request")
             call, done = calls[action]
-            call(actor=user, authorisation_id=int(raw))  # each service checks who may
+            call(actor=user, authorisation_id=authorisation_id)  # each service checks who may
         except DomainError as exc:
             error, status = exc.message, error_status(exc)
         else:

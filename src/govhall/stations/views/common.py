@@ -16,6 +16,15 @@ from govhall.stations.selectors import Nearby
 logger = logging.getLogger(__name__)
 
 
+def posted_id(value: str | None) -> int | None:
+    """A posted id or version: ASCII digits only, at most 18 (``str.isdigit`` also takes
+    "²" and "١", which ``int`` refuses or reads as another number)."""
+    value = (value or "").strip()
+    if 0 < len(value) <= 18 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def error_status(exc: DomainError) -> int:
     """The page's status for a refused service (NotFound becomes the site's 404 page)."""
     if isinstance(exc, NotFound):

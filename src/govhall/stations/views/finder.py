@@ -32,12 +32,15 @@ def _float(value: str | None) -> float | None:
 def position_from(params, source: str = "") -> tuple[Position | None, str, str]:
     """(position, how it was found, a note) from a finder's query: ``lat``/``lng`` (the
     phone's position), else an ``address`` typed, else a gazetteer ``place`` chosen."""
-    lat, lng = _float(params.get("lat")), _float(params.get("lng"))
-    if lat is not None and lng is not None:
+    if params.get("lat", "").strip() or params.get("lng", "").strip():
+        lat, lng = _float(params.get("lat")), _float(params.get("lng"))
         try:
+            if lat is None or lng is None:
+                raise ValueError("lat and lng go together")
             return Position(lat, lng, label="您的当前位置", source="device"), "device", ""
         except ValueError:
-            return None, "", "位置无效，请重新定位或输入地址"
+            # a position that is none (out of range, not a number, half of one): said, not ignored
+            return None, "device", "位置无效（应为纬度-90至90、经度-180至180的数字），请重新定位或输入地址"
     address = params.get("address", "").strip()
     if address:
         found, note = services.address_locate(address=address, source=source)
@@ -48,6 +51,8 @@ def position_from(params, source: str = "") -> tuple[Position | None, str, str]:
         if found is not None:
             return found.position, "place", ""
         return None, "place", "请从列表中选择地点"
+    if "address" in params:  # the search form sent with nothing to search from
+        return None, "address", "请输入地址、街道或地标，或选择附近的地点，或使用当前位置。"
     return None, "", ""
 
 

@@ -20,7 +20,7 @@ from govhall.core.errors import DomainError, NotFound
 from govhall.stations import selectors, services, workflow
 from govhall.stations.models import KeyProject
 from govhall.stations.views.assist import file_page
-from govhall.stations.views.common import error_status
+from govhall.stations.views.common import error_status, posted_id
 
 
 def _project_or_404(user, code: str) -> KeyProject:
@@ -53,7 +53,8 @@ def projects(request):
             company = _company(values["uscc"])
             if company is None:
                 raise DomainError("未找到该统一社会信用代码的法人", code="company_not_found", detail={"field": "uscc"})
-            assistant = User.objects.filter(pk=values["assistant"]).first() if values["assistant"].isdigit() else None
+            assistant_id = posted_id(values["assistant"])
+            assistant = User.objects.filter(pk=assistant_id).first() if assistant_id is not None else None
             if assistant is None:
                 raise DomainError("请选择专属帮办代办员", code="missing_field", detail={"field": "assistant"})
             try:
