@@ -157,6 +157,9 @@ class EventOut(Schema):
     from_state: str
     to_state: str
     comment: str
+    on_behalf_of: str = Field(
+        "", description="代办: the applicant the actor acted for (an assistant, a window clerk filing)"
+    )
     created_at: datetime.datetime
 
 

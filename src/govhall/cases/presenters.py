@@ -82,6 +82,8 @@ def _event(e, *, staff_view: bool = True) -> dict:
         "from_state": e.from_state,
         "to_state": e.to_state,
         "comment": e.comment if staff_view or e.action not in INTERNAL_COMMENTS else "",
+        # 帮办代办, or a clerk filing at the window: whom the actor acted for
+        "on_behalf_of": (e.data or {}).get("on_behalf_of", ""),
         "created_at": e.created_at,
     }
 

@@ -370,10 +370,20 @@ def _case_insert(number, actor, item, applicant, answers, form, channel, hall, m
         form=form,
     )
     rows.insert(case)
+    # the filer is on the applicant side: the applicant, an operator, or someone acting for
+    # them (a clerk at the window, an assistant under a 委托书), recorded as such
+    role, behalf = _acting(actor, case, {workflow.APPLICANT})
     created = [
-        event_append(case=case, actor=actor, action=EventKind.CREATE, to_state=State.DRAFT, data={"channel": channel})
+        event_append(
+            case=case,
+            actor=actor,
+            action=EventKind.CREATE,
+            role=role,
+            to_state=State.DRAFT,
+            data={"channel": channel, **behalf},
+        )
     ]
-    filled = _prefill_materials(case, actor, materials, licences, created)
+    filled = _prefill_materials(case, actor, materials, licences, created, role, behalf)
     events.publish(
         CaseCreated(case_id=case.pk, number=case.number, item_code=item.code, channel=channel, filed_by_id=actor.pk)
     )
@@ -399,7 +409,13 @@ def _material_added(case: Case, material: SubmittedMaterial, *, deferred: bool =
 
 
 def _prefill_materials(
-    case: Case, actor: User, materials: list[MaterialRequirement], licences: dict, created: list[TimelineEvent]
+    case: Case,
+    actor: User,
+    materials: list[MaterialRequirement],
+    licences: dict,
+    created: list[TimelineEvent],
+    role: str,
+    behalf: dict,
 ) -> list[SubmittedMaterial]:
     """Fill in what shared data and the licence library hold (免证办); returns the rows made
     and adds their timeline events to ``events``."""
@@ -429,8 +445,9 @@ def _prefill_materials(
                     case=case,
                     actor=actor,
                     action=EventKind.LICENCE_REUSED,
+                    role=role,
                     comment=f"{requirement.name}：调用电子证照 {licence.number}",
-                    data={"requirement_id": requirement.id, "licence": licence.number},
+                    data={"requirement_id": requirement.id, "licence": licence.number, **behalf},
                 )
             )
     return filled
