@@ -58,12 +58,14 @@ openapi: setup
 bench: setup
 	$(PY) bench/catalog_search.py
 	$(PY) bench/submit.py
+	$(PY) bench/lockers.py
 
 # The same on PostgreSQL: DATABASE_URL=postgres://user:password@host:5432/name make bench-pg
 bench-pg: setup
 	@test -n "$(DATABASE_URL)" || { echo "bench-pg needs DATABASE_URL=postgres://…"; exit 2; }
 	$(PY) bench/catalog_search.py
 	$(PY) bench/submit.py
+	$(PY) bench/lockers.py
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*
