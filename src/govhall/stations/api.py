@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.throttling import AnonRateThrottle
 
@@ -193,7 +194,8 @@ def nearby(request: HttpRequest, filters: Query[NearbyQuery]):
                 "within_15_minutes": n.within_circle,
                 "open_now": n.open_now,
                 "today": n.today.text() if n.open_now is not None else "",
-                "next_opening": n.next_opening,
+                # the schedule works in naive local time; the API gives it with its offset
+                "next_opening": timezone.make_aware(n.next_opening) if n.next_opening else None,
                 "offers": list(n.point.offers),
                 "phone": n.point.phone,
                 "station_code": n.point.key.removeprefix("station-") if n.point.kind == "station" else None,

@@ -243,7 +243,8 @@ def _record(
 def _locked(request: AssistRequest | str) -> AssistRequest:
     number = request if isinstance(request, str) else request.number
     found = (
-        AssistRequest.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of an outer join (station, authorisation)
+        AssistRequest.objects.select_for_update(of=("self",))
         .select_related("applicant", "station", "assistant", "hall", "authorisation")
         .filter(number=number)
         .first()
@@ -873,7 +874,10 @@ def project_create(
 def _project_locked(project: KeyProject | str, actor: User) -> tuple[KeyProject, set[str]]:
     code = project if isinstance(project, str) else project.code
     found = (
-        KeyProject.objects.select_for_update().select_related("company", "assistant", "hall").filter(code=code).first()
+        KeyProject.objects.select_for_update(of=("self",))
+        .select_related("company", "assistant", "hall")
+        .filter(code=code)
+        .first()
     )
     if found is None or not selectors.project_can_see(actor, found):
         raise NotFound("未找到该重点项目", code="project_not_found")

@@ -176,6 +176,8 @@ def test_the_api_answers_nearest_first(client, places, no_lockers):
     assert [r["number"] for r in results] == list(range(1, len(results) + 1))
     assert body["within_15_minutes"] == 3 == sum(r["within_15_minutes"] for r in results)
     assert results[0]["station_code"] == "xdj-street" and results[0]["distance_m"] < 200
+    # times carry their offset, as the document's date-time says (schemathesis found them naive)
+    assert all(r["next_opening"] is None or r["next_opening"].endswith("+08:00") for r in results)
     by_address = client.get("/api/v1/stations/nearby", {"address": "莲湖公园"}).json()
     assert by_address["position"]["label"] == "莲湖公园" and by_address["position"]["source"] == "gazetteer"
     missing = client.get("/api/v1/stations/nearby", {"address": "火星基地"})
