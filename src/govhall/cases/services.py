@@ -221,7 +221,9 @@ def applicant_for(user: User, applicant_id: int | None = None) -> Applicant:
         found = next((a for a in own if a.pk == applicant_id), None)
         if found is None and scope.staff_role(user) == Role.ASSISTANT:
             found = Applicant.objects.filter(pk=applicant_id).first()
-            if found is not None and scope.mandate_for(user, found) is None:
+            # the same answer whether or not the id exists: an assistant cannot probe
+            # which applicants are registered
+            if found is None or scope.mandate_for(user, found) is None:
                 raise Forbidden(
                     "您没有该申请人有效的帮办代办委托（委托书未确认、已过期或已撤销）", code="no_authorisation"
                 )

@@ -102,6 +102,11 @@ def test_the_api_lets_an_assistant_file_for_an_applicant(client, bearer, demo):
     body = {"item_code": f.FOOD, "form": f.FORMS[f.FOOD], "applicant_id": _citizen().pk}
     r = client.post("/api/v1/cases", body, content_type="application/json", headers=headers)
     assert r.status_code == 403 and r.json()["code"] == "no_authorisation"
+    # an id nobody has answers the same: the assistant cannot probe who is registered
+    nobody = client.post(
+        "/api/v1/cases", {**body, "applicant_id": 987654321}, content_type="application/json", headers=headers
+    )
+    assert (nobody.status_code, nobody.json()) == (r.status_code, r.json())
     _authorise()
     r = client.post("/api/v1/cases", body, content_type="application/json", headers=headers)
     assert r.status_code == 201, r.content
