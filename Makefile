@@ -30,14 +30,18 @@ migrate: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
+# The demo's third-party locker network point (全城通港-style) is served by the network's local
+# stand-in; a deployment names its own channels (docs/lockers.md). An exported setting wins.
+DEMO_ENV := GOVHALL_DELIVERY_PROVIDERS=$${GOVHALL_DELIVERY_PROVIDERS:-window,ems,electronic,locker,locker_network_local}
+
 demo: migrate
-	$(PY) manage.py load_demo
+	$(DEMO_ENV) $(PY) manage.py load_demo
 
 run: demo
 	@echo
 	@echo "govhall is serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 test: setup
 	$(PY) -m pytest
