@@ -9,7 +9,7 @@ were filed under, so later edits never change what an applicant was told.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -461,3 +461,226 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"检索文档：{self.item}"
+
+
+# --------------------------------------------------------------------------- 一件事: bundles
+#
+# A bundle (高效办成一件事, GB/T 45836-2025 集成办) is catalogue data like an item: versioned,
+# published, in the admin and the spreadsheet. Its members name items by code (an item's
+# published version is resolved when someone applies, so a revised item needs no new
+# bundle). Bundle cases, which hold one member case per applying item, live in the
+# bundles app above cases.
+
+
+class LifeTree(models.TextChoices):
+    NATURAL = "natural", "个人全生命周期"
+    LEGAL = "legal", "企业全生命周期"
+
+
+class LifeStage(models.TextChoices):
+    """The stages of the two life-cycle trees (全生命周期树), in their order."""
+
+    BIRTH = "birth", "出生"
+    EDUCATION = "education", "成长教育"
+    WORK = "work", "就业创业"
+    FAMILY = "family", "婚育"
+    HOME = "home", "安居"
+    RETIREMENT = "retirement", "退休养老"
+    AFTER_DEATH = "after_death", "身后"
+    FOUNDING = "founding", "设立"
+    PERMITS = "permits", "准营"
+    OPERATING = "operating", "经营"
+    CHANGES = "changes", "变更"
+    CLOSING = "closing", "注销"
+
+
+STAGES_OF = {
+    LifeTree.NATURAL: [
+        LifeStage.BIRTH,
+        LifeStage.EDUCATION,
+        LifeStage.WORK,
+        LifeStage.FAMILY,
+        LifeStage.HOME,
+        LifeStage.RETIREMENT,
+        LifeStage.AFTER_DEATH,
+    ],
+    LifeTree.LEGAL: [LifeStage.FOUNDING, LifeStage.PERMITS, LifeStage.OPERATING, LifeStage.CHANGES, LifeStage.CLOSING],
+}
+TREE_OF = {stage: tree for tree, stages in STAGES_OF.items() for stage in stages}
+
+_BUNDLE_CODE = RegexValidator(r"^[a-z0-9][a-z0-9-]{1,39}$", "一件事编码为2到40位小写字母、数字或连字符")
+
+
+class Bundle(models.Model):
+    """One version of a bundle (一件事): its members, the questions that select them, the
+    fields and materials its members share, and its guide."""
+
+    Status = ServiceItem.Status
+
+    code = models.CharField("编码", max_length=40, db_index=True, validators=[_BUNDLE_CODE])
+    version = models.PositiveIntegerField("版本", default=1)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    name = models.CharField("名称", max_length=100, help_text="如：新生儿出生一件事")
+    aliases = models.CharField(
+        "群众说法", max_length=300, blank=True, help_text="检索用，以、或逗号分隔，如：生孩子了、宝宝出生"
+    )
+    description = models.TextField("简介")
+    applicant_type = models.CharField("服务对象", max_length=10, choices=ServiceItem.ApplicantType.choices)
+    life_stage = models.CharField("人生阶段/企业阶段", max_length=20, choices=LifeStage.choices)
+    guide = models.TextField("办事指南", blank=True, help_text="一次告知：办理流程、办理地点、注意事项")
+    window = models.CharField("办理窗口", max_length=100, blank=True, help_text="如：一件事综合窗口")
+    hall_location = models.CharField("办理地点", max_length=200, blank=True)
+    enquiry_phone = models.CharField("咨询电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "一件事"
+        verbose_name_plural = "一件事"
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="unique_bundle_code_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(status="published"), name="unique_published_bundle_code"
+            ),
+            models.UniqueConstraint(fields=["code"], condition=Q(status="draft"), name="unique_draft_bundle_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code} v{self.version}）"
+
+    @property
+    def editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class BundleMember(models.Model):
+    """An item of the bundle, by code. A required member applies unless a chosen answer
+    leaves it out; an optional one only when a chosen answer brings it in."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="members")
+    order = models.PositiveIntegerField("序号", default=0)
+    item_code = models.CharField("事项编码", max_length=identifiers.CODE_MAX_LENGTH)
+    required = models.BooleanField("必办", default=True, help_text="不勾选：仅当情形答案选中时办理")
+    note = models.CharField("说明", max_length=200, blank=True, help_text="如：父母一方户籍在本市时办理")
+
+    class Meta:
+        verbose_name = "一件事事项"
+        verbose_name_plural = "一件事事项"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "item_code"], name="unique_bundle_member")]
+
+    def __str__(self) -> str:
+        return self.item_code
+
+
+class BundleSituation(models.Model):
+    """情形 of a bundle: a question whose answer brings members in or leaves them out."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="situations")
+    order = models.PositiveIntegerField("序号", default=0)
+    question = models.CharField("问题", max_length=200)
+    help_text = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "一件事情形"
+        verbose_name_plural = "一件事情形"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "question"], name="unique_bundle_question")]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class BundleOption(models.Model):
+    situation = models.ForeignKey(BundleSituation, on_delete=models.CASCADE, related_name="options")
+    order = models.PositiveIntegerField("序号", default=0)
+    label = models.CharField("答案", max_length=100)
+    includes = models.ManyToManyField(BundleMember, verbose_name="需办理", blank=True, related_name="included_by")
+    excludes = models.ManyToManyField(BundleMember, verbose_name="无需办理", blank=True, related_name="excluded_by")
+
+    class Meta:
+        verbose_name = "一件事情形答案"
+        verbose_name_plural = "一件事情形答案"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["situation", "label"], name="unique_bundle_option_label")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class BundleField(models.Model):
+    """A field asked once for several members whose forms name it differently (一表申请):
+    ``targets`` maps an item code to that item's field name. Fields with the same name in
+    several members are shared without a row."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="fields")
+    order = models.PositiveIntegerField("序号", default=0)
+    name = models.CharField("字段名称", max_length=40)
+    targets = models.JSONField("对应事项字段", default=dict, help_text='如 {"事项编码": "该事项表单中的字段名"}')
+
+    class Meta:
+        verbose_name = "一件事共享字段"
+        verbose_name_plural = "一件事共享字段"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "name"], name="unique_bundle_field_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundleMaterial(models.Model):
+    """A material submitted once for several members whose guides name it differently
+    (一套材料): ``targets`` maps an item code to that item's material name. Materials with
+    the same name in several members are shared without a row."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="shared_materials")
+    order = models.PositiveIntegerField("序号", default=0)
+    name = models.CharField("材料名称", max_length=200)
+    targets = models.JSONField("对应事项材料", default=dict, help_text='如 {"事项编码": "该事项的材料名称"}')
+
+    class Meta:
+        verbose_name = "一件事共享材料"
+        verbose_name_plural = "一件事共享材料"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "name"], name="unique_bundle_material_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifeEvent(models.Model):
+    """A leaf of a life-cycle tree: stage → theme → event, leading to a bundle or an item,
+    with where it is handled."""
+
+    class Place(models.TextChoices):
+        CENTRE = "centre", "政务服务中心"
+        NEARBY = "nearby", "街道、社区便民服务站或驿站"
+        DEPARTMENT = "department", "部门窗口"
+        ONLINE = "online", "全程网办"
+
+    tree = models.CharField("生命周期", max_length=10, choices=LifeTree.choices)
+    stage = models.CharField("阶段", max_length=20, choices=LifeStage.choices)
+    theme = models.CharField("主题", max_length=40)
+    name = models.CharField("事件", max_length=60)
+    order = models.PositiveIntegerField("序号", default=0)
+    bundle_code = models.CharField("一件事编码", max_length=40, blank=True)
+    item_code = models.CharField("事项编码", max_length=identifiers.CODE_MAX_LENGTH, blank=True)
+    place = models.CharField("办理地点", max_length=12, choices=Place.choices, default=Place.CENTRE)
+
+    class Meta:
+        verbose_name = "生命周期事件"
+        verbose_name_plural = "生命周期事件"
+        ordering = ["tree", "stage", "theme", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tree", "stage", "theme", "name"], name="unique_life_event"),
+            models.CheckConstraint(condition=~Q(bundle_code="") | ~Q(item_code=""), name="life_event_leads_somewhere"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if TREE_OF.get(self.stage) != self.tree:
+            raise ValidationError({"stage": "该阶段不属于所选的生命周期"})
