@@ -20,8 +20,15 @@ from django.utils import timezone
 from govhall.catalog import search
 from govhall.catalog.formfields import normalize_fields
 from govhall.catalog.models import (
+    Bundle,
+    BundleField,
+    BundleMaterial,
+    BundleMember,
+    BundleOption,
+    BundleSituation,
     CatalogRevision,
     Department,
+    LifeStage,
     MaterialRequirement,
     Region,
     SearchDocument,
@@ -30,6 +37,7 @@ from govhall.catalog.models import (
     SituationOption,
     Topic,
 )
+from govhall.core.errors import Conflict, DomainError
 
 ItemData = dict[str, Any]
 
@@ -450,3 +458,311 @@ def department_upsert(
 def topic_upsert(*, code: str, name: str, audience: str, order: int = 0) -> Topic:
     topic, _ = Topic.objects.update_or_create(code=code, defaults={"name": name, "audience": audience, "order": order})
     return topic
+
+
+# ================================================================ bundles (一件事)
+#
+# A bundle travels in one canonical form too, ``BundleData`` (see ``bundle_to_data``): its
+# members by item code, its situations whose options include or exclude members (by item
+# code), and its declared shared fields and materials. Versions work as items' do: a
+# published version is never edited, a revision is a new draft, publishing supersedes.
+
+BundleData = dict[str, Any]
+
+BUNDLE_FIELDS = [
+    "code",
+    "name",
+    "aliases",
+    "description",
+    "applicant_type",
+    "life_stage",
+    "guide",
+    "window",
+    "hall_location",
+    "enquiry_phone",
+]
+_BUNDLE_DEFAULTS: dict[str, Any] = {
+    "aliases": "",
+    "guide": "",
+    "window": "",
+    "hall_location": "",
+    "enquiry_phone": "",
+}
+
+
+def bundle_to_data(bundle) -> BundleData:
+    """The canonical dict of one bundle version."""
+    members = list(bundle.members.all())
+    code_of = {m.id: m.item_code for m in members}
+    return {
+        **{f: getattr(bundle, f) for f in BUNDLE_FIELDS},
+        "members": [{"item_code": m.item_code, "required": m.required, "note": m.note} for m in members],
+        "situations": [
+            {
+                "question": s.question,
+                "help_text": s.help_text,
+                "options": [
+                    {
+                        "label": o.label,
+                        "includes": sorted((code_of[m.id] for m in o.includes.all()), key=list(code_of.values()).index),
+                        "excludes": sorted((code_of[m.id] for m in o.excludes.all()), key=list(code_of.values()).index),
+                    }
+                    for o in s.options.all()
+                ],
+            }
+            for s in bundle.situations.all()
+        ],
+        "fields": [{"name": f.name, "targets": dict(f.targets or {})} for f in bundle.fields.all()],
+        "materials": [{"name": m.name, "targets": dict(m.targets or {})} for m in bundle.shared_materials.all()],
+    }
+
+
+def normalize_bundle_data(data: BundleData) -> BundleData:
+    out = {**_BUNDLE_DEFAULTS, **{k: v for k, v in data.items() if k in BUNDLE_FIELDS and v is not None}}
+    for key in BUNDLE_FIELDS:
+        if isinstance(out.get(key), str):
+            out[key] = out[key].strip()
+    out["members"] = [
+        {
+            "item_code": str(m.get("item_code") or "").strip(),
+            "required": True if m.get("required") is None else bool(m["required"]),
+            "note": (m.get("note") or "").strip(),
+        }
+        for m in data.get("members", [])
+    ]
+    out["situations"] = [
+        {
+            "question": s.get("question") or "",
+            "help_text": s.get("help_text") or "",
+            "options": [
+                {
+                    "label": o.get("label") or "",
+                    "includes": list(o.get("includes") or []),
+                    "excludes": list(o.get("excludes") or []),
+                }
+                for o in s.get("options", [])
+            ],
+        }
+        for s in data.get("situations", [])
+    ]
+    out["fields"] = [
+        {"name": f.get("name") or "", "targets": dict(f.get("targets") or {})} for f in data.get("fields", [])
+    ]
+    out["materials"] = [
+        {"name": m.get("name") or "", "targets": dict(m.get("targets") or {})} for m in data.get("materials", [])
+    ]
+    return {k: out[k] for k in [*BUNDLE_FIELDS, "members", "situations", "fields", "materials"] if k in out}
+
+
+def validate_bundle_data(data: BundleData) -> list[DataError]:
+    """All problems of one bundle's (normalized) data against the published catalogue: what
+    publishing checks, and what an import checks before writing anything."""
+
+    errors: list[DataError] = []
+    for key in ("code", "name", "description", "applicant_type", "life_stage"):
+        if data.get(key) in (None, ""):
+            errors.append(DataError((key,), "必填项不能为空"))
+    if not errors:
+        bundle = Bundle(**{f: data[f] for f in BUNDLE_FIELDS})
+        try:
+            bundle.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.extend(DataError((key,), m) for m in messages)
+    if data.get("life_stage") and data["life_stage"] not in LifeStage.values:
+        errors.append(DataError(("life_stage",), f"人生阶段“{data['life_stage']}”不存在"))
+    codes = [m["item_code"] for m in data["members"]]
+    if len(set(codes)) < 2:
+        errors.append(DataError(("members",), "一件事至少要包含两个不同的事项"))
+    items = {
+        i.code: i
+        for i in ServiceItem.objects.filter(code__in=codes, status=ServiceItem.Status.PUBLISHED).prefetch_related(
+            "materials"
+        )
+    }
+    for i, code in enumerate(codes):
+        if codes.index(code) != i:
+            errors.append(DataError(("members", i, "item_code"), f"事项“{code}”重复"))
+        elif code not in items:
+            errors.append(DataError(("members", i, "item_code"), f"事项编码“{code}”没有已发布的事项"))
+    questions = [s["question"] for s in data["situations"]]
+    for si, s in enumerate(data["situations"]):
+        if not s["question"]:
+            errors.append(DataError(("situations", si, "question"), "情形问题不能为空"))
+        elif questions.count(s["question"]) > 1:
+            errors.append(DataError(("situations", si, "question"), f"情形“{s['question']}”重复"))
+        if not s["options"]:
+            errors.append(DataError(("situations", si, "options"), "情形至少要有一个答案"))
+        labels = [o["label"] for o in s["options"]]
+        for oi, o in enumerate(s["options"]):
+            if not o["label"]:
+                errors.append(DataError(("situations", si, "options", oi, "label"), "答案不能为空"))
+            elif labels.count(o["label"]) > 1:
+                errors.append(DataError(("situations", si, "options", oi, "label"), f"答案“{o['label']}”重复"))
+            for key in ("includes", "excludes"):
+                for code in o[key]:
+                    if code not in codes:
+                        errors.append(
+                            DataError(("situations", si, "options", oi, key), f"事项“{code}”不是本一件事的事项")
+                        )
+    for key, what in (("fields", "字段"), ("materials", "材料")):
+        names = [x["name"] for x in data[key]]
+        for xi, x in enumerate(data[key]):
+            if not x["name"]:
+                errors.append(DataError((key, xi, "name"), f"共享{what}名称不能为空"))
+            elif names.count(x["name"]) > 1:
+                errors.append(DataError((key, xi, "name"), f"共享{what}“{x['name']}”重复"))
+            if len(x["targets"]) < 2:
+                errors.append(DataError((key, xi, "targets"), f"共享{what}至少要对应两个事项"))
+            for code, name in x["targets"].items():
+                item = items.get(code)
+                if code not in codes:
+                    errors.append(DataError((key, xi, "targets"), f"事项“{code}”不是本一件事的事项"))
+                elif item is None:
+                    continue  # reported on the member
+                elif key == "fields" and name not in {f["name"] for f in normalize_fields(item.form_fields)}:
+                    errors.append(DataError((key, xi, "targets"), f"事项“{item.name}”的申请表中没有字段“{name}”"))
+                elif key == "materials" and name not in {m.name for m in item.materials.all()}:
+                    errors.append(DataError((key, xi, "targets"), f"事项“{item.name}”的材料中没有“{name}”"))
+    return errors
+
+
+def _bundle_error(errors: list[DataError]) -> Exception:
+
+    lines = ["·".join(map(str, e.path)) + "：" + e.message for e in errors]
+    return DomainError("一件事不能发布：" + "；".join(lines), code="bundle_invalid", detail=lines)
+
+
+def _create_bundle_version(data: BundleData, *, version: int, status: str):
+
+    bundle = Bundle.objects.create(**{f: data[f] for f in BUNDLE_FIELDS}, version=version, status=status)
+    members = {}
+    for i, m in enumerate(data["members"]):
+        if m["item_code"] not in members:
+            members[m["item_code"]] = BundleMember.objects.create(bundle=bundle, order=i + 1, **m)
+    for si, s in enumerate(data["situations"]):
+        situation = BundleSituation.objects.create(
+            bundle=bundle, order=si + 1, question=s["question"], help_text=s["help_text"]
+        )
+        for oi, o in enumerate(s["options"]):
+            option = BundleOption.objects.create(situation=situation, order=oi + 1, label=o["label"])
+            option.includes.set([members[c] for c in o["includes"] if c in members])
+            option.excludes.set([members[c] for c in o["excludes"] if c in members])
+    for i, f in enumerate(data["fields"]):
+        BundleField.objects.create(bundle=bundle, order=i + 1, name=f["name"], targets=f["targets"])
+    for i, m in enumerate(data["materials"]):
+        BundleMaterial.objects.create(bundle=bundle, order=i + 1, name=m["name"], targets=m["targets"])
+    return bundle
+
+
+def _next_bundle_version(code: str) -> int:
+
+    return (Bundle.objects.filter(code=code).aggregate(v=Max("version"))["v"] or 0) + 1
+
+
+def _publish_bundle(bundle) -> None:
+
+    Bundle.objects.filter(code=bundle.code, status=Bundle.Status.PUBLISHED).exclude(pk=bundle.pk).update(
+        status=Bundle.Status.SUPERSEDED
+    )
+    bundle.status = Bundle.Status.PUBLISHED
+    bundle.published_at = timezone.now()
+    bundle.save(update_fields=["status", "published_at"])
+    _bump_revision()  # the search's bundle suggestions are rebuilt with the catalogue revision
+
+
+@transaction.atomic
+def bundle_create_draft(*, data: BundleData):
+    """A new draft bundle (version 1, or the next version of an existing code). A code that
+    already has a draft cannot have a second one."""
+
+    data = normalize_bundle_data(data)
+    if Bundle.objects.filter(code=data.get("code"), status=Bundle.Status.DRAFT).exists():
+        raise Conflict(f"一件事“{data.get('code')}”已有草稿，请在草稿上修改")
+    return _create_bundle_version(data, version=_next_bundle_version(data["code"]), status=Bundle.Status.DRAFT)
+
+
+@transaction.atomic
+def bundle_revise(*, bundle):
+    """Start a new draft version copying a published one (members, situations and their
+    options' member links, shared fields and materials); the published one stays live until
+    the draft is published. Returns the existing draft if there is one."""
+
+    draft = Bundle.objects.filter(code=bundle.code, status=Bundle.Status.DRAFT).first()
+    if draft is not None:
+        return draft
+    return _create_bundle_version(
+        bundle_to_data(bundle), version=_next_bundle_version(bundle.code), status=Bundle.Status.DRAFT
+    )
+
+
+@transaction.atomic
+def bundle_publish(*, bundle):
+    """Publish a draft after checking it against the published catalogue: at least two
+    members, every member's item published, declared shared fields and materials naming
+    real fields and materials of those items. The previous version is superseded."""
+
+    bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
+    if bundle.status != Bundle.Status.DRAFT:
+        raise DomainError("只有草稿版本可以发布", code="not_draft")
+    errors = validate_bundle_data(normalize_bundle_data(bundle_to_data(bundle)))
+    if errors:
+        raise _bundle_error(errors)
+    _publish_bundle(bundle)
+    return bundle
+
+
+@transaction.atomic
+def bundle_retire(*, bundle):
+    """Take a bundle off the public catalogue (its versions stay for existing bundle cases)."""
+
+    if bundle.status != Bundle.Status.PUBLISHED:
+        raise DomainError("只有已发布的一件事可以停用", code="not_published")
+    Bundle.objects.filter(pk=bundle.pk).update(status=Bundle.Status.RETIRED)
+    _bump_revision()
+    bundle.refresh_from_db()
+    return bundle
+
+
+def bundle_import(bundles: list[BundleData], *, dry_run: bool = False) -> ImportResult:
+    """Import bundles all-or-nothing, as ``catalog_import`` does items (run it after the
+    items, so members may name items of the same file). Raises CatalogImportError whose
+    errors are (bundle index, DataError) pairs."""
+
+    normalized = [normalize_bundle_data(d) for d in bundles]
+    errors = []
+    seen: set[str] = set()
+    for index, data in enumerate(normalized):
+        errors.extend((index, e) for e in validate_bundle_data(data))
+        if data.get("code") in seen:
+            errors.append((index, DataError(("code",), f"一件事编码“{data['code']}”在文件中重复出现")))
+        seen.add(data.get("code"))
+    if errors:
+        raise CatalogImportError(errors)
+    current = {
+        b.code: b
+        for b in Bundle.objects.filter(
+            code__in=[d["code"] for d in normalized], status=Bundle.Status.PUBLISHED
+        ).prefetch_related(
+            "members", "situations__options__includes", "situations__options__excludes", "fields", "shared_materials"
+        )
+    }
+    result = ImportResult([], [], [])
+    changes = []
+    for data in normalized:
+        previous = current.get(data["code"])
+        if previous is not None and normalize_bundle_data(bundle_to_data(previous)) == data:
+            result.unchanged.append(data["code"])
+            continue
+        (result.revised if previous else result.created).append(data["code"])
+        changes.append(data)
+    if dry_run:
+        return result
+    with transaction.atomic():
+        for data in changes:
+            Bundle.objects.filter(code=data["code"], status=Bundle.Status.DRAFT).delete()
+            bundle = _create_bundle_version(
+                data, version=_next_bundle_version(data["code"]), status=Bundle.Status.DRAFT
+            )
+            _publish_bundle(bundle)
+    return result
