@@ -12,7 +12,7 @@ from govhall.catalog import selectors
 from govhall.catalog.formfields import normalize_fields
 from govhall.catalog.models import ServiceItem
 from govhall.catalog.services import MATERIAL_FIELDS
-from govhall.core.errors import ErrorOut
+from govhall.core.errors import ErrorOut, NotFound
 
 router = Router(tags=["catalog"])
 
@@ -308,6 +308,215 @@ def tailored_materials(request, code: str, answers: str = ""):
         "answers": chosen,
         "materials": [m for m in guide["materials"] if m["id"] in keep],
     }
+
+
+# ---------------------------------------------------------------- bundles (一件事)
+
+
+class ReductionsOut(Schema):
+    materials_before: int = Field(description="逐项办理时要求申请人提交的必要材料数")
+    materials_after: int = Field(description="一件事一次提交的必要材料数（同名或声明共享的只交一次，免证办的不交）")
+    materials_percent: int = Field(description="材料减少百分比")
+    visits_before: int = Field(description="各事项到现场次数之和")
+    visits_after: int = Field(description="一件事到现场次数（各事项中最多的一个）")
+    visits_percent: int = Field(description="跑动减少百分比")
+    windows_before: int
+    windows_after: int
+    windows_percent: int
+    days_before: int = Field(description="各事项承诺时限之和（工作日）")
+    days_after: int = Field(description="一件事时限：最长一个事项的承诺时限（并联审批）")
+    days_percent: int = Field(description="时限压缩百分比")
+
+
+class BundleSummaryOut(Schema):
+    code: str
+    version: int
+    name: str
+    aliases: list[str]
+    applicant_type: str
+    life_stage: str
+    life_stage_label: str
+    member_count: int
+    limit_days: int = Field(description="一件事的承诺时限：最长一个事项的承诺时限（工作日）")
+    reductions: ReductionsOut
+    url: str
+
+
+class BundleMemberOut(Schema):
+    item_code: str
+    item_name: str | None = Field(description="事项名称；该事项当前没有已发布版本时为null")
+    department: str | None
+    department_name: str | None
+    required: bool = Field(description="必办；否则仅当情形答案选中时办理")
+    note: str
+    promised_days: int | None
+    applies: bool = Field(description="按所给情形答案是否需要办理")
+
+
+class BundleOptionOut(Schema):
+    id: int
+    label: str
+    includes: list[str] = Field(description="选择此答案时需办理的事项编码")
+    excludes: list[str] = Field(description="选择此答案时无需办理的事项编码")
+
+
+class BundleSituationOut(Schema):
+    id: int
+    question: str
+    help_text: str
+    options: list[BundleOptionOut]
+
+
+class BundleFormFieldOut(FormFieldOut):
+    targets: dict[str, str] = Field(description="事项编码 -> 该事项申请表中的字段名（一表填报，分发到各事项）")
+    shared: bool
+
+
+class BundleMaterialOut(Schema):
+    name: str
+    required: bool
+    asked: bool = Field(description="需要申请人提交；false：通过电子证照或共享数据获取，免提交")
+    source: str
+    notes: str
+    shared: bool
+    members: list[str] = Field(description="该材料用于哪些事项（事项编码）")
+
+
+class BundleGuideOut(BundleSummaryOut):
+    description: str
+    guide: str
+    window: str
+    hall_location: str
+    enquiry_phone: str
+    published_at: str | None
+    answers: dict[int, int] = Field(description="采用的情形答案：情形id -> 答案id")
+    members: list[BundleMemberOut]
+    situations: list[BundleSituationOut]
+    form_fields: list[BundleFormFieldOut] = Field(description="一张表：按情形需办理的事项共用")
+    materials: list[BundleMaterialOut] = Field(description="一套材料：按情形需办理的事项共用")
+    applying_limit_days: int = Field(description="按情形需办理事项中最长的承诺时限（工作日）")
+    apply_url: str
+
+
+def _reductions(r) -> dict:
+    return {
+        **{
+            f"{k}_{w}": getattr(r, f"{k}_{w}")
+            for k in ("materials", "visits", "windows", "days")
+            for w in ("before", "after", "percent")
+        }
+    }
+
+
+def _bundle_summary(bundle, items=None) -> dict:
+    from govhall.catalog import bundles
+
+    items = bundles.member_items(bundle) if items is None else items
+    return {
+        "code": bundle.code,
+        "version": bundle.version,
+        "name": bundle.name,
+        "aliases": [a.strip() for a in bundle.aliases.replace("，", "、").replace(",", "、").split("、") if a.strip()],
+        "applicant_type": bundle.applicant_type,
+        "life_stage": bundle.life_stage,
+        "life_stage_label": bundle.get_life_stage_display(),
+        "member_count": len(bundle.members.all()),
+        "limit_days": bundles.bundle_limit(list(items.values())),
+        "reductions": _reductions(bundles.reductions(bundle, items)),
+        "url": f"/bundles/{bundle.code}/",
+    }
+
+
+def bundle_guide_body(bundle, answers: dict[int, int]) -> dict:
+    guide = selectors.bundle_guide(bundle, answers)
+    code_of = {m.id: m.item_code for m in bundle.members.all()}
+    return {
+        **_bundle_summary(bundle, guide["items"]),
+        "description": bundle.description,
+        "guide": bundle.guide,
+        "window": bundle.window,
+        "hall_location": bundle.hall_location,
+        "enquiry_phone": bundle.enquiry_phone,
+        "published_at": bundle.published_at.isoformat() if bundle.published_at else None,
+        "answers": guide["answers"],
+        "members": [
+            {
+                "item_code": m.item_code,
+                "item_name": item.name if item else None,
+                "department": item.department.code if item else None,
+                "department_name": item.department.name if item else None,
+                "required": m.required,
+                "note": m.note,
+                "promised_days": item.promised_days if item else None,
+                "applies": applies,
+            }
+            for m, item, applies in guide["members"]
+        ],
+        "situations": [
+            {
+                "id": s.id,
+                "question": s.question,
+                "help_text": s.help_text,
+                "options": [
+                    {
+                        "id": o.id,
+                        "label": o.label,
+                        "includes": [code_of[m.id] for m in o.includes.all()],
+                        "excludes": [code_of[m.id] for m in o.excludes.all()],
+                    }
+                    for o in s.options.all()
+                ],
+            }
+            for s in bundle.situations.all()
+        ],
+        "form_fields": [{**f.definition(), "targets": f.targets, "shared": f.shared} for f in guide["form"]],
+        "materials": [
+            {
+                "name": m.name,
+                "required": m.required,
+                "asked": m.asked,
+                "source": m.source,
+                "notes": m.notes,
+                "shared": m.shared,
+                "members": list(m.targets),
+            }
+            for m in guide["materials"]
+        ],
+        "applying_limit_days": guide["limit"],
+        "apply_url": f"/bundles/{bundle.code}/apply/",
+    }
+
+
+@router.get("/bundles", response=list[BundleSummaryOut], summary="Published bundles (一件事)")
+def list_bundles(request, q: str = ""):
+    """Every published bundle with its members count, its limit (the longest member's
+    promised days, not the sum) and the reductions computed from the catalogue; with `q`,
+    the bundles whose name or aliases match it, best first (“我要开餐馆”, “生孩子了”)."""
+    from govhall.catalog import bundles
+
+    if q.strip():
+        codes = [b.code for b in selectors.bundle_search(q)]
+    else:
+        codes = list(bundles.published_bundles().order_by("code").values_list("code", flat=True))
+    found = {b.code: b for b in bundles._bundle_prefetch(bundles.published_bundles().filter(code__in=codes))}
+    return [_bundle_summary(found[c]) for c in codes if c in found]
+
+
+@router.get(
+    "/bundles/{code}",
+    response={200: BundleGuideOut, 404: ErrorOut},
+    summary="The guide of a published bundle (一件事一次告知), narrowed by situation answers",
+)
+def get_bundle(request, code: str):
+    """Members (with item, department, promised days), situations, the one form, the one
+    set of materials (which members each serves; 免提交 ones marked), the reductions and
+    the limit. Answers narrow members, form and materials: `?b<situation id>=<option id>`."""
+    from govhall.catalog import bundles
+
+    bundle = bundles.bundle_get(code)
+    if bundle is None:
+        raise NotFound("没有这个一件事")
+    return bundle_guide_body(bundle, bundles.parse_answers(bundle, dict(request.GET.items())))
 
 
 @router.get("/departments", response=list[DepartmentOut], summary="Departments")

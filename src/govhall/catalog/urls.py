@@ -12,4 +12,6 @@ urlpatterns = [
     path("lists/<str:name>/", views.public_list, name="public_list"),
     path("departments/", views.department_list, name="departments"),
     path("departments/<str:code>/", views.power_list, name="power_list"),
+    path("bundles/", views.bundle_list, name="bundles"),
+    path("bundles/<str:code>/", views.bundle_guide, name="bundle_guide"),
 ]

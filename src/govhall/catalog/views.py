@@ -44,6 +44,7 @@ def item_list(request):
         page_number = int(get.get("page", "1"))
     except ValueError:
         page_number = 1
+    bundles_found = selectors.bundle_search(get.get("q", "")[:100]) if get.get("q", "").strip() else []
     page = selectors.item_search(
         q=get.get("q", "")[:100],
         department=get.get("department") or None,
@@ -71,6 +72,7 @@ def item_list(request):
         "catalog/item_list.html",
         {
             "page": page,
+            "bundles": bundles_found,
             "q": get.get("q", ""),
             "heading": heading,
             "department": department,
@@ -121,6 +123,48 @@ def guide_qr(request, code: str):
     item = selectors.item_get(code)
     svg = segno.make(_guide_url(item), error="m").svg_inline(scale=6)
     return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@require_GET
+def bundle_list(request):
+    """Every published bundle (一件事), with what it saves."""
+    from govhall.catalog import bundles
+
+    rows = []
+    for bundle in bundles._bundle_prefetch(bundles.published_bundles()).order_by("life_stage", "code"):
+        items = bundles.member_items(bundle)
+        rows.append(
+            {
+                "bundle": bundle,
+                "member_count": len(bundle.members.all()),
+                "limit": bundles.bundle_limit(list(items.values())),
+                "reductions": bundles.reductions(bundle, items),
+            }
+        )
+    return render(request, "catalog/bundle_list.html", {"rows": rows})
+
+
+@require_GET
+def bundle_guide(request, code: str):
+    """A bundle's guide: members by department, the situation questionnaire (a GET form,
+    no script needed) narrowing members and materials, the one form and the one set of
+    materials, the reductions and the limit, and where to apply."""
+    from govhall.catalog import bundles
+
+    bundle = bundles.bundle_get(code)
+    if bundle is None:
+        raise Http404("没有这个一件事")
+    guide = selectors.bundle_guide(bundle, bundles.parse_answers(bundle, request.GET))
+    by_department: dict[str, list] = {}
+    for member, item, applies in guide["members"]:
+        by_department.setdefault(item.department.name if item else "（事项暂未发布）", []).append(
+            {"member": member, "item": item, "applies": applies}
+        )
+    return render(
+        request,
+        "catalog/bundle_guide.html",
+        {**guide, "by_department": by_department, "answered": bool(guide["answers"])},
+    )
 
 
 @require_GET
