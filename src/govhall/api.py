@@ -3,6 +3,7 @@
 from ninja import Schema
 
 from govhall.accounts.api import router as auth_router
+from govhall.bundles.api import router as bundles_router
 from govhall.cases.api import progress_router
 from govhall.cases.api import router as cases_router
 from govhall.catalog.api import router as catalog_router
@@ -37,4 +38,5 @@ api.add_router("/cases", cases_router)
 api.add_router("/progress", progress_router)
 api.add_router("/licences", licences_router)
 api.add_router("/lockers", lockers_router)
+api.add_router("/bundle-cases", bundles_router)
 api.add_router("", stations_router)  # /stations, /assist, /projects

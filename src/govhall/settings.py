@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "govhall.cases",
     "govhall.lockers",
     "govhall.stations",
+    "govhall.bundles",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),  # after the API: what it does not answer
     path("accounts/", include("govhall.accounts.urls")),
+    path("bundle-cases/", include("govhall.bundles.urls")),
     path("licences/", include("govhall.licences.urls")),
     path("lockers/", include("govhall.lockers.urls")),
     path("notifications/", include("govhall.notify.urls")),

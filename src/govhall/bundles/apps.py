@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class BundlesConfig(AppConfig):
+    name = "govhall.bundles"
+    label = "bundles"
+    verbose_name = "一件事办件"
+
+    def ready(self) -> None:
+        # the case-event subscriber, the links on case pages and in the menu
+        from govhall.bundles import links, receivers  # noqa: F401

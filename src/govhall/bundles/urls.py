@@ -1,0 +1,11 @@
+from django.urls import path
+
+from govhall.bundles import views
+
+app_name = "bundles"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/<str:code>/", views.apply, name="apply"),
+    path("<str:number>/", views.case, name="case"),
+]
