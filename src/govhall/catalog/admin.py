@@ -19,7 +19,14 @@ from govhall.audit import services as audit
 from govhall.audit.models import Kind as AuditKind
 from govhall.catalog import services, xlsx
 from govhall.catalog.models import (
+    Bundle,
+    BundleField,
+    BundleMaterial,
+    BundleMember,
+    BundleOption,
+    BundleSituation,
     Department,
+    LifeEvent,
     MaterialRequirement,
     Region,
     ServiceItem,
@@ -27,6 +34,7 @@ from govhall.catalog.models import (
     SituationOption,
     Topic,
 )
+from govhall.core.errors import DomainError
 
 
 @admin.register(Region)
@@ -210,7 +218,14 @@ class ServiceItemAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"导入完成：新增{len(result.created)}项，修订{len(result.revised)}项，未变化{len(result.unchanged)}项",
+                    f"导入完成：新增{len(result.created)}项，修订{len(result.revised)}项，未变化{len(result.unchanged)}项"
+                    + (
+                        f"；一件事新增{len(result.bundles.created)}件，修订{len(result.bundles.revised)}件，"
+                        f"未变化{len(result.bundles.unchanged)}件"
+                        if getattr(result, "bundles", None)
+                        and (result.bundles.created or result.bundles.revised or result.bundles.unchanged)
+                        else ""
+                    ),
                 )
                 return redirect(reverse("admin:catalog_serviceitem_changelist"))
         context = {
@@ -265,3 +280,148 @@ class SituationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # situations are added from their item's page
+
+
+# ---------------------------------------------------------------- bundles (一件事)
+
+
+class BundleDraftOnlyMixin(DraftOnlyMixin):
+    """A bundle's members, situations, shared fields and materials change only on a draft."""
+
+    def _draft(self, obj) -> bool:
+        bundle = obj if isinstance(obj, Bundle) else getattr(obj, "bundle", None)
+        return bundle is None or bundle.editable
+
+
+class BundleMemberInline(BundleDraftOnlyMixin, admin.TabularInline):
+    model = BundleMember
+    extra = 0
+    fields = ("order", "item_code", "required", "note")
+
+
+class BundleSituationInline(BundleDraftOnlyMixin, admin.TabularInline):
+    model = BundleSituation
+    extra = 0
+    fields = ("order", "question", "help_text")
+    show_change_link = True
+
+
+class BundleFieldInline(BundleDraftOnlyMixin, admin.TabularInline):
+    model = BundleField
+    extra = 0
+    fields = ("order", "name", "targets")
+
+
+class BundleMaterialInline(BundleDraftOnlyMixin, admin.TabularInline):
+    model = BundleMaterial
+    extra = 0
+    fields = ("order", "name", "targets")
+
+
+@admin.register(Bundle)
+class BundleAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "version", "status", "life_stage", "applicant_type", "published_at")
+    list_filter = ("status", "life_stage", "applicant_type")
+    search_fields = ("code", "name", "aliases")
+    readonly_fields = ("status", "version", "published_at", "created_at")
+    inlines = [BundleMemberInline, BundleSituationInline, BundleFieldInline, BundleMaterialInline]
+    actions = ["revise", "publish", "retire"]
+    fieldsets = (
+        (
+            "基本信息",
+            {
+                "fields": (
+                    "code",
+                    "version",
+                    "status",
+                    "published_at",
+                    "name",
+                    "aliases",
+                    "applicant_type",
+                    "life_stage",
+                )
+            },
+        ),
+        ("一次告知", {"fields": ("description", "guide", "window", "hall_location", "enquiry_phone")}),
+    )
+
+    def has_change_permission(self, request, obj=None):
+        # published and superseded versions are history: 创建新版本 instead of editing
+        if obj is not None and not obj.editable:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not obj.editable:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # a new code starts at version 1, a new draft of an old code after its last
+            obj.version = services._next_bundle_version(obj.code)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="创建新版本（修订所选已发布一件事）", permissions=["add"])
+    def revise(self, request, queryset):
+        for bundle in queryset.filter(status=Bundle.Status.PUBLISHED):
+            draft = services.bundle_revise(bundle=bundle)
+            self.message_user(request, f"已创建草稿：{draft}")
+
+    @admin.action(description="发布所选草稿", permissions=["change"])
+    def publish(self, request, queryset):
+        for bundle in queryset.filter(status=Bundle.Status.DRAFT):
+            try:
+                services.bundle_publish(bundle=bundle)
+                self.message_user(request, f"已发布：{bundle}")
+            except DomainError as exc:
+                self.message_user(request, f"{bundle} 未发布：{exc.message}", level=messages.ERROR)
+
+    @admin.action(description="停用所选一件事", permissions=["change"])
+    def retire(self, request, queryset):
+        for bundle in queryset.filter(status=Bundle.Status.PUBLISHED):
+            services.bundle_retire(bundle=bundle)
+            self.message_user(request, f"已停用：{bundle}")
+
+
+class BundleOptionInline(BundleDraftOnlyMixin, admin.TabularInline):
+    model = BundleOption
+    extra = 0
+    fields = ("order", "label", "includes", "excludes")
+    filter_horizontal = ("includes", "excludes")
+
+    def _draft(self, obj) -> bool:
+        return obj is None or obj.bundle.editable
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # an answer brings in or leaves out only members of the same bundle version
+        situation_id = request.resolver_match.kwargs.get("object_id")
+        if db_field.name in ("includes", "excludes"):
+            kwargs["queryset"] = (
+                BundleMember.objects.filter(bundle__situations=situation_id)
+                if situation_id
+                else BundleMember.objects.none()
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(BundleSituation)
+class BundleSituationAdmin(admin.ModelAdmin):
+    list_display = ("question", "bundle")
+    search_fields = ("question", "bundle__name", "bundle__code")
+    inlines = [BundleOptionInline]
+    readonly_fields = ("bundle",)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.bundle.editable:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False  # situations are added from their bundle's page
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(admin.ModelAdmin):
+    list_display = ("name", "tree", "stage", "theme", "order", "bundle_code", "item_code", "place")
+    list_filter = ("tree", "stage", "place")
+    search_fields = ("name", "theme", "bundle_code", "item_code")

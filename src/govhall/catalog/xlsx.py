@@ -1,4 +1,7 @@
-"""The catalogue as a spreadsheet: sheets 事项 (items), 材料 (materials), 情形 (situations).
+"""The catalogue as a spreadsheet: sheets 事项 (items), 材料 (materials), 情形 (situations),
+and for bundles (一件事) 一件事 (one row per member), 一件事情形 (one row per answer) and
+一件事共享 (declared shared fields and materials). The bundle sheets are optional: a
+workbook without them imports items only.
 
 Service centres keep their lists in spreadsheets, so cells hold what a person types:
 Chinese labels for choices (行政许可, 全程网办), 是/否 for flags, 、 between list
@@ -10,18 +13,21 @@ itself (services.catalog_import) is all-or-nothing.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from govhall.catalog import formfields
 from govhall.catalog.models import (
+    Bundle,
     Channel,
     DeliveryMode,
     ItemKind,
+    LifeStage,
     MaterialRequirement,
     OnlineDepth,
     Region,
@@ -29,7 +35,16 @@ from govhall.catalog.models import (
     ServiceItem,
 )
 from govhall.catalog.selectors import published_items
-from govhall.catalog.services import CatalogImportError, ImportResult, ItemData, catalog_import, item_to_data
+from govhall.catalog.services import (
+    BundleData,
+    CatalogImportError,
+    ImportResult,
+    ItemData,
+    bundle_import,
+    bundle_to_data,
+    catalog_import,
+    item_to_data,
+)
 from govhall.core import text as core_text
 
 ITEMS_SHEET, MATERIALS_SHEET, SITUATIONS_SHEET = "事项", "材料", "情形"
@@ -106,6 +121,48 @@ SITUATION_COLUMNS = [
     Column("removes", "免交材料", "lines"),
 ]
 SHEETS = {ITEMS_SHEET: ITEM_COLUMNS, MATERIALS_SHEET: MATERIAL_COLUMNS, SITUATIONS_SHEET: SITUATION_COLUMNS}
+
+BUNDLES_SHEET, BUNDLE_SITUATIONS_SHEET, BUNDLE_SHARED_SHEET = "一件事", "一件事情形", "一件事共享"
+# One row per member; the bundle's own columns are read from its first row (later rows may
+# leave them empty, and must agree when they do not).
+BUNDLE_OWN_COLUMNS = [
+    Column("code", "一件事编码", required=True),
+    Column("name", "一件事名称"),
+    Column("aliases", "群众说法"),
+    Column("description", "简介"),
+    Column("applicant_type", "服务对象", "choice", ServiceItem.ApplicantType),
+    Column("life_stage", "人生阶段/企业阶段", "choice", LifeStage),
+    Column("guide", "办事指南"),
+    Column("window", "办理窗口"),
+    Column("hall_location", "办理地点"),
+    Column("enquiry_phone", "咨询电话"),
+]
+BUNDLE_COLUMNS = [
+    *BUNDLE_OWN_COLUMNS,
+    Column("item_code", "事项实施编码", required=True),
+    Column("required", "必办", "bool"),
+    Column("note", "事项说明"),
+]
+BUNDLE_SITUATION_COLUMNS = [
+    Column("bundle", "一件事编码", required=True),
+    Column("question", "情形问题", required=True),
+    Column("help_text", "说明"),
+    Column("label", "答案", required=True),
+    Column("includes", "需办理事项", "lines"),
+    Column("excludes", "无需办理事项", "lines"),
+]
+_SHARED_KINDS = {"字段": "fields", "材料": "materials"}
+BUNDLE_SHARED_COLUMNS = [
+    Column("bundle", "一件事编码", required=True),
+    Column("kind", "类型（字段/材料）", required=True),
+    Column("name", "共享名称", required=True),
+    Column("targets", "对应事项（每行“事项实施编码：名称”）", "lines"),
+]
+BUNDLE_SHEETS = {
+    BUNDLES_SHEET: BUNDLE_COLUMNS,
+    BUNDLE_SITUATIONS_SHEET: BUNDLE_SITUATION_COLUMNS,
+    BUNDLE_SHARED_SHEET: BUNDLE_SHARED_COLUMNS,
+}
 _TRUE, _FALSE = {"是", "y", "yes", "true", "1", "√"}, {"否", "n", "no", "false", "0", ""}
 
 
@@ -230,10 +287,54 @@ def export_published() -> bytes:
         .prefetch_related("topics", "materials", "situations__options__adds", "situations__options__removes")
         .order_by("code")
     )
-    return export_workbook([item_to_data(i) for i in items])
+    published = (
+        Bundle.objects.filter(status=Bundle.Status.PUBLISHED)
+        .prefetch_related(
+            "members", "situations__options__includes", "situations__options__excludes", "fields", "shared_materials"
+        )
+        .order_by("code")
+    )
+    return export_workbook([item_to_data(i) for i in items], [bundle_to_data(b) for b in published])
 
 
-def export_workbook(items: list[ItemData]) -> bytes:
+def _bundle_rows(bundles: list[BundleData]) -> dict[str, list[list[Any]]]:
+    rows: dict[str, list[list[Any]]] = {title: [] for title in BUNDLE_SHEETS}
+    for data in bundles:
+        for member in data["members"]:
+            rows[BUNDLES_SHEET].append(
+                [
+                    *[_to_cell(c, data[c.field]) for c in BUNDLE_OWN_COLUMNS],
+                    member["item_code"],
+                    "是" if member["required"] else "否",
+                    member["note"],
+                ]
+            )
+        for situation in data["situations"]:
+            for option in situation["options"]:
+                rows[BUNDLE_SITUATIONS_SHEET].append(
+                    [
+                        data["code"],
+                        situation["question"],
+                        situation["help_text"],
+                        option["label"],
+                        "\n".join(option["includes"]),
+                        "\n".join(option["excludes"]),
+                    ]
+                )
+        for label, key in _SHARED_KINDS.items():
+            for shared in data[key]:
+                rows[BUNDLE_SHARED_SHEET].append(
+                    [
+                        data["code"],
+                        label,
+                        shared["name"],
+                        "\n".join(f"{code}：{name}" for code, name in shared["targets"].items()),
+                    ]
+                )
+    return rows
+
+
+def export_workbook(items: list[ItemData], bundles: list[BundleData] | None = None) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     rows: dict[str, list[list[Any]]] = {ITEMS_SHEET: [], MATERIALS_SHEET: [], SITUATIONS_SHEET: []}
@@ -253,8 +354,12 @@ def export_workbook(items: list[ItemData]) -> bytes:
                         "\n".join(o["removes"]),
                     ]
                 )
+    sheets = dict(SHEETS)
+    if bundles is not None:
+        rows.update(_bundle_rows(bundles))
+        sheets.update(BUNDLE_SHEETS)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
-    for title, columns in SHEETS.items():
+    for title, columns in sheets.items():
         ws = wb.create_sheet(title)
         ws.append([c.header + ("*" if c.required else "") for c in columns])
         for cell in ws[1]:
@@ -264,7 +369,8 @@ def export_workbook(items: list[ItemData]) -> bytes:
         for i, c in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = (
                 40
-                if c.kind in ("steps", "lines", "formfields") or c.field in ("legal_basis", "conditions", "name")
+                if c.kind in ("steps", "lines", "formfields")
+                or c.field in ("legal_basis", "conditions", "name", "description", "item_code")
                 else 16
             )
         for row in ws.iter_rows(min_row=2):
@@ -287,8 +393,12 @@ class _Located:
     situation_rows: list[list[int]]  # per situation, per option
 
 
-def _read_sheet(wb, title: str, errors: list[SheetError]) -> list[tuple[int, dict[str, Any]]]:
-    columns = SHEETS[title]
+def _read_sheet(
+    wb, title: str, errors: list[SheetError], *, optional: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
+    columns = SHEETS.get(title) or BUNDLE_SHEETS[title]
+    if optional and title not in wb.sheetnames:
+        return []
     if title not in wb.sheetnames:
         errors.append(SheetError(title, 0, "", "", f"缺少工作表“{title}”"))
         return []
@@ -412,11 +522,208 @@ def _locate(entry: _Located, path: tuple, message: str) -> SheetError:
     return SheetError(ITEMS_SHEET, entry.row, letter, header, message)
 
 
-def import_workbook(content: bytes, *, dry_run: bool = False) -> ImportResult:
-    """Import a workbook all-or-nothing; raises XlsxImportError listing every problem. With
-    ``dry_run`` nothing is written and the result says what the import would change."""
-    located = parse_workbook(content)
+@dataclass
+class _LocatedBundle:
+    data: BundleData
+    member_rows: list[int]
+    situation_rows: list[list[int]]  # per situation, per option
+    shared_rows: dict[str, list[int]]  # "fields"/"materials" -> rows
+
+
+def _column(columns: list[Column], field: str) -> tuple[str, str]:
+    for i, c in enumerate(columns, start=1):
+        if c.field == field:
+            return get_column_letter(i), c.header
+    return "", ""
+
+
+def parse_bundles(content: bytes) -> list[_LocatedBundle]:
+    """The bundle sheets of a workbook (none when it has no 一件事 sheet); raises
+    XlsxImportError for every cell that cannot be read."""
+    errors: list[SheetError] = []
     try:
-        return catalog_import([entry.data for entry in located], dry_run=dry_run)
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        return []  # parse_workbook reports an unreadable file
+    try:
+        member_rows = _read_sheet(wb, BUNDLES_SHEET, errors, optional=True)
+        situation_rows = _read_sheet(wb, BUNDLE_SITUATIONS_SHEET, errors, optional=True)
+        shared_rows = _read_sheet(wb, BUNDLE_SHARED_SHEET, errors, optional=True)
+    except Exception as exc:
+        raise XlsxImportError(
+            [
+                SheetError(
+                    "",
+                    0,
+                    "",
+                    "",
+                    f"表格内容损坏，无法读取，请用 Excel 或 WPS 另存后重新上传（{exc.__class__.__name__}）",
+                )
+            ]
+        ) from None
+    finally:
+        wb.close()
+    located: dict[str, _LocatedBundle] = {}
+    for row, values in member_rows:
+        code = values.get("code")
+        entry = located.get(code)
+        if entry is None:
+            own = {c.field: values.get(c.field) for c in BUNDLE_OWN_COLUMNS}
+            entry = located[code] = _LocatedBundle(
+                {**own, "members": [], "situations": [], "fields": [], "materials": []},
+                [],
+                [],
+                {"fields": [], "materials": []},
+            )
+        else:
+            for c in BUNDLE_OWN_COLUMNS[1:]:
+                value = values.get(c.field)
+                if value not in (None, "") and value != entry.data[c.field]:
+                    letter, header = _column(BUNDLE_COLUMNS, c.field)
+                    errors.append(
+                        SheetError(
+                            BUNDLES_SHEET,
+                            row,
+                            letter,
+                            header,
+                            f"与第{entry.member_rows[0]}行不一致（同一件事只填一次即可）",
+                        )
+                    )
+        entry.data["members"].append(
+            {"item_code": values.get("item_code"), "required": values.get("required"), "note": values.get("note", "")}
+        )
+        entry.member_rows.append(row)
+    for row, values in situation_rows:
+        entry = located.get(values.get("bundle"))
+        if entry is None:
+            errors.append(
+                SheetError(
+                    BUNDLE_SITUATIONS_SHEET, row, "A", "一件事编码", f"一件事表中没有编码“{values.get('bundle')}”"
+                )
+            )
+            continue
+        situations = entry.data["situations"]
+        option = {
+            "label": values.get("label"),
+            "includes": values.get("includes", []),
+            "excludes": values.get("excludes", []),
+        }
+        if situations and situations[-1]["question"] == values.get("question"):
+            situations[-1]["options"].append(option)
+            entry.situation_rows[-1].append(row)
+        else:
+            situations.append(
+                {"question": values.get("question"), "help_text": values.get("help_text", ""), "options": [option]}
+            )
+            entry.situation_rows.append([row])
+    for row, values in shared_rows:
+        entry = located.get(values.get("bundle"))
+        if entry is None:
+            errors.append(
+                SheetError(BUNDLE_SHARED_SHEET, row, "A", "一件事编码", f"一件事表中没有编码“{values.get('bundle')}”")
+            )
+            continue
+        key = _SHARED_KINDS.get(values.get("kind") or "")
+        if key is None:
+            errors.append(
+                SheetError(BUNDLE_SHARED_SHEET, row, "B", BUNDLE_SHARED_COLUMNS[1].header, "类型应填“字段”或“材料”")
+            )
+            continue
+        targets = {}
+        for line in values.get("targets", []):
+            code, sep, name = line.replace(":", "：", 1).partition("：")
+            if not sep or not code.strip() or not name.strip():
+                errors.append(
+                    SheetError(
+                        BUNDLE_SHARED_SHEET,
+                        row,
+                        "D",
+                        BUNDLE_SHARED_COLUMNS[3].header,
+                        f"“{line}”应写成“事项实施编码：名称”",
+                    )
+                )
+                continue
+            targets[code.strip()] = name.strip()
+        entry.data[key].append({"name": values.get("name"), "targets": targets})
+        entry.shared_rows[key].append(row)
+    if errors:
+        raise XlsxImportError(errors)
+    return list(located.values())
+
+
+def _locate_bundle(entry: _LocatedBundle, path: tuple, message: str) -> SheetError:
+    key = path[0]
+    if key == "members":
+        if len(path) >= 2:
+            letter, header = _column(BUNDLE_COLUMNS, path[2] if len(path) > 2 else "item_code")
+            return SheetError(BUNDLES_SHEET, entry.member_rows[path[1]], letter, header, message)
+        letter, header = _column(BUNDLE_COLUMNS, "item_code")
+        return SheetError(BUNDLES_SHEET, entry.member_rows[0], letter, header, message)
+    if key == "situations" and len(path) >= 2:
+        rows = entry.situation_rows[path[1]]
+        if len(path) >= 5:
+            letter, header = _column(BUNDLE_SITUATION_COLUMNS, path[4])
+            return SheetError(BUNDLE_SITUATIONS_SHEET, rows[path[3]], letter, header, message)
+        letter, header = _column(BUNDLE_SITUATION_COLUMNS, "question" if path[-1] == "question" else "label")
+        return SheetError(BUNDLE_SITUATIONS_SHEET, rows[0], letter, header, message)
+    if key in ("fields", "materials") and len(path) >= 2:
+        letter, header = _column(BUNDLE_SHARED_COLUMNS, "name" if path[-1] == "name" else "targets")
+        return SheetError(BUNDLE_SHARED_SHEET, entry.shared_rows[key][path[1]], letter, header, message)
+    letter, header = _column(BUNDLE_COLUMNS, key)
+    return SheetError(BUNDLES_SHEET, entry.member_rows[0], letter, header, message)
+
+
+@dataclass
+class WorkbookResult(ImportResult):
+    """What an import did to items (the ImportResult fields) and to bundles."""
+
+    bundles: ImportResult = field(default_factory=lambda: ImportResult([], [], []))
+
+
+class _DryRun(Exception):
+    pass
+
+
+def import_workbook(content: bytes, *, dry_run: bool = False) -> WorkbookResult:
+    """Import a workbook all-or-nothing, items then bundles (a bundle may name items of the
+    same file); raises XlsxImportError listing every problem. With ``dry_run`` nothing is
+    written and the result says what the import would change."""
+    errors: list[SheetError] = []
+    try:
+        located = parse_workbook(content)
+    except XlsxImportError as exc:
+        errors.extend(exc.errors)
+        located = []
+    try:
+        bundles = parse_bundles(content)
+    except XlsxImportError as exc:
+        errors.extend(exc.errors)
+        bundles = []
+    if errors:
+        raise XlsxImportError(errors)
+    if not bundles:
+        try:
+            items = catalog_import([entry.data for entry in located], dry_run=dry_run)
+        except CatalogImportError as exc:
+            raise XlsxImportError([_locate(located[index], e.path, e.message) for index, e in exc.errors]) from None
+        return WorkbookResult(items.created, items.revised, items.unchanged)
+    try:
+        catalog_import([entry.data for entry in located], dry_run=True)  # item errors first, without writing
     except CatalogImportError as exc:
         raise XlsxImportError([_locate(located[index], e.path, e.message) for index, e in exc.errors]) from None
+    result = None
+    try:
+        with transaction.atomic():
+            items = catalog_import([entry.data for entry in located])
+            try:
+                done = bundle_import([entry.data for entry in bundles])
+            except CatalogImportError as exc:
+                raise XlsxImportError(
+                    [_locate_bundle(bundles[index], e.path, e.message) for index, e in exc.errors]
+                ) from None
+            result = WorkbookResult(items.created, items.revised, items.unchanged, done)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return result
