@@ -33,3 +33,7 @@ def load() -> ImportResult:
     for t in data.TOPICS:
         services.topic_upsert(code=t["code"], name=t["name"], audience=t["audience"], order=t.get("order", 0))
     return services.catalog_import(data.ITEMS)
+
+
+# the bundles (一件事) and life-cycle trees, loaded after the items they name (order 12)
+from govhall.catalog.demo import bundles as _bundles  # noqa: E402, F401
