@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from govhall.accounts import scope
 from govhall.accounts.models import Applicant, User
 from govhall.bundles import selectors
 from govhall.bundles.models import BundleCase, BundleCaseMember, BundleNotice, Delivery, Status
@@ -245,6 +246,10 @@ def bundle_deliver(
         if actor is None:
             raise NotFound("未找到该一件事办件", code="bundle_case_not_found")
         bundle_case = selectors.bundle_case_for_actor(bundle_case, actor)
+    elif actor is not None and not selectors.can_see(actor, bundle_case):
+        raise NotFound("未找到该一件事办件", code="bundle_case_not_found")
+    if actor is not None and scope.reach(actor) is None:
+        raise Forbidden("统一送达由综合窗口工作人员办理", code="role_not_allowed")
     with transaction.atomic():
         bundle_case = BundleCase.objects.select_for_update().get(pk=bundle_case.pk)
         member_rows = selectors.members(bundle_case)
@@ -317,7 +322,6 @@ def status_recompute(*, bundle_case_id: int) -> BundleCase:
 
 def _tell(bundle_case: BundleCase, key: str, kind: str, text: str, data: dict | None = None) -> bool:
     """One message to the applicant side on the bundle, once per ``key``."""
-    from govhall.accounts import scope
     from govhall.notify.services import notification_send
 
     _notice, created = BundleNotice.objects.get_or_create(
