@@ -15,3 +15,6 @@ urlpatterns = [
     path("bundles/", views.bundle_list, name="bundles"),
     path("bundles/<str:code>/", views.bundle_guide, name="bundle_guide"),
 ]
+from govhall.catalog.life import urlpatterns as life_urlpatterns  # noqa: E402  (the life-cycle trees: /life/)
+
+urlpatterns += life_urlpatterns

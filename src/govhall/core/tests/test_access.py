@@ -40,6 +40,8 @@ PUBLIC = {
     "departments/<str:code>/",
     "bundles/",
     "bundles/<str:code>/",
+    "life/",
+    "life/<str:tree>/",
     "api/v1/catalog/bundles",
     "api/v1/catalog/bundles/<code>",
     "progress/",
