@@ -32,7 +32,7 @@ def test_export_then_import_changes_nothing(demo, tmp_path):
     out, _ = _run("catalog_export", str(path))
     published = ServiceItem.objects.filter(status="published").count()
     assert f"已导出 {published} 项" in out
-    assert load_workbook(path).sheetnames == ["事项", "材料", "情形"]
+    assert load_workbook(path).sheetnames == ["事项", "材料", "情形", "一件事", "一件事情形", "一件事共享"]
     before = _snapshot()
     out, _ = _run("catalog_import", str(path))
     assert f"新增 0 项，修订 0 项，未变化 {published} 项" in out
