@@ -8,7 +8,7 @@ from typing import Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from govhall.catalog import selectors
+from govhall.catalog import bundle_guides, bundles, selectors
 from govhall.catalog.formfields import normalize_fields
 from govhall.catalog.models import ServiceItem
 from govhall.catalog.services import MATERIAL_FIELDS
@@ -409,8 +409,6 @@ def _reductions(r) -> dict:
 
 
 def _bundle_summary(bundle, items=None) -> dict:
-    from govhall.catalog import bundles
-
     items = bundles.member_items(bundle) if items is None else items
     return {
         "code": bundle.code,
@@ -428,7 +426,7 @@ def _bundle_summary(bundle, items=None) -> dict:
 
 
 def bundle_guide_body(bundle, answers: dict[int, int]) -> dict:
-    guide = selectors.bundle_guide(bundle, answers)
+    guide = bundle_guides.bundle_guide(bundle, answers)
     code_of = {m.id: m.item_code for m in bundle.members.all()}
     return {
         **_bundle_summary(bundle, guide["items"]),
@@ -492,10 +490,8 @@ def list_bundles(request, q: str = ""):
     """Every published bundle with its members count, its limit (the longest member's
     promised days, not the sum) and the reductions computed from the catalogue; with `q`,
     the bundles whose name or aliases match it, best first (“我要开餐馆”, “生孩子了”)."""
-    from govhall.catalog import bundles
-
     if q.strip():
-        codes = [b.code for b in selectors.bundle_search(q)]
+        codes = [b.code for b in bundle_guides.bundle_search(q)]
     else:
         codes = list(bundles.published_bundles().order_by("code").values_list("code", flat=True))
     found = {b.code: b for b in bundles._bundle_prefetch(bundles.published_bundles().filter(code__in=codes))}
@@ -511,8 +507,6 @@ def get_bundle(request, code: str):
     """Members (with item, department, promised days), situations, the one form, the one
     set of materials (which members each serves; 免提交 ones marked), the reductions and
     the limit. Answers narrow members, form and materials: `?b<situation id>=<option id>`."""
-    from govhall.catalog import bundles
-
     bundle = bundles.bundle_get(code)
     if bundle is None:
         raise NotFound("没有这个一件事")

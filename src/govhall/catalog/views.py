@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from govhall.catalog import selectors
+from govhall.catalog import bundle_guides, bundles, selectors
 from govhall.catalog.models import Channel, DeliveryMode, Department, ItemKind, ServiceItem, Topic
 
 APPLICANT_TYPES = {"natural": "个人办事", "legal": "法人办事"}
@@ -44,7 +44,7 @@ def item_list(request):
         page_number = int(get.get("page", "1"))
     except ValueError:
         page_number = 1
-    bundles_found = selectors.bundle_search(get.get("q", "")[:100]) if get.get("q", "").strip() else []
+    bundles_found = bundle_guides.bundle_search(get.get("q", "")[:100]) if get.get("q", "").strip() else []
     page = selectors.item_search(
         q=get.get("q", "")[:100],
         department=get.get("department") or None,
@@ -128,8 +128,6 @@ def guide_qr(request, code: str):
 @require_GET
 def bundle_list(request):
     """Every published bundle (一件事), with what it saves."""
-    from govhall.catalog import bundles
-
     rows = []
     for bundle in bundles._bundle_prefetch(bundles.published_bundles()).order_by("life_stage", "code"):
         items = bundles.member_items(bundle)
@@ -149,12 +147,10 @@ def bundle_guide(request, code: str):
     """A bundle's guide: members by department, the situation questionnaire (a GET form,
     no script needed) narrowing members and materials, the one form and the one set of
     materials, the reductions and the limit, and where to apply."""
-    from govhall.catalog import bundles
-
     bundle = bundles.bundle_get(code)
     if bundle is None:
         raise Http404("没有这个一件事")
-    guide = selectors.bundle_guide(bundle, bundles.parse_answers(bundle, request.GET))
+    guide = bundle_guides.bundle_guide(bundle, bundles.parse_answers(bundle, request.GET))
     by_department: dict[str, list] = {}
     for member, item, applies in guide["members"]:
         by_department.setdefault(item.department.name if item else "（事项暂未发布）", []).append(
