@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from govhall.accounts.forms import AdminLoginForm
 from govhall.api import api
@@ -24,6 +26,12 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("govhall.cases.urls")),
     path("", include("govhall.catalog.urls")),
+    # the bundle guide's "在线办理" link (catalog) leads to the bundles app's apply page
+    path(
+        "bundles/<str:code>/apply/",
+        login_required(RedirectView.as_view(pattern_name="bundles:apply", query_string=True)),
+        name="bundle_apply_redirect",
+    ),
     path("", include("govhall.stations.urls")),  # /stations/ (public), /assist/
     # Of the uploaded files only the catalogue's blank forms and examples have a URL, in
     # development and production alike: MEDIA_ROOT as a whole is personal data (see

@@ -2,11 +2,9 @@
 set of materials, submit, withdraw, and (a general window) deliver the held results
 together. Thin: parse, call a service or selector, shape the answer (``presenters``)."""
 
-from __future__ import annotations
-
 import datetime
 
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Body, Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from govhall.accounts.auth import API_AUTH
@@ -126,6 +124,10 @@ class DeliverIn(Schema):
     address: str = Field("", max_length=300)
 
 
+# An optional JSON body (ninja reads a bare ``Schema | None`` as query parameters).
+NO_BODY = Body(None)
+
+
 def _out(bundle_case, user) -> dict:
     return presenters.bundle_case_data(bundle_case, user)
 
@@ -192,7 +194,7 @@ def submit_bundle_case(request, number: str):
 
 @router.post("/{number}/withdraw", response={200: BundleCaseOut, **ERRORS}, summary="Withdraw every open member")
 @idempotent
-def withdraw_bundle_case(request, number: str, payload: WithdrawIn | None = None):
+def withdraw_bundle_case(request, number: str, payload: WithdrawIn | None = NO_BODY):
     comment = payload.comment if payload else ""
     return 200, _out(
         services.bundle_case_withdraw(actor=request.auth, bundle_case=number, comment=comment), request.auth
@@ -205,7 +207,8 @@ def withdraw_bundle_case(request, number: str, payload: WithdrawIn | None = None
     summary="统一送达: a general window hands over every held result at once",
 )
 @idempotent
-def deliver_bundle_case(request, number: str, payload: DeliverIn):
+def deliver_bundle_case(request, number: str, payload: DeliverIn | None = NO_BODY):
+    payload = payload or DeliverIn()
     bundle_case = services.bundle_deliver(
         actor=request.auth,
         bundle_case=number,

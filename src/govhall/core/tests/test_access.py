@@ -146,6 +146,11 @@ def test_another_applicant_reaches_nothing_of_a_case(client, values):
         "api/v1/cases/<number>/materials": {"requirement_id": "1", "file": f.pdf_upload()},
         "api/v1/cases/<number>/transitions": {"action": "withdraw"},
         "api/v1/cases/<number>/verification": {"passed": True, "comment": "核查"},
+        # a bundle case's number is not a case's: these answer 404 bundle_case_not_found
+        "api/v1/bundle-cases/<number>/materials": {"name": "卫生管理制度", "file": f.pdf_upload()},
+        "api/v1/bundle-cases/<number>/submit": {},
+        "api/v1/bundle-cases/<number>/withdraw": {},
+        "api/v1/bundle-cases/<number>/deliver": {},
     }
     for route in case_routes:
         url = concrete(route, values)
