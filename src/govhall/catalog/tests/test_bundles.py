@@ -231,8 +231,17 @@ def test_xlsx_imports_a_new_bundle_and_reports_a_bad_row(restaurant):
         ws.append(["test-restaurant-2", *(row[1:10] if i == 0 else [None] * 9), *row[10:]])
     content = io.BytesIO()
     wb.save(content)
+    planned = xlsx.import_workbook(content.getvalue(), dry_run=True)
+    assert planned.bundles.created == ["test-restaurant-2"] and not Bundle.objects.filter(code="test-restaurant-2")
     result = xlsx.import_workbook(content.getvalue())
     assert result.bundles.created == ["test-restaurant-2"] and result.bundles.unchanged == ["test-restaurant"]
+    assert services.bundle_to_data(bundles.bundle_get("test-restaurant-2")) == {
+        **services.bundle_to_data(restaurant),
+        "code": "test-restaurant-2",
+        "situations": [],  # only the member rows were copied
+        "fields": [],
+        "materials": [],
+    }
     # now a member naming no item: sheet 一件事, that row, column 事项实施编码
     ws.cell(row=2, column=11, value="NO-SUCH-ITEM")
     content = io.BytesIO()
