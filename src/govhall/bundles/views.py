@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from govhall.bundles import presenters, selectors, services
 from govhall.bundles.models import Delivery
 from govhall.cases import services as case_services
+from govhall.catalog import bundles as catalog_bundles
 from govhall.catalog.models import DeliveryMode
 from govhall.core.errors import DomainError, NotFound
 
@@ -58,8 +59,6 @@ def apply(request, code: str):
             error, status = exc.message, _status(exc)
             errors = exc.detail if isinstance(exc.detail, dict) else {}
     items = [item for _, item in applying]
-    from govhall.catalog import bundles as catalog_bundles
-
     materials = catalog_bundles.unified_materials(bundle, items)
     modes = [m for m in DeliveryMode.values if all(m in (i.delivery_modes or ["window"]) for i in items)]
     context = {
