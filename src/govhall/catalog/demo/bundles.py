@@ -221,6 +221,7 @@ ITEMS: list[dict[str, Any]] = [
             f("缴费档次", "choice", choices=("一档", "二档"), required=False),
         ],
         materials=[
+            m("城乡居民基本医疗保险参保登记表"),
             lic("出生医学证明", "出生医学证明"),
             lic("监护人居民身份证", "居民身份证"),
             shr("户口簿信息"),
@@ -248,6 +249,7 @@ ITEMS: list[dict[str, Any]] = [
         flow=_flow("监护人网上提交或在窗口提交", "人社部门制卡，5个工作日内寄出或通知领取"),
         form=[f("婴儿姓名"), f("监护人姓名"), f("联系电话"), f("邮寄地址", required=False)],
         materials=[
+            m("社会保障卡申领登记表"),
             lic("出生医学证明", "出生医学证明"),
             lic("监护人居民身份证", "居民身份证"),
             m("婴儿近期免冠照片", form="electronic", notes="白色背景，可用手机拍摄后上传"),
@@ -791,6 +793,16 @@ BUNDLES: list[dict[str, Any]] = [
                 choice("是", includes=(C["maternity_allowance"],)),
                 choice("否"),
             ),
+        ],
+        materials=[
+            shared_as(
+                "新生儿出生一件事联办申请表",
+                {
+                    "birth_cert": "出生医学证明首次签发登记表",
+                    "新生儿城乡居民基本医疗保险参保登记": "城乡居民基本医疗保险参保登记表",
+                    "社会保障卡申领（新生儿）": "社会保障卡申领登记表",
+                },
+            )
         ],
         fields=[
             shared_as(
