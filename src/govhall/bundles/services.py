@@ -171,7 +171,9 @@ def bundle_material_add(*, actor: User, bundle_case: BundleCase | str, name: str
     attached, sha = [], ""
     for code, requirement_id in material.targets.items():
         member = by_code.get(code)
-        if member is None or member.case.state in TERMINAL:
+        # the applicant attaches while drafting or correcting (the cases' upload rule):
+        # a member under review keeps what it was accepted with
+        if member is None or member.case.state not in (State.DRAFT, State.CORRECTION_REQUESTED):
             continue
         copy = SimpleUploadedFile(upload.name or "material", data, content_type=getattr(upload, "content_type", ""))
         stored = case_services.material_upload(
@@ -180,7 +182,7 @@ def bundle_material_add(*, actor: User, bundle_case: BundleCase | str, name: str
         attached.append(member.case.number)
         sha = stored.sha256
     if not attached:
-        raise Conflict("该材料对应的事项均已办结或撤回", code="nothing_to_attach")
+        raise Conflict("该材料对应的事项当前不能补充材料（已提交审查、已办结或已撤回）", code="nothing_to_attach")
     return {"material": material.name, "attached": attached, "sha256": sha}
 
 

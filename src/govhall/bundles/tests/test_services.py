@@ -184,6 +184,11 @@ def test_a_correction_on_one_member_reaches_the_applicant_once_on_the_bundle(res
     assert sent.filter(channel="site").count() == 1
     data = selectors.open_corrections(bundle_case)
     assert [c["problem"] for c in data] == ["申请书未签字"]
+    # the fixed material goes to the member being corrected only; the other stays as submitted
+    done = services.bundle_material_add(
+        actor=f.user("citizen"), bundle_case=bundle_case, name="卫生管理制度", upload=f.pdf_upload("新.pdf")
+    )
+    assert done["attached"] == [food.number]
     with go():
         services.bundle_case_submit(actor=f.user("citizen"), bundle_case=bundle_case)
     assert bf.member_case(bundle_case, bf.FOOD).state == State.SUBMITTED
