@@ -50,12 +50,21 @@ class ItemSummaryOut(Schema):
     url: str
 
 
+class BundleLinkOut(Schema):
+    code: str
+    name: str
+    url: str
+
+
 class ItemPageOut(Schema):
     count: int
     page: int
     page_size: int
     pages: int
     results: list[ItemSummaryOut]
+    bundles: list[BundleLinkOut] = Field(
+        [], description="与 q 相符的一件事（如“我要开餐馆”“生孩子了”），应先于事项提供给办事人；无 q 时为空"
+    )
 
 
 class MaterialOut(Schema):
@@ -268,6 +277,14 @@ def list_items(request, filters: Query[ItemFilters]):
         "page_size": page.page_size,
         "pages": page.pages,
         "results": [_summary(i) for i in page.items],
+        "bundles": [
+            {"code": b.code, "name": b.name, "url": f"/bundles/{b.code}/"}
+            for b in (
+                bundle_guides.bundle_search(filters.q, revision=page.revision)
+                if filters.q.strip() and filters.page == 1
+                else []
+            )
+        ],
     }
     # Rendered directly, the same JSON Ninja renders (ItemPageOut still documents it): the
     # values come from typed model fields or the search index and match the schema by

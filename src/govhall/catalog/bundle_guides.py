@@ -43,7 +43,7 @@ def _bundle_terms(bundle) -> set[str]:
 _bundle_terms_cache: dict[str, object] = {"revision": None, "rows": []}
 
 
-def bundle_search(q: str, limit: int = 3) -> list:
+def bundle_search(q: str, limit: int = 3, *, revision: int | None = None) -> list:
     """Published bundles whose name or aliases match ``q`` (the item search's tokenizer:
     words, bigrams, pinyin), best first: offered above the items, since a person who types
     "生孩子了" means the whole thing, not one item of it. The bundles' terms are kept until
@@ -52,7 +52,8 @@ def bundle_search(q: str, limit: int = 3) -> list:
     plain = {t for t in wanted if not t.startswith(("py:", "in:"))}
     if not plain:
         return []
-    revision = search.current_revision()
+    # a search that has just read the revision passes it: one query per request, not two
+    revision = search.current_revision() if revision is None else revision
     if _bundle_terms_cache["revision"] != revision:
         _bundle_terms_cache["rows"] = [(b, _bundle_terms(b)) for b in published_bundles().order_by("code")]
         _bundle_terms_cache["revision"] = revision

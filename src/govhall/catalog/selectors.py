@@ -78,6 +78,7 @@ class SearchPage:
     total: int
     page: int
     page_size: int
+    revision: int | None = None  # the catalogue revision a search read (bundle suggestions reuse it)
 
     @property
     def pages(self) -> int:
@@ -129,7 +130,7 @@ def item_search(
         )
         result = search.search(index, q, filters)
         # results come from the index itself: it is exactly the published catalogue at this revision
-        return SearchPage(result.docs(start, start + page_size), result.total, page, page_size)
+        return SearchPage(result.docs(start, start + page_size), result.total, page, page_size, index.revision)
     qs = published_items()
     if positions is not None:
         qs = qs.filter(pk__in=[index.docs[p].item_id for p in positions])

@@ -44,7 +44,6 @@ def item_list(request):
         page_number = int(get.get("page", "1"))
     except ValueError:
         page_number = 1
-    bundles_found = bundle_guides.bundle_search(get.get("q", "")[:100]) if get.get("q", "").strip() else []
     page = selectors.item_search(
         q=get.get("q", "")[:100],
         department=get.get("department") or None,
@@ -54,6 +53,8 @@ def item_list(request):
         public_list=public_list,
         page=page_number,
     )
+    q = get.get("q", "")[:100]
+    bundles_found = bundle_guides.bundle_search(q, revision=page.revision) if q.strip() and page.page == 1 else []
     department = Department.objects.filter(code=get.get("department")).first() if get.get("department") else None
     topic = Topic.objects.filter(code=get.get("topic")).first() if get.get("topic") else None
     heading = (

@@ -334,4 +334,5 @@ def test_search_offers_the_bundle_first(restaurant, client):
         offer = page.index('id="bundle-offer"')
         assert page.index(f"/bundles/{code}/", offer) < page.index('id="result-count"'), query
         assert client.get("/api/v1/catalog/bundles", {"q": query}).json()[0]["code"] == code
+        assert client.get("/api/v1/catalog/items", {"q": query}).json()["bundles"][0]["code"] == code
     assert 'id="bundle-offer"' not in client.get("/items/", {"q": "营业执照"}).content.decode()
