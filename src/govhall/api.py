@@ -6,6 +6,7 @@ from govhall.accounts.api import router as auth_router
 from govhall.bundles.api import router as bundles_router
 from govhall.cases.api import progress_router
 from govhall.cases.api import router as cases_router
+from govhall.catalog.api import bundles_router as bundle_guides_router
 from govhall.catalog.api import router as catalog_router
 from govhall.core.errors import DocumentedAPI, install_handlers
 from govhall.licences.api import router as licences_router
@@ -34,6 +35,7 @@ def ping(request):
 
 api.add_router("/auth", auth_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/bundles", bundle_guides_router)
 api.add_router("/cases", cases_router)
 api.add_router("/progress", progress_router)
 api.add_router("/licences", licences_router)

@@ -15,6 +15,8 @@ from govhall.catalog.services import MATERIAL_FIELDS
 from govhall.core.errors import ErrorOut, NotFound
 
 router = Router(tags=["catalog"])
+# 一件事 at /api/v1/bundles (the issue's and the national platform's path), beside the catalogue
+bundles_router = Router(tags=["bundles"])
 
 
 class DepartmentOut(Schema):
@@ -502,7 +504,7 @@ def bundle_guide_body(bundle, answers: dict[int, int]) -> dict:
     }
 
 
-@router.get("/bundles", response=list[BundleSummaryOut], summary="Published bundles (一件事)")
+@bundles_router.get("", response=list[BundleSummaryOut], summary="Published bundles (一件事)")
 def list_bundles(request, q: str = ""):
     """Every published bundle with its members count, its limit (the longest member's
     promised days, not the sum) and the reductions computed from the catalogue; with `q`,
@@ -515,8 +517,8 @@ def list_bundles(request, q: str = ""):
     return [_bundle_summary(found[c]) for c in codes if c in found]
 
 
-@router.get(
-    "/bundles/{code}",
+@bundles_router.get(
+    "/{code}",
     response={200: BundleGuideOut, 404: ErrorOut},
     summary="The guide of a published bundle (一件事一次告知), narrowed by situation answers",
 )

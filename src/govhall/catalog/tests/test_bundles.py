@@ -260,11 +260,11 @@ def test_xlsx_imports_a_new_bundle_and_reports_a_bad_row(restaurant):
 
 
 def test_api_list_and_guide(restaurant, client):
-    listed = client.get("/api/v1/catalog/bundles").json()
+    listed = client.get("/api/v1/bundles").json()
     row = next(b for b in listed if b["code"] == "test-restaurant")
     assert row["member_count"] == 4 and row["limit_days"] == 3 and row["life_stage"] == "founding"
     assert row["reductions"]["materials_percent"] == 33 and row["reductions"]["days_percent"] == 40
-    body = client.get("/api/v1/catalog/bundles/test-restaurant").json()
+    body = client.get("/api/v1/bundles/test-restaurant").json()
     members = {m["item_name"]: m for m in body["members"]}
     assert members[SEAL]["department"] == "lh-ga" and members[FOOD]["promised_days"] == 3
     assert members[INSURANCE]["applies"] is False and members[INSURANCE]["note"] == "有雇员时办理"
@@ -274,11 +274,11 @@ def test_api_list_and_guide(restaurant, client):
     assert {f["name"] for f in body["form_fields"] if f["shared"]} == {"店名", "经营场所"}
     assert body["apply_url"] == "/bundles/test-restaurant/apply/" and body["applying_limit_days"] == 3
     sid, oid = answer(restaurant, "是否雇用员工？", "有员工")
-    narrowed = client.get("/api/v1/catalog/bundles/test-restaurant", {f"b{sid}": oid}).json()
+    narrowed = client.get("/api/v1/bundles/test-restaurant", {f"b{sid}": oid}).json()
     assert narrowed["answers"] == {str(sid): oid}
     assert next(m for m in narrowed["members"] if m["item_name"] == INSURANCE)["applies"] is True
     assert len(next(m for m in narrowed["materials"] if m["name"] == "一件事申请表")["members"]) == 3
-    missing = client.get("/api/v1/catalog/bundles/nope")
+    missing = client.get("/api/v1/bundles/nope")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
 
@@ -338,6 +338,6 @@ def test_search_offers_the_bundle_first(restaurant, client):
         assert offer < page.index('id="result-count"'), query
         first = re.search(r'href="/bundles/([^/]+)/"', page[offer:]).group(1)
         assert bundles.bundle_get(first).name == name, query
-        assert client.get("/api/v1/catalog/bundles", {"q": query}).json()[0]["name"] == name
+        assert client.get("/api/v1/bundles", {"q": query}).json()[0]["name"] == name
         assert client.get("/api/v1/catalog/items", {"q": query}).json()["bundles"][0]["name"] == name
     assert 'id="bundle-offer"' not in client.get("/items/", {"q": "营业执照"}).content.decode()
