@@ -100,6 +100,19 @@ NOTICES: dict[str, Callable[[Case, TimelineEvent], list[tuple[str, str]]]] = {
 }
 
 
+# An app that speaks to the applicant for some cases (a bundle for its member cases: one
+# correction notice for the whole bundle, not one per member) registers a function
+# ``(case, action) -> bool``; a case stays silent about the actions claimed. Decision 0008.
+SpokenFor = Callable[[Case, str], bool]
+_spoken_for: list[SpokenFor] = []
+
+
+def spoken_for(function: SpokenFor) -> SpokenFor:
+    if function not in _spoken_for:
+        _spoken_for.append(function)
+    return function
+
+
 @events.subscribe(CaseTransitioned, name="cases.applicant_notices")
 def applicant_notices(transitioned: CaseTransitioned) -> None:
     build = NOTICES.get(transitioned.action)
@@ -108,6 +121,8 @@ def applicant_notices(transitioned: CaseTransitioned) -> None:
     from govhall.notify.services import notification_send
 
     case = Case.objects.select_related("applicant", "item").get(pk=transitioned.case_id)
+    if any(claims(case, transitioned.action) for claims in _spoken_for):
+        return
     event = TimelineEvent.objects.get(pk=transitioned.event_id)
     recipients = set(scope.operator_user_ids(case.applicant))
     if case.applicant.user_id:

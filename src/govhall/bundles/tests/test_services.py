@@ -182,6 +182,8 @@ def test_a_correction_on_one_member_reaches_the_applicant_once_on_the_bundle(res
     assert notices.count() == 1
     sent = Notification.objects.filter(event="bundles.correction", case_number=bundle_case.number)
     assert sent.filter(channel="site").count() == 1
+    # and only there: the member case does not send its own correction notice as well
+    assert not Notification.objects.filter(event="case.correction", case_number=food.number).exists()
     data = selectors.open_corrections(bundle_case)
     assert [c["problem"] for c in data] == ["申请书未签字"]
     # the fixed material goes to the member being corrected only; the other stays as submitted
