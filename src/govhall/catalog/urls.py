@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govhall.catalog import views
+from govhall.catalog import bundle_checklist, views
 
 app_name = "catalog"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("departments/<str:code>/", views.power_list, name="power_list"),
     path("bundles/", views.bundle_list, name="bundles"),
     path("bundles/<str:code>/", views.bundle_guide, name="bundle_guide"),
+    path("bundles/<str:code>/checklist.pdf", bundle_checklist.checklist_pdf, name="bundle_checklist"),
 ]
 from govhall.catalog.life import urlpatterns as life_urlpatterns  # noqa: E402  (the life-cycle trees: /life/)
 

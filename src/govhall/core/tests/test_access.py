@@ -40,6 +40,7 @@ PUBLIC = {
     "departments/<str:code>/",
     "bundles/",
     "bundles/<str:code>/",
+    "bundles/<str:code>/checklist.pdf",
     "life/",
     "life/<str:tree>/",
     "api/v1/bundles",
