@@ -12,6 +12,7 @@ from govhall.bundles import presenters, selectors, services
 from govhall.bundles.models import Delivery
 from govhall.cases import services as case_services
 from govhall.cases.idempotency import idempotent
+from govhall.cases.params import CorrectionItem
 from govhall.core.errors import ErrorOut
 
 router = Router(tags=["bundle-cases"], auth=API_AUTH)
@@ -124,6 +125,15 @@ class DeliverIn(Schema):
     address: str = Field("", max_length=300)
 
 
+class PrereviewIn(Schema):
+    corrections: dict[str, list[CorrectionItem]] = Field(
+        default_factory=dict,
+        max_length=30,
+        description="办件编号 -> 补正项（同单件办件的 request_correction items）；为空：全部受理",
+    )
+    comment: str = Field("", max_length=2000)
+
+
 # An optional JSON body (ninja reads a bare ``Schema | None`` as query parameters).
 NO_BODY = Body(None)
 
@@ -199,6 +209,23 @@ def withdraw_bundle_case(request, number: str, payload: WithdrawIn | None = NO_B
     return 200, _out(
         services.bundle_case_withdraw(actor=request.auth, bundle_case=number, comment=comment), request.auth
     )
+
+
+@router.post(
+    "/{number}/prereview",
+    response={200: BundleCaseOut, **ERRORS},
+    summary="一窗受理: the window accepts every submitted member at once, or sends some back for correction",
+)
+@idempotent
+def prereview_bundle_case(request, number: str, payload: PrereviewIn | None = NO_BODY):
+    payload = payload or PrereviewIn()
+    bundle_case = services.bundle_prereview(
+        actor=request.auth,
+        bundle_case=number,
+        corrections={n: [i.model_dump() for i in items] for n, items in payload.corrections.items()},
+        comment=payload.comment,
+    )
+    return 200, _out(bundle_case, request.auth)
 
 
 @router.post(

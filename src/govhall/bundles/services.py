@@ -238,6 +238,54 @@ def bundle_case_withdraw(*, actor: User, bundle_case: BundleCase | str, comment:
     return status_recompute(bundle_case_id=bundle_case.pk)
 
 
+def bundle_prereview(
+    *,
+    actor: User,
+    bundle_case: BundleCase | str,
+    corrections: dict[str, list[dict[str, Any]]] | None = None,
+    comment: str = "",
+) -> BundleCase:
+    """One window's pre-review of the whole bundle (一窗受理): every submitted member is
+    accepted at once, or, with ``corrections`` (member case number -> the correction items,
+    as the cases' ``request_correction`` takes them), those members go back for correction
+    and the others wait submitted until the applicant resubmits, so the bundle is taken in
+    whole. The clerk must see every member (all are filed at one hall). One transaction:
+    every member moves, or none."""
+    if isinstance(bundle_case, str):
+        bundle_case = selectors.bundle_case_for_actor(bundle_case, actor)
+    elif not selectors.can_see(actor, bundle_case):
+        raise NotFound("未找到该一件事办件", code="bundle_case_not_found")
+    corrections = {k: v for k, v in (corrections or {}).items() if v}
+    with transaction.atomic():
+        bundle_case = BundleCase.objects.select_for_update().get(pk=bundle_case.pk)
+        member_rows = selectors.members(bundle_case)
+        waiting = [m for m in member_rows if m.case.state == State.SUBMITTED]
+        if not waiting:
+            raise Conflict("没有待预审的事项", code="action_not_allowed")
+        if any(not case_selectors.can_see(actor, m.case) for m in member_rows):
+            raise Forbidden("一件事须由能看到全部事项的综合窗口统一预审", code="role_not_allowed")
+        numbers = {m.case.number for m in waiting}
+        unknown = sorted(set(corrections) - numbers)
+        if unknown:
+            raise DomainError(
+                "补正只能针对待预审的事项：" + "、".join(unknown), code="invalid_field", detail={"field": "corrections"}
+            )
+        for m in waiting:
+            if not corrections:
+                case_services.case_transition(case=m.case, actor=actor, action="accept", comment=comment)
+            elif m.case.number in corrections:
+                case_services.case_transition(
+                    case=m.case,
+                    actor=actor,
+                    action="request_correction",
+                    comment=comment,
+                    params={"items": corrections[m.case.number]},
+                )
+        bundle_case.version += 1
+        bundle_case.save(update_fields=["version"])
+    return status_recompute(bundle_case_id=bundle_case.pk)
+
+
 def bundle_deliver(
     *, actor: User | None, bundle_case: BundleCase | str, delivery_mode: str = "", **params: Any
 ) -> BundleCase:
@@ -264,11 +312,15 @@ def bundle_deliver(
             raise Forbidden("统一送达须由能看到全部结果的综合窗口办理", code="role_not_allowed")
         mode = delivery_mode or bundle_case.delivery_mode or ""
         for m in held:
+            # one hand-over: each result the way asked where its item offers it, else the
+            # item's own (新生儿医保 is a record, electronic only; the others at the window)
+            offered = m.case.item.delivery_modes or [DeliveryMode.WINDOW]
+            member_mode = mode if (mode or DeliveryMode.WINDOW) in offered else offered[0]
             case_services.case_transition(
                 case=m.case,
                 actor=actor,
                 action="deliver",
-                params={"delivery_mode": mode, **params},
+                params={"delivery_mode": member_mode, **params},
                 by=SYSTEM_BY if actor is None else "",
             )
             m.held = False

@@ -5,6 +5,7 @@ correction notice, a denial, withdrawal, scope and the one deadline."""
 from __future__ import annotations
 
 import pytest
+from conftest import login
 
 from govhall.bundles import selectors, services
 from govhall.bundles.models import BundleNotice, Delivery, Status
@@ -265,3 +266,41 @@ def test_the_bundle_deadline_is_the_longest_limit_from_the_last_acceptance(resta
     assert deadline.limit_workdays == 5  # 公共场所卫生许可's 5, not 3 + 5
     assert deadline.due_date == get_calendar().add_workdays(accepted, 5)
     assert deadline.due_date == max(m.case.due_date for m in members)
+
+
+def test_one_window_pre_reviews_the_whole_bundle(restaurant, go, client):
+    """一窗受理: the clerk accepts every member at once, or sends one back and the rest wait
+    for it; nothing moves when one member cannot."""
+    with go():
+        bundle_case = bf.submitted()
+    food, health = bf.member_case(bundle_case, bf.FOOD), bf.member_case(bundle_case, bf.HEALTH)
+    with pytest.raises(DomainError) as err:  # a number that is not a waiting member: nothing moves
+        services.bundle_prereview(
+            actor=f.user("clerk"), bundle_case=bundle_case, corrections={"000": [{"problem": "x"}]}
+        )
+    assert err.value.code == "invalid_field"
+    assert {m.case.state for m in selectors.members(bundle_case)} == {State.SUBMITTED}
+    with go():
+        services.bundle_prereview(
+            actor=f.user("clerk"),
+            bundle_case=bundle_case,
+            corrections={food.number: [{"problem": "营业执照复印件不清晰"}]},
+        )
+    assert bf.member_case(bundle_case, bf.FOOD).state == State.CORRECTION_REQUESTED
+    assert bf.member_case(bundle_case, bf.HEALTH).state == State.SUBMITTED  # waits for the bundle
+    assert bf.refresh(bundle_case).status == Status.CORRECTION_REQUESTED
+    with go():
+        services.bundle_case_submit(actor=f.user("citizen"), bundle_case=bundle_case)
+    # through the API, as the window's screen does: every member accepted at once
+    login(client, "citizen")
+    refused = client.post(f"/api/v1/bundle-cases/{bundle_case.number}/prereview", {}, content_type="application/json")
+    assert refused.status_code in (403, 404)  # an applicant does not pre-review
+    client.logout()
+    login(client, "clerk")
+    with go():
+        answer = client.post(
+            f"/api/v1/bundle-cases/{bundle_case.number}/prereview", {}, content_type="application/json"
+        )
+    assert answer.status_code == 200, answer.content
+    assert {bf.member_case(bundle_case, code).state for code in (bf.FOOD, bf.HEALTH)} == {State.ACCEPTED}
+    assert health.department != food.department  # two departments now review in parallel

@@ -152,6 +152,7 @@ def test_another_applicant_reaches_nothing_of_a_case(client, values):
         "api/v1/bundle-cases/<number>/submit": {},
         "api/v1/bundle-cases/<number>/withdraw": {},
         "api/v1/bundle-cases/<number>/deliver": {},
+        "api/v1/bundle-cases/<number>/prereview": {},
     }
     for route in case_routes:
         url = concrete(route, values)
