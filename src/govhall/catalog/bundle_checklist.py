@@ -163,7 +163,7 @@ def _build(facts: dict, *, url: str, printed_on: datetime.date, scale: float) ->
         doc,
         ["序号", "事项", "办理部门", "承诺时限"],
         [
-            [str(i), name + (f"（{note}）" if note else ""), department, f"{days}个工作日"]
+            [str(i), name + (f"（{note}）" if note else ""), department, f"{days}个工作日" if days else "即办"]
             for i, (name, department, days, note) in enumerate(facts["members"], 1)
         ],
         [0.07, 0.5, 0.27, 0.16],
@@ -210,7 +210,8 @@ def _build(facts: dict, *, url: str, printed_on: datetime.date, scale: float) ->
 
     doc.heading("办理时限")
     doc.paragraph(
-        f"{facts['limit']}个工作日办结：各部门并联审批，按最长一个事项计算"
+        (f"{facts['limit']}个工作日办结" if facts["limit"] else "即办（当场办结）")
+        + "：各部门并联审批，按最长一个事项计算"
         + (f"（逐项办理合计{facts['days_sum']}个工作日）。" if len(facts["members"]) > 1 else "。"),
         indent=False,
     )
