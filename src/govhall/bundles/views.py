@@ -13,6 +13,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from govhall.accounts import scope
+from govhall.accounts.roles import Role
 from govhall.bundles import presenters, selectors, services
 from govhall.bundles.models import Delivery
 from govhall.cases import services as case_services
@@ -106,6 +108,14 @@ def case(request, number: str):
             elif action == "withdraw":
                 services.bundle_case_withdraw(actor=request.user, bundle_case=bundle_case)
                 done = "尚未办结的事项已全部撤回"
+            elif action == "prereview":
+                corrections = {}
+                for m in selectors.members(bundle_case):
+                    problem = request.POST.get(f"problem-{m.case.number}", "").strip()
+                    if problem:
+                        corrections[m.case.number] = [{"problem": problem[:500]}]
+                services.bundle_prereview(actor=request.user, bundle_case=bundle_case, corrections=corrections)
+                done = "已退回补正，其余事项待补正后一并受理" if corrections else "一件事已整体受理，各部门并联审批"
             elif action == "deliver":
                 services.bundle_deliver(
                     actor=request.user, bundle_case=bundle_case, delivery_mode=request.POST.get("delivery_mode", "")
@@ -131,6 +141,12 @@ def case(request, number: str):
         and selectors.all_decided(member_rows)
         and bool(selectors.waiting_delivery(member_rows))
         and len(data["members"]) == len(member_rows),
+        # 一窗受理: a window that sees every member takes the whole bundle in
+        "prereview": [m for m in member_rows if m.case.state == "submitted"]
+        if not applicant_side
+        and len(data["members"]) == len(member_rows)
+        and scope.staff_role(request.user) in (Role.CLERK, Role.HALL_MANAGER)
+        else [],
         "error": error,
         "done": done,
     }

@@ -74,7 +74,9 @@ def parse_answers(bundle: Bundle, raw: dict[str, Any]) -> dict[int, int]:
     answers = {}
     for situation in bundle.situations.all():
         value = raw.get(f"b{situation.id}", raw.get(str(situation.id), raw.get(situation.id)))
-        if value is not None and str(value).isdigit() and int(value) in {o.id for o in situation.options.all()}:
+        value = str(value) if value is not None else ""
+        # ASCII digits only: "²".isdigit() is true and int("²") raises
+        if value.isascii() and value.isdigit() and int(value) in {o.id for o in situation.options.all()}:
             answers[situation.id] = int(value)
     return answers
 

@@ -52,9 +52,18 @@ def test_apply_then_upload_and_submit_on_the_pages(client, restaurant, django_ca
     page = client.get(f"/bundle-cases/{bundle_case.number}/")
     assert page.status_code == 200
     assert [m["item_code"] for m in page.context["data"]["members"]] == [bf.FOOD]
+    assert "一窗受理" not in page.content.decode()  # a department's reviewer does not take it in
     client.force_login(f.user("citizen2"))
     assert client.get(f"/bundle-cases/{bundle_case.number}/").status_code == 404
     assert client.get("/bundle-cases/").status_code == 200
+    # the window takes the whole bundle in from this page (一窗受理)
+    client.force_login(f.user("clerk"))
+    page = client.get(f"/bundle-cases/{bundle_case.number}/")
+    assert "一窗受理" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/bundle-cases/{bundle_case.number}/", {"action": "prereview"})
+    assert page.status_code == 200 and "整体受理" in page.context["done"]
+    assert {m.case.state for m in selectors.members(bundle_case)} == {"accepted"}
 
 
 def test_the_form_errors_show_by_the_unified_name(client, restaurant):

@@ -278,6 +278,9 @@ def test_api_list_and_guide(restaurant, client):
     assert narrowed["answers"] == {str(sid): oid}
     assert next(m for m in narrowed["members"] if m["item_name"] == INSURANCE)["applies"] is True
     assert len(next(m for m in narrowed["materials"] if m["name"] == "一件事申请表")["members"]) == 3
+    # answers that are not plain digits are ignored, never a server error ("²".isdigit() is true)
+    odd = client.get("/api/v1/bundles/test-restaurant", {f"b{sid}": "²"})
+    assert odd.status_code == 200 and odd.json()["answers"] == {}
     missing = client.get("/api/v1/bundles/nope")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
