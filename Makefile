@@ -63,6 +63,7 @@ bench: setup
 	$(PY) bench/catalog_search.py
 	$(PY) bench/submit.py
 	$(PY) bench/lockers.py
+	$(PY) bench/bundles.py
 
 # The same on PostgreSQL: DATABASE_URL=postgres://user:password@host:5432/name make bench-pg
 bench-pg: setup
@@ -70,6 +71,7 @@ bench-pg: setup
 	$(PY) bench/catalog_search.py
 	$(PY) bench/submit.py
 	$(PY) bench/lockers.py
+	$(PY) bench/bundles.py
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*
