@@ -71,8 +71,10 @@ ROLES = {
     "citizen2": 12,  # an operator of a company, with no case of their own (the empty states)
 }
 
+# An SVG <a> (the life-cycle trees) has an SVGAnimatedString for href: resolve its text.
 LINKS = """() => [...document.querySelectorAll("a[href]")]
-  .filter((a) => !a.hasAttribute("download")).map((a) => a.href)"""
+  .filter((a) => !a.hasAttribute("download"))
+  .map((a) => typeof a.href === "string" ? a.href : new URL(a.getAttribute("href"), location.href).href)"""
 
 
 def _pattern(url: str, base: str) -> str | None:

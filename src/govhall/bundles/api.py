@@ -43,7 +43,7 @@ class MemberOut(Schema):
     held: bool = Field(description="结果已出件，暂存待统一送达")
 
 
-class MaterialOut(Schema):
+class BundleCaseMaterialOut(Schema):
     name: str
     required: bool
     asked: bool = Field(description="false：由证照库或共享数据提供（免提交），证照库中没有时仍可上传")
@@ -52,7 +52,7 @@ class MaterialOut(Schema):
     supplied: bool
 
 
-class CorrectionOut(Schema):
+class BundleCorrectionOut(Schema):
     case_number: str
     item_name: str
     name: str
@@ -66,7 +66,7 @@ class NoticeOut(Schema):
     created_at: datetime.datetime
 
 
-class ProgressOut(Schema):
+class BundleProgressOut(Schema):
     members: int
     decided: int
 
@@ -84,12 +84,12 @@ class BundleCaseOut(Schema):
     created_at: datetime.datetime
     submitted_at: datetime.datetime | None
     decided_at: datetime.datetime | None
-    progress: ProgressOut
+    progress: BundleProgressOut
     deadline: datetime.date | None = Field(description="一件事办结期限：最后受理的事项的受理日 + 最长承诺时限")
     limit_workdays: int
     members: list[MemberOut] = Field(description="调用者可见的成员办件（部门只见本部门的）")
-    materials: list[MaterialOut] = Field(description="一套材料（仅申请人一方）")
-    corrections: list[CorrectionOut] = Field(description="当前需补正的全部内容（仅申请人一方）")
+    materials: list[BundleCaseMaterialOut] = Field(description="一套材料（仅申请人一方）")
+    corrections: list[BundleCorrectionOut] = Field(description="当前需补正的全部内容（仅申请人一方）")
     notices: list[NoticeOut] = Field(description="在一件事上告知申请人的消息（仅申请人一方）")
 
 

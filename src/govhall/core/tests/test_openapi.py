@@ -25,3 +25,30 @@ def test_unknown_api_path_is_structured(client):
     response = client.get("/api/v1/catalog/items/NO-SUCH-ITEM")
     assert response.status_code == 404
     assert set(response.json()) == {"code", "message", "detail"}
+
+
+def test_no_two_schemas_share_a_component_name():
+    """django-ninja names a component after its class and keeps the last one of a name: a
+    second ``MaterialOut`` in another app silently replaced the catalogue's in the document
+    (found by the request-guard test). Every schema class of every app's API has its own."""
+    import importlib
+    import inspect
+
+    from django.apps import apps
+    from ninja import Schema
+
+    owners: dict[str, str] = {}
+    clashes = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("govhall."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.api")
+        except ModuleNotFoundError:
+            continue
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Schema) and cls.__module__ == module.__name__:
+                if name in owners and owners[name] != module.__name__:
+                    clashes.append(f"{name}: {owners[name]} and {module.__name__}")
+                owners.setdefault(name, module.__name__)
+    assert not clashes, clashes
