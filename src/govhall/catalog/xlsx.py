@@ -428,6 +428,12 @@ def _read_sheet(
     return out
 
 
+def _damaged(exc: Exception) -> XlsxImportError:
+    """A sheet that opens but cannot be read (a cell the XML cannot hold, a broken part)."""
+    message = f"表格内容损坏，无法读取，请用 Excel 或 WPS 另存后重新上传（{exc.__class__.__name__}）"
+    return XlsxImportError([SheetError("", 0, "", "", message)])
+
+
 def parse_workbook(content: bytes) -> list[_Located]:
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -441,17 +447,7 @@ def parse_workbook(content: bytes) -> list[_Located]:
         material_rows = _read_sheet(wb, MATERIALS_SHEET, errors)
         situation_rows = _read_sheet(wb, SITUATIONS_SHEET, errors)
     except Exception as exc:  # a cell the XML cannot hold (a lone surrogate), a broken sheet
-        raise XlsxImportError(
-            [
-                SheetError(
-                    "",
-                    0,
-                    "",
-                    "",
-                    f"表格内容损坏，无法读取，请用 Excel 或 WPS 另存后重新上传（{exc.__class__.__name__}）",
-                )
-            ]
-        ) from None
+        raise _damaged(exc) from None
     finally:
         wb.close()
     located: dict[str, _Located] = {}
@@ -550,17 +546,7 @@ def parse_bundles(content: bytes) -> list[_LocatedBundle]:
         situation_rows = _read_sheet(wb, BUNDLE_SITUATIONS_SHEET, errors, optional=True)
         shared_rows = _read_sheet(wb, BUNDLE_SHARED_SHEET, errors, optional=True)
     except Exception as exc:
-        raise XlsxImportError(
-            [
-                SheetError(
-                    "",
-                    0,
-                    "",
-                    "",
-                    f"表格内容损坏，无法读取，请用 Excel 或 WPS 另存后重新上传（{exc.__class__.__name__}）",
-                )
-            ]
-        ) from None
+        raise _damaged(exc) from None
     finally:
         wb.close()
     located: dict[str, _LocatedBundle] = {}

@@ -34,7 +34,8 @@ def problem(text: str) -> str | None:
 
 
 def shown(text: str) -> str:
-    """``text`` with its unusable characters written as ``\\uXXXX``: safe to answer with."""
+    """``text`` with each unusable character written as a ``\\u`` escape with four hex digits:
+    safe to answer with."""
     return _BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

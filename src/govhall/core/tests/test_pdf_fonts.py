@@ -129,7 +129,7 @@ def licence() -> bytes:
             title="食品经营许可证",
             holder_name=HOLDER,
             holder_code_label="统一社会信用代码",
-            holder_code="91610104MA6TXXXX3Q",
+            holder_code="91610104MA6TG7K432",
             fields=[
                 ("住所", "西安市莲湖区北院门100号—2·3室"),
                 ("经营项目", "热食类食品制售；自制饮品制售（不含自酿酒）"),
