@@ -703,7 +703,11 @@ class KeyProjectIn(Schema):
     assistant_id: int
     location: str = Field("", max_length=200)
     description: str = Field("", max_length=2000)
-    investment: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2, description="总投资（万元）")
+    # a number in the document (a Decimal is documented as "number or any string", and a
+    # string that is not a number was then refused against the document: schemathesis)
+    investment: float | None = Field(
+        None, ge=0, le=9_999_999_999.99, allow_inf_nan=False, description="总投资（万元），两位小数"
+    )
     target_date: datetime.date | None = None
 
 
@@ -777,7 +781,7 @@ def create_project(request, payload: KeyProjectIn):
         hall=selectors.halls().first(),
         location=payload.location,
         description=payload.description,
-        investment=payload.investment,
+        investment=None if payload.investment is None else Decimal(f"{payload.investment:.2f}"),
         target_date=payload.target_date,
     )
     return 201, _project_out(project, user, detail=True)
