@@ -115,17 +115,17 @@ class AttachedOut(Schema):
     sha256: str
 
 
-class WithdrawIn(Schema):
+class BundleWithdrawIn(Schema):
     comment: str = Field("", max_length=500)
 
 
-class DeliverIn(Schema):
+class BundleDeliverIn(Schema):
     delivery_mode: str = Field("", max_length=12, description="为空：申请时选择的方式")
     tracking_number: str = Field("", max_length=40)
     address: str = Field("", max_length=300)
 
 
-class PrereviewIn(Schema):
+class BundlePrereviewIn(Schema):
     corrections: dict[str, list[CorrectionItem]] = Field(
         default_factory=dict,
         max_length=30,
@@ -204,7 +204,7 @@ def submit_bundle_case(request, number: str):
 
 @router.post("/{number}/withdraw", response={200: BundleCaseOut, **ERRORS}, summary="Withdraw every open member")
 @idempotent
-def withdraw_bundle_case(request, number: str, payload: WithdrawIn | None = NO_BODY):
+def withdraw_bundle_case(request, number: str, payload: BundleWithdrawIn | None = NO_BODY):
     comment = payload.comment if payload else ""
     return 200, _out(
         services.bundle_case_withdraw(actor=request.auth, bundle_case=number, comment=comment), request.auth
@@ -217,8 +217,8 @@ def withdraw_bundle_case(request, number: str, payload: WithdrawIn | None = NO_B
     summary="一窗受理: the window accepts every submitted member at once, or sends some back for correction",
 )
 @idempotent
-def prereview_bundle_case(request, number: str, payload: PrereviewIn | None = NO_BODY):
-    payload = payload or PrereviewIn()
+def prereview_bundle_case(request, number: str, payload: BundlePrereviewIn | None = NO_BODY):
+    payload = payload or BundlePrereviewIn()
     bundle_case = services.bundle_prereview(
         actor=request.auth,
         bundle_case=number,
@@ -234,8 +234,8 @@ def prereview_bundle_case(request, number: str, payload: PrereviewIn | None = NO
     summary="统一送达: a general window hands over every held result at once",
 )
 @idempotent
-def deliver_bundle_case(request, number: str, payload: DeliverIn | None = NO_BODY):
-    payload = payload or DeliverIn()
+def deliver_bundle_case(request, number: str, payload: BundleDeliverIn | None = NO_BODY):
+    payload = payload or BundleDeliverIn()
     bundle_case = services.bundle_deliver(
         actor=request.auth,
         bundle_case=number,
