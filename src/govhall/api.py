@@ -9,9 +9,12 @@ from govhall.cases.api import router as cases_router
 from govhall.catalog.api import bundles_router as bundle_guides_router
 from govhall.catalog.api import router as catalog_router
 from govhall.core.errors import DocumentedAPI, install_handlers
+from govhall.evaluations.api import router as evaluations_router
 from govhall.licences.api import router as licences_router
 from govhall.lockers.api import router as lockers_router
 from govhall.stations.api import router as stations_router
+from govhall.stats.api import router as stats_router
+from govhall.supervision.api import router as supervision_router
 
 api = DocumentedAPI(
     title="govhall API",
@@ -42,3 +45,6 @@ api.add_router("/licences", licences_router)
 api.add_router("/lockers", lockers_router)
 api.add_router("/bundle-cases", bundles_router)
 api.add_router("", stations_router)  # /stations, /assist, /projects
+api.add_router("/supervision", supervision_router)
+api.add_router("/evaluations", evaluations_router)
+api.add_router("/stats", stats_router)

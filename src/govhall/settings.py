@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "govhall.lockers",
     "govhall.stations",
     "govhall.bundles",
+    "govhall.supervision",
+    "govhall.evaluations",
+    "govhall.stats",
 ]
 
 MIDDLEWARE = [
