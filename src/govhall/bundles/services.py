@@ -316,6 +316,10 @@ def bundle_deliver(
             # item's own (新生儿医保 is a record, electronic only; the others at the window)
             offered = m.case.item.delivery_modes or [DeliveryMode.WINDOW]
             member_mode = mode if (mode or DeliveryMode.WINDOW) in offered else offered[0]
+            # released first: the hold refuses a member's delivery alone (vetoes.py); on any
+            # refusal below the transaction puts it back
+            m.held = False
+            m.save(update_fields=["held"])
             case_services.case_transition(
                 case=m.case,
                 actor=actor,
@@ -323,8 +327,6 @@ def bundle_deliver(
                 params={"delivery_mode": member_mode, **params},
                 by=SYSTEM_BY if actor is None else "",
             )
-            m.held = False
-            m.save(update_fields=["held"])
     return status_recompute(bundle_case_id=bundle_case.pk)
 
 

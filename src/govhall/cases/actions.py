@@ -386,8 +386,29 @@ def known(action: str) -> Action:
     return found
 
 
+# An app above cases that holds a case for a while (a bundle holds its members' results for
+# unified issuance) refuses an action on it through a veto registered here, checked after
+# the row's own guard: the row stays the one place that says who may act and from where; a
+# veto only says "not now, and why" (decision 0010). A veto answers the error or None.
+Veto = Callable[[Case, set[str]], "DomainError | None"]
+_VETOES: dict[str, list[Veto]] = {}
+
+
+def veto(action: str) -> Callable[[Veto], Veto]:
+    """Register the decorated function as a veto on ``action`` (an app's ``ready``)."""
+    known(action)
+
+    def register(check: Veto) -> Veto:
+        listed = _VETOES.setdefault(action, [])
+        name = f"{check.__module__}.{check.__qualname__}"
+        listed[:] = [c for c in listed if f"{c.__module__}.{c.__qualname__}" != name] + [check]
+        return check
+
+    return register
+
+
 def refusal(case: Case, roles: set[str], action: str, today: datetime.date | None = None) -> DomainError | None:
-    """Why ``roles`` may not take ``action`` on ``case`` now (state, role, guard), or None."""
+    """Why ``roles`` may not take ``action`` on ``case`` now (state, role, guard, veto), or None."""
     row = row_for(case.state, action)
     if row is None:
         return Conflict(
@@ -402,6 +423,10 @@ def refusal(case: Case, roles: set[str], action: str, today: datetime.date | Non
             row.guard(case, roles, today or timezone.localdate())
         except DomainError as exc:
             return exc
+    for check in _VETOES.get(action, ()):
+        vetoed = check(case, roles)
+        if vetoed is not None:
+            return vetoed
     return None
 
 

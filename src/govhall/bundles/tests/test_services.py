@@ -10,6 +10,8 @@ from conftest import login
 from govhall.bundles import selectors, services
 from govhall.bundles.models import BundleNotice, Delivery, Status
 from govhall.bundles.tests import factories as bf
+from govhall.cases import actions
+from govhall.cases import selectors as case_selectors
 from govhall.cases.models import State
 from govhall.cases.tests import factories as f
 from govhall.core.errors import DomainError, NotFound
@@ -117,6 +119,13 @@ def test_members_decided_in_parallel_and_delivered_together(restaurant, go):
     assert bf.refresh(bundle_case).status == Status.PARTLY_DECIDED
     member = selectors.members(bundle_case)[1]
     assert member.case.state == State.ISSUED and member.held  # its result waits for the others
+    # the clerk cannot hand the held result over alone from the member's page, nor is it offered
+    with pytest.raises(DomainError) as refused:
+        f.act(member.case, "clerk", "deliver", delivery_mode="window")
+    assert refused.value.code == "held_for_bundle"
+    assert refused.value.detail == {"bundle_case": bundle_case.number}
+    clerk = f.user("clerk")
+    assert "deliver" not in actions.offered(member.case, case_selectors.actor_roles(clerk, member.case))
     with go():
         f.act(food, "approver", "approve")
     assert not BundleNotice.objects.filter(bundle_case=bundle_case, key="ready").exists()
