@@ -178,10 +178,6 @@ class Evaluation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_subject_display()} {self.get_level_display()}"
 
-    @property
-    def is_bad(self) -> bool:
-        return self.level in BAD_LEVELS
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("评价一经提交不可修改")
@@ -189,6 +185,10 @@ class Evaluation(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("评价不可删除")
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level in BAD_LEVELS
 
 
 class FollowUp(models.Model):

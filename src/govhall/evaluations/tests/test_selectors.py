@@ -29,7 +29,8 @@ def _evaluate(case: Case, level: int) -> Evaluation:
 
 def test_satisfaction_counts_good_levels_over_case_evaluations(demo, media):
     cases = [f.draft() for _ in range(5)]
-    for case, level in zip(cases, [Level.VERY_SATISFIED, Level.SATISFIED, Level.FAIRLY_SATISFIED, Level.DISSATISFIED]):
+    levels = [Level.VERY_SATISFIED, Level.SATISFIED, Level.FAIRLY_SATISFIED, Level.DISSATISFIED]
+    for case, level in zip(cases[:4], levels, strict=True):
         _evaluate(case, level)
     Evaluation.objects.create(  # an item-level evaluation is not a case's
         subject=Subject.ITEM,
