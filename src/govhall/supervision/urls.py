@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from govhall.supervision import views
 
 app_name = "supervision"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+]

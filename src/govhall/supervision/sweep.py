@@ -1,0 +1,290 @@
+"""The warning sweep (预警扫描): every open case, pending deferral, pending 告知承诺
+verification and open imported case whose due date is near or past gets its warning,
+recorded once.
+
+Set-based, never a loop over cases: the working-day thresholds become calendar dates once
+per sweep (``WorkCalendar.add_workdays`` from today), and each kind of subject is then one
+``INSERT INTO supervision_alert (...) SELECT ... WHERE due_date < <cut-off> ... ON CONFLICT
+DO NOTHING`` (SQLite >= 3.24 and PostgreSQL). The unique constraint (subject, id, level, due
+date) makes a second sweep on the same day, or the next day, add nothing for a warning
+already recorded; an extension moves the due date, so the case may warn again.
+
+Levels are exclusive ranges of the due date, so one sweep records at most one level for a
+subject: overdue (due < today), red (due before the (red+1)-th working day after today,
+i.e. at most ``red_workdays`` working days left), yellow (otherwise, at most T working days
+left, T = max(floor(share x limit), yellow_workdays), per distinct limit).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import connection, models
+from django.db.models import Case as When_
+from django.db.models import F, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+
+from govhall.cases import workflow
+from govhall.cases.models import Case, Commitment, Deferral, State, TimelineEvent
+from govhall.supervision.models import Alert, Level, Subject, Thresholds
+from govhall.workdays.calendar import WorkCalendar
+from govhall.workdays.selectors import get_calendar
+
+# The columns the sweep writes, in this order (notified_at stays NULL: notified afterwards).
+COLUMNS = (
+    "level",
+    "subject",
+    "subject_id",
+    "case_id",
+    "imported_id",
+    "due_date",
+    "queue",
+    "department_id",
+    "region_id",
+    "hall_id",
+    "item_id",
+    "window_id",
+    "staff_id",
+    "created_at",
+)
+
+# A case's clock runs in these states unless a pause holds it (clock_paused; the stored due
+# date is then None). Imported cases carry no pauses: only accepted ones are swept.
+OPEN_STATES = workflow.CLOCKED
+ACCEPT_ACTIONS = ("accept", "accept_with_deferral")
+
+
+def thresholds() -> Thresholds:
+    found = Thresholds.objects.order_by("pk").first()
+    return found if found is not None else Thresholds.objects.create()
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """The thresholds as calendar dates for one sweep day."""
+
+    today: datetime.date
+    red: datetime.date  # due < red: at most red_workdays working days left
+    yellow: datetime.date  # due < yellow: at most yellow_workdays left (the day rule)
+    # limits whose share rule reaches further than the day rule: cut-off -> limits
+    by_share: dict[datetime.date, list[int]] = field(default_factory=dict)
+
+
+def share_days(limit: int | None, rules: Thresholds) -> int:
+    """T: the working days left at which a case of ``limit`` turns yellow."""
+    by_share = (limit or 0) * rules.yellow_share // 100
+    return max(by_share, rules.yellow_workdays)
+
+
+def cutoffs(today: datetime.date, rules: Thresholds, limits, calendar: WorkCalendar) -> Cutoffs:
+    """Working-day thresholds -> dates: at most n working days left <=> due < add_workdays(today, n + 1)."""
+    by_share: dict[datetime.date, list[int]] = {}
+    for limit in sorted({n for n in limits if n is not None}):
+        days = share_days(limit, rules)
+        if days > rules.yellow_workdays:
+            by_share.setdefault(calendar.add_workdays(today, days + 1), []).append(limit)
+    return Cutoffs(
+        today=today,
+        red=calendar.add_workdays(today, rules.red_workdays + 1),
+        yellow=calendar.add_workdays(today, rules.yellow_workdays + 1),
+        by_share=by_share,
+    )
+
+
+def _level(due: str, cut: Cutoffs, *, limit: str | None) -> tuple[Q, When_]:
+    """(which rows warn, their level) for a due-date column and an optional limit column."""
+    overdue = Q(**{f"{due}__lt": cut.today})
+    red = Q(**{f"{due}__lt": cut.red})
+    yellow = Q(**{f"{due}__lt": cut.yellow})
+    if limit is not None:
+        for date, limits in cut.by_share.items():
+            yellow |= Q(**{f"{due}__lt": date, f"{limit}__in": limits})
+    level = When_(
+        When(overdue, then=Value(Level.OVERDUE)),
+        When(red, then=Value(Level.RED)),
+        default=Value(Level.YELLOW),
+        output_field=models.CharField(),
+    )
+    return yellow, level  # yellow's range contains red's and overdue's
+
+
+def _annotated(qs, **columns):
+    """``qs`` reduced to the sweep's columns as annotations, in COLUMNS order."""
+    named = {f"c_{name}": columns[name] for name in COLUMNS}
+    return qs.annotate(**named).values_list(*named)
+
+
+def _staff_subquery(case_ref: str):
+    accepted = TimelineEvent.objects.filter(case_id=OuterRef(case_ref), action__in=ACCEPT_ACTIONS)
+    return Subquery(accepted.order_by("-seq").values("actor_id")[:1], output_field=models.IntegerField())
+
+
+def _null(kind=models.IntegerField):
+    return Value(None, output_field=kind())
+
+
+def case_rows(cut: Cutoffs, now: datetime.datetime):
+    warns, level = _level("due_date", cut, limit="limit_workdays")
+    qs = Case.objects.filter(open_cases_q()).filter(warns).order_by()
+    return _annotated(
+        qs,
+        level=level,
+        subject=Value(Subject.CASE),
+        subject_id=F("id"),
+        case_id=F("id"),
+        imported_id=_null(),
+        due_date=F("due_date"),
+        queue=Value(""),
+        department_id=F("department_id"),
+        region_id=F("department__region_id"),
+        hall_id=F("hall_id"),
+        item_id=F("item_id"),
+        window_id=F("intake_window_id"),
+        staff_id=_staff_subquery("id"),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+
+
+def open_cases_q() -> Q:
+    return Q(state__in=OPEN_STATES, clock_paused=False, due_date__isnull=False, accepted_on__isnull=False)
+
+
+def deferral_rows(cut: Cutoffs, now: datetime.datetime):
+    warns, level = _level("due_date", cut, limit=None)
+    qs = (
+        Deferral.objects.filter(status=Deferral.Status.PENDING)
+        .exclude(case__state__in=(*workflow.TERMINAL, State.DRAFT))
+        .filter(warns)
+        .order_by()
+    )
+    return _annotated(
+        qs,
+        level=level,
+        subject=Value(Subject.DEFERRAL),
+        subject_id=F("id"),
+        case_id=F("case_id"),
+        imported_id=_null(),
+        due_date=F("due_date"),
+        queue=Value(""),
+        department_id=F("case__department_id"),
+        region_id=F("case__department__region_id"),
+        hall_id=F("case__hall_id"),
+        item_id=F("case__item_id"),
+        window_id=F("case__intake_window_id"),
+        staff_id=_staff_subquery("case_id"),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+
+
+def commitment_rows(cut: Cutoffs, now: datetime.datetime):
+    warns, level = _level("verification_due", cut, limit=None)
+    qs = (
+        Commitment.objects.filter(
+            kind=Commitment.Kind.NOTIFY_COMMIT,
+            verification=Commitment.Verification.PENDING,
+            verification_due__isnull=False,
+        )
+        .exclude(case__state__in=(State.REVOKED, State.WITHDRAWN))
+        .filter(warns)
+        .order_by()
+    )
+    return _annotated(
+        qs,
+        level=level,
+        subject=Value(Subject.COMMITMENT),
+        subject_id=F("id"),
+        case_id=F("case_id"),
+        imported_id=_null(),
+        due_date=F("verification_due"),
+        queue=Value(""),
+        department_id=F("case__department_id"),
+        region_id=F("case__department__region_id"),
+        hall_id=F("case__hall_id"),
+        item_id=F("case__item_id"),
+        window_id=F("case__intake_window_id"),
+        staff_id=_staff_subquery("case_id"),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+
+
+def imported_rows(cut: Cutoffs, now: datetime.datetime):
+    from govhall.supervision.models import ImportedCase
+
+    warns, level = _level("due_date", cut, limit="limit_workdays")
+    qs = ImportedCase.objects.filter(open_imported_q()).filter(warns).order_by()
+    return _annotated(
+        qs,
+        level=level,
+        subject=Value(Subject.IMPORTED),
+        subject_id=F("id"),
+        case_id=_null(),
+        imported_id=F("id"),
+        due_date=F("due_date"),
+        queue=Value(""),
+        department_id=F("department_id"),
+        region_id=F("region_id"),
+        hall_id=_null(),
+        item_id=F("item_id"),
+        window_id=_null(),
+        staff_id=_null(),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+
+
+def open_imported_q() -> Q:
+    return Q(concluded_at__isnull=True, state=State.ACCEPTED, due_date__isnull=False)
+
+
+def insert_sql(rows_qs) -> tuple[str, tuple]:
+    """``INSERT INTO supervision_alert (COLUMNS) <the queryset's SELECT> ON CONFLICT DO NOTHING``."""
+    select, params = rows_qs.query.sql_with_params()
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    # "ON CONFLICT" right after a SELECT with a WHERE is unambiguous for SQLite's parser too.
+    return f"INSERT INTO {table} ({columns}) {select} ON CONFLICT DO NOTHING", tuple(params)
+
+
+@dataclass
+class SweepResult:
+    today: datetime.date
+    recorded: dict[str, int]  # subject -> alerts newly recorded
+    notified: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.recorded.values())
+
+
+def limits_in_use() -> list[int]:
+    """The distinct limits of open cases and open imported cases (one query each)."""
+    from govhall.supervision.models import ImportedCase
+
+    found = set(Case.objects.filter(open_cases_q()).order_by().values_list("limit_workdays", flat=True).distinct())
+    found |= set(
+        ImportedCase.objects.filter(open_imported_q()).order_by().values_list("limit_workdays", flat=True).distinct()
+    )
+    return sorted(n for n in found if n is not None)
+
+
+def statements(today: datetime.date, *, now: datetime.datetime | None = None, calendar: WorkCalendar | None = None):
+    """The sweep's INSERT statements for ``today``: [(subject, sql, params)]."""
+    now = now or timezone.now()
+    cut = cutoffs(today, thresholds(), limits_in_use(), calendar or get_calendar())
+    builders = (
+        (Subject.CASE, case_rows),
+        (Subject.DEFERRAL, deferral_rows),
+        (Subject.COMMITMENT, commitment_rows),
+        (Subject.IMPORTED, imported_rows),
+    )
+    return [(subject, *insert_sql(build(cut, now))) for subject, build in builders]
+
+
+def record(today: datetime.date, *, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Run the INSERTs (the caller holds the transaction); returns rows recorded per subject."""
+    recorded: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for subject, sql, params in statements(today, now=now):
+            cursor.execute(sql, params)
+            recorded[subject] = max(cursor.rowcount, 0)
+    return recorded
