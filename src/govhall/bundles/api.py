@@ -47,6 +47,10 @@ class BundleCaseMaterialOut(Schema):
     name: str
     required: bool
     asked: bool = Field(description="false：由证照库或共享数据提供（免提交），证照库中没有时仍可上传")
+    source: str = Field(
+        description="applicant 申请人自备；licence 电子证照库获取（supplied 为 false 时证照库中没有，需上传）；"
+        "shared_data 部门共享获取"
+    )
     shared: bool = Field(description="多个事项共用，提交一次")
     members: int
     supplied: bool

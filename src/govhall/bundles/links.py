@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from govhall.accounts import scope
+from govhall.accounts.roles import Role
 from govhall.bundles import selectors
 from govhall.bundles.models import BundleCaseMember
 from govhall.core import links
@@ -22,5 +24,9 @@ def case_bundle(case, user):
 
 @links.for_nav
 def my_bundles(user):
-    if user is not None and user.is_authenticated and selectors.visible_bundle_cases(user).exists():
+    if user is None or not user.is_authenticated:
+        return
+    if scope.staff_role(user) == Role.CLERK:
+        yield links.Link("一件事收件", reverse("bundles:intake"), order=24)
+    if selectors.visible_bundle_cases(user).exists():
         yield links.Link("一件事", reverse("bundles:index"), order=25)

@@ -31,6 +31,7 @@ def bundle_case_data(bundle_case: BundleCase, user: User) -> dict[str, Any]:
                     "name": material.name,
                     "required": material.required,
                     "asked": material.asked,
+                    "source": material.source,
                     "shared": material.shared,
                     "members": len(material.targets),
                     "supplied": len(supplied) == len(material.targets),

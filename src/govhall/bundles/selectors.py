@@ -20,7 +20,9 @@ from govhall.cases import selectors as case_selectors
 from govhall.cases.models import Case, State
 from govhall.cases.workflow import TERMINAL
 from govhall.catalog import bundles as catalog_bundles
+from govhall.catalog.models import MaterialRequirement
 from govhall.core.errors import NotFound
+from govhall.licences.selectors import usable_licences
 from govhall.workdays.selectors import get_calendar
 
 BUNDLE_SCOPE = scope.Policy(applicant="applicant", filer="filed_by")
@@ -148,3 +150,16 @@ def delivery_modes(member_rows: list[BundleCaseMember]) -> list[str]:
 
 def case_member(case: Case) -> BundleCaseMember | None:
     return BundleCaseMember.objects.select_related("bundle_case").filter(case=case).first()
+
+
+def library_lacks(applicant, materials: list) -> set[str]:
+    """The names of the bundle materials the licence library would supply (免证办) but holds
+    nothing usable for this applicant: the pages ask for them instead of promising 免提交.
+    Shared-data materials are fetched by the departments and never asked."""
+    fetched = [m for m in materials if m.source == MaterialRequirement.Source.LICENCE]
+    if applicant is None or not fetched:
+        return set()
+    ids = {rid for m in fetched for rid in m.targets.values()}
+    types = dict(MaterialRequirement.objects.filter(id__in=ids).values_list("id", "licence_type"))
+    usable = usable_licences(applicant, [t for t in types.values() if t])
+    return {m.name for m in fetched if any(types.get(rid) not in usable for rid in m.targets.values())}

@@ -20,12 +20,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from govhall.accounts import scope
-from govhall.accounts.models import Applicant, User
+from govhall.accounts.models import Applicant, Hall, User
 from govhall.bundles import selectors
 from govhall.bundles.models import BundleCase, BundleCaseMember, BundleNotice, Delivery, Status
 from govhall.cases import selectors as case_selectors
 from govhall.cases import services as case_services
-from govhall.cases.models import State
+from govhall.cases.models import Channel, State
 from govhall.cases.workflow import BEFORE_DECISION, TERMINAL
 from govhall.catalog import bundles as catalog_bundles
 from govhall.catalog import formfields
@@ -85,9 +85,12 @@ def bundle_case_create(
     form: dict | None = None,
     delivery: str = Delivery.TOGETHER,
     delivery_mode: str = "",
+    channel: str = Channel.ONLINE,
+    hall: Hall | None = None,
 ) -> BundleCase:
     """A draft bundle case with one draft member case per applying member, each with its
-    part of the one form. All or nothing."""
+    part of the one form, taken in at ``hall`` (by default the one serving the first
+    member's region). All or nothing."""
     bundle, chosen, applying, fields = plan(bundle_code, answers)
     if not applying:
         raise DomainError("按您的情形，本一件事没有需要办理的事项", code="no_members")
@@ -104,8 +107,7 @@ def bundle_case_create(
                 code="delivery_mode_not_offered",
                 detail={"allowed": offered},
             )
-    first_item = applying[0][1]
-    hall = case_selectors.region_hall(first_item.department.region_id)
+    hall = hall or case_selectors.region_hall(applying[0][1].department.region_id)
     for _ in range(8):
         number = _new_number(bundle.code)
         try:
@@ -127,6 +129,7 @@ def bundle_case_create(
                         item_code=item.code,
                         applicant=applicant,
                         form=catalog_bundles.member_form(fields, clean, item.code),
+                        channel=channel,
                         hall=hall,  # one window takes the whole bundle in (一窗受理)
                     )
                     BundleCaseMember.objects.create(
@@ -137,6 +140,36 @@ def bundle_case_create(
             if not BundleCase.objects.filter(number=number).exists():
                 raise
     raise DomainError("无法生成办件编号，请重试", code="number_exhausted", status=503)
+
+
+@transaction.atomic
+def bundle_window_intake(
+    *,
+    actor: User,
+    bundle_code: str,
+    applicant: case_services.IntakeApplicant,
+    answers: dict | None = None,
+    form: dict | None = None,
+    delivery: str = Delivery.TOGETHER,
+    delivery_mode: str = "",
+) -> tuple[BundleCase, Applicant, bool]:
+    """一窗受理 of a whole bundle for an applicant standing at the general window: the clerk
+    identifies (or registers) them and files the bundle at the clerk's hall, every member on
+    the window channel; the clerk then scans the one set of materials and submits, as the
+    applicant would online. All or nothing. Returns (bundle case, applicant, registered now)."""
+    found, created, hall = case_services.window_applicant(actor=actor, applicant=applicant)
+    bundle_case = bundle_case_create(
+        actor=actor,
+        bundle_code=bundle_code,
+        applicant=found,
+        answers=answers,
+        form=form,
+        delivery=delivery,
+        delivery_mode=delivery_mode,
+        channel=Channel.WINDOW,
+        hall=hall,
+    )
+    return bundle_case, found, created
 
 
 def _for_applicant(bundle_case: BundleCase | str, actor: User) -> BundleCase:

@@ -8,7 +8,9 @@ service's message is shown as is."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -17,6 +19,7 @@ from govhall.accounts import scope
 from govhall.accounts.roles import Role
 from govhall.bundles import presenters, selectors, services
 from govhall.bundles.models import Delivery
+from govhall.cases import forms as case_forms
 from govhall.cases import services as case_services
 from govhall.catalog import bundles as catalog_bundles
 from govhall.catalog.models import DeliveryMode
@@ -35,6 +38,15 @@ def index(request):
 
 
 @login_required
+def intake(request):
+    """一件事窗口收件: the general window picks the bundle a walk-in applicant came for."""
+    if scope.staff_role(request.user) != Role.CLERK:
+        raise PermissionDenied("一件事窗口收件仅供综合窗口受理员使用")
+    found = catalog_bundles.published_bundles().order_by("life_stage", "code")
+    return render(request, "bundles/intake.html", {"bundles": found})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def apply(request, code: str):
     data = request.POST if request.method == "POST" else request.GET
@@ -44,24 +56,42 @@ def apply(request, code: str):
         raise Http404(exc.message) from exc
     error, errors, status = "", {}, 200
     form_values = {f.name: data.get(f"f_{i}", "") for i, f in enumerate(fields)}
+    # 一窗受理: a general-window clerk files the whole bundle for the applicant at the window
+    at_window = scope.staff_role(request.user) == Role.CLERK
+    intake_form = case_forms.IntakeApplicantForm(request.POST or None) if at_window else None
     if request.method == "POST" and data.get("action") == "create":
+        filing = {
+            "bundle_code": code,
+            "answers": answers,
+            "form": {k: v for k, v in form_values.items() if v != ""},
+            "delivery": data.get("delivery") or Delivery.TOGETHER,
+            "delivery_mode": data.get("delivery_mode") or "",
+        }
         try:
-            applicant = case_services.applicant_for(request.user)
-            bundle_case = services.bundle_case_create(
-                actor=request.user,
-                bundle_code=code,
-                applicant=applicant,
-                answers=answers,
-                form={k: v for k, v in form_values.items() if v != ""},
-                delivery=data.get("delivery") or Delivery.TOGETHER,
-                delivery_mode=data.get("delivery_mode") or "",
-            )
+            if intake_form is None:
+                applicant = case_services.applicant_for(request.user)
+                bundle_case = services.bundle_case_create(actor=request.user, applicant=applicant, **filing)
+            elif not intake_form.is_valid():
+                problems = [e for errs in intake_form.errors.values() for e in errs]
+                raise DomainError("；".join(problems), code="invalid_applicant")
+            else:
+                bundle_case, applicant, created = services.bundle_window_intake(
+                    actor=request.user, applicant=case_services.IntakeApplicant(**intake_form.cleaned_data), **filing
+                )
+                who = "已登记新申请人" if created else "已找到申请人"
+                messages.success(
+                    request, f"{who}“{applicant.name}”，一件事草稿已创建：请扫描上传材料，提交后一窗受理。"
+                )
             return redirect("bundles:case", bundle_case.number)
         except DomainError as exc:
             error, status = exc.message, _status(exc)
             errors = exc.detail if isinstance(exc.detail, dict) else {}
     items = [item for _, item in applying]
     materials = catalog_bundles.unified_materials(bundle, items)
+    own = [] if at_window else scope.represented(request.user)
+    # 免提交 only where this applicant's licence library holds the licence (one applicant:
+    # a person, or an operator of one company; else the page cannot know whose library)
+    lacking = selectors.library_lacks(own[0] if len(own) == 1 else None, materials)
     modes = [m for m in DeliveryMode.values if all(m in (i.delivery_modes or ["window"]) for i in items)]
     context = {
         "bundle": bundle,
@@ -74,7 +104,9 @@ def apply(request, code: str):
             {"index": i, "field": f, "value": form_values[f.name], "error": errors.get(f.name, "")}
             for i, f in enumerate(fields)
         ],
-        "materials": materials,
+        "materials": [{"m": m, "lacking": m.name in lacking} for m in materials],
+        "library_known": len(own) == 1,
+        "intake_form": intake_form,
         "limit": catalog_bundles.bundle_limit(items),
         "deliveries": Delivery.choices,
         "modes": [(m, DeliveryMode(m).label) for m in modes],
@@ -137,14 +169,14 @@ def case(request, number: str):
         "can_upload": acting and any(m.case.state in ("draft", "correction_requested") for m in member_rows),
         "can_submit": acting and any(m.case.state in ("draft", "correction_requested") for m in member_rows),
         "can_withdraw": acting and data["status"] not in ("withdrawn", "delivered", "decided"),
-        "can_deliver": not applicant_side
+        # staff only, even the clerk who filed the bundle at the window (also applicant side)
+        "can_deliver": scope.reach(request.user) is not None
         and selectors.all_decided(member_rows)
         and bool(selectors.waiting_delivery(member_rows))
         and len(data["members"]) == len(member_rows),
         # 一窗受理: a window that sees every member takes the whole bundle in
         "prereview": [m for m in member_rows if m.case.state == "submitted"]
-        if not applicant_side
-        and len(data["members"]) == len(member_rows)
+        if len(data["members"]) == len(member_rows)
         and scope.staff_role(request.user) in (Role.CLERK, Role.HALL_MANAGER)
         else [],
         "error": error,

@@ -307,6 +307,23 @@ def window_intake(
 ) -> tuple[Case, Applicant, bool]:
     """一窗受理: the clerk finds or registers the applicant and files a draft for them at their
     hall, all or nothing. Returns (case, applicant, whether the applicant was registered now)."""
+    found, created, hall = window_applicant(actor=actor, applicant=applicant)
+    case = case_create(
+        actor=actor,
+        item_code=item_code,
+        applicant=found,
+        situation_answers=situation_answers,
+        form=form,
+        channel=Channel.WINDOW,
+        hall=hall,
+    )
+    return case, found, created
+
+
+def window_applicant(*, actor: User, applicant: IntakeApplicant) -> tuple[Applicant, bool, Hall]:
+    """The general window's first step, for a single case or a whole bundle: only a clerk of
+    a hall; the applicant found by ID or credit code, or registered now. Returns (applicant,
+    whether registered now, the clerk's hall). Call it inside the filing's transaction."""
     from govhall.accounts.services import applicant_find_or_register
 
     profile = scope.staff_profile(actor)
@@ -324,16 +341,7 @@ def window_intake(
         phone=applicant.phone,
         legal_representative=applicant.legal_representative,
     )
-    case = case_create(
-        actor=actor,
-        item_code=item_code,
-        applicant=found,
-        situation_answers=situation_answers,
-        form=form,
-        channel=Channel.WINDOW,
-        hall=profile.hall,
-    )
-    return case, found, created
+    return found, created, profile.hall
 
 
 def _check_mandate(actor: User, applicant: Applicant, item_code: str) -> None:
