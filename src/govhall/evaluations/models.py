@@ -133,13 +133,10 @@ class Evaluation(models.Model):
         on_delete=models.PROTECT,
         related_name="evaluations_received",
     )
+    # Who evaluates: the case's applicant; for item- and staff-level evaluations the
+    # applicant the signed-in user is (or operates for).
     applicant = models.ForeignKey(
-        "accounts.Applicant",
-        verbose_name="评价人（申请人）",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="evaluations",
+        "accounts.Applicant", verbose_name="评价人（申请人）", on_delete=models.PROTECT, related_name="evaluations"
     )
     # The signed-in user who submitted it; empty on the window evaluator screen, where the
     # applicant is identified by the case the clerk put on the screen.

@@ -36,6 +36,7 @@ def test_satisfaction_counts_good_levels_over_case_evaluations(demo, media):
         subject=Subject.ITEM,
         item=cases[0].item,
         department=cases[0].department,
+        applicant=cases[0].applicant,
         channel=Channel.PC,
         level=Level.VERY_DISSATISFIED,
         indicator_set=IndicatorSet.ONLINE,
