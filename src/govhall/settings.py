@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "govhall.bundles",
     "govhall.supervision",
     "govhall.evaluations",
+    "govhall.appointments",
+    "govhall.queues",
+    "govhall.construction",
+    "govhall.prechecks",
     "govhall.stats",
 ]
 

@@ -18,11 +18,15 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),  # after the API: what it does not answer
     path("accounts/", include("govhall.accounts.urls")),
+    path("appointments/", include("govhall.appointments.urls")),
     path("bundle-cases/", include("govhall.bundles.urls")),
+    path("construction/", include("govhall.construction.urls")),
     path("evaluations/", include("govhall.evaluations.urls")),
     path("licences/", include("govhall.licences.urls")),
     path("lockers/", include("govhall.lockers.urls")),
     path("notifications/", include("govhall.notify.urls")),
+    path("prechecks/", include("govhall.prechecks.urls")),
+    path("queue/", include("govhall.queues.urls")),
     path("stats/", include("govhall.stats.urls")),
     path("supervision/", include("govhall.supervision.urls")),
     path("mode/", display_mode, name="display_mode"),  # 标准模式 / 长辈模式

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, Window
+from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, Window, WindowGroup
 from govhall.accounts.services import locked_usernames, login_unlock
 
 
@@ -62,6 +62,12 @@ class ApplicantAdmin(admin.ModelAdmin):
         return obj.masked_phone
 
 
+class WindowGroupInline(admin.TabularInline):
+    model = WindowGroup
+    extra = 0
+    filter_horizontal = ("departments",)
+
+
 class WindowInline(admin.TabularInline):
     model = Window
     extra = 0
@@ -71,7 +77,13 @@ class WindowInline(admin.TabularInline):
 class HallAdmin(admin.ModelAdmin):
     list_display = ("name", "region", "address", "phone")
     list_filter = ("region",)
-    inlines = [WindowInline]
+    inlines = [WindowGroupInline, WindowInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # a window joins a group of its own hall
+        if db_field.name == "group" and request.resolver_match and request.resolver_match.kwargs.get("object_id"):
+            kwargs["queryset"] = WindowGroup.objects.filter(hall_id=request.resolver_match.kwargs["object_id"])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # ----- Staff two-factor sign-in (accounts/twofactor.py): the administrator's reset. -----

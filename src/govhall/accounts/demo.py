@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, Window
+from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, Window, WindowGroup
 from govhall.accounts.roles import Role
 from govhall.accounts.services import role_groups_ensure
 from govhall.accounts.validators import id_number_check_char, uscc_check_char
@@ -20,6 +20,14 @@ DEMO_OTHER_ID_NUMBER = "61010419851112204" + id_number_check_char("6101041985111
 DEMO_HALL = "莲湖区政务服务中心"
 # General intake windows 1–8, the issuing window 9 (统一窗口出件).
 DEMO_WINDOWS = [(str(n), Window.Kind.GENERAL) for n in range(1, 9)] + [("9", Window.Kind.ISSUING)]
+# 综合窗口分区: (letter, name, departments served); A, with none listed, takes everything else
+DEMO_WINDOW_GROUPS = [
+    ("A", "综合受理（证照联办）", []),
+    ("B", "工程建设项目报建", ["lh-zj", "lh-zrzy", "lh-cg"]),
+    ("C", "税务", ["lh-sw"]),
+    ("D", "社保医保公积金", ["lh-rs", "lh-yb", "lh-gjj"]),
+]
+DEMO_WINDOW_GROUP_OF = {"1": "A", "2": "A", "3": "A", "4": "A", "5": "B", "6": "C", "7": "D", "8": "D"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,17 @@ def load() -> list[DemoAccount]:
         name=DEMO_HALL,
         defaults={"address": "西安市莲湖区政务服务中心一层", "phone": "029-87654321"},
     )
+    window_groups = {}
+    for order, (letter, name, departments) in enumerate(DEMO_WINDOW_GROUPS):
+        group, _ = WindowGroup.objects.update_or_create(
+            hall=hall, letter=letter, defaults={"name": name, "order": order}
+        )
+        group.departments.set(Department.objects.filter(code__in=departments))
+        window_groups[letter] = group
     windows = {
-        code: Window.objects.update_or_create(hall=hall, code=code, defaults={"kind": kind})[0]
+        code: Window.objects.update_or_create(
+            hall=hall, code=code, defaults={"kind": kind, "group": window_groups.get(DEMO_WINDOW_GROUP_OF.get(code, ""))}
+        )[0]
         for code, kind in DEMO_WINDOWS
     }
     for account in DEMO_ACCOUNTS:

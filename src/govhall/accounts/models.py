@@ -109,6 +109,34 @@ class Hall(models.Model):
         return self.name
 
 
+class WindowGroup(models.Model):
+    """A group of a hall's windows that serve the same matters (综合窗口分区: 证照联办、工程报建、
+    税务、不动产、社保…): appointments are booked and queue tickets numbered (A001, B001…) per
+    group. A group serves its departments' items and its listed item codes; a group with
+    neither serves whatever no other group of the hall claims (the general windows)."""
+
+    hall = models.ForeignKey(Hall, verbose_name="大厅", on_delete=models.CASCADE, related_name="window_groups")
+    letter = models.CharField("号段字母", max_length=2, help_text="取号号码的前缀，如 A、B")
+    name = models.CharField("名称", max_length=50)
+    order = models.PositiveIntegerField("排序", default=0)
+    departments = models.ManyToManyField(
+        "catalog.Department", verbose_name="办理部门", blank=True, related_name="window_groups"
+    )
+    item_codes = models.JSONField("办理事项编码", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "窗口分区"
+        verbose_name_plural = "窗口分区"
+        ordering = ["hall", "order", "letter"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "letter"], name="unique_window_group_letter"),
+            models.CheckConstraint(condition=models.Q(letter__regex=r"^[A-Z]{1,2}$"), name="window_group_letter_latin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.letter} {self.name}"
+
+
 class Window(models.Model):
     """A counter in a hall: general intake (综合窗口), issuing (出件窗口) or dedicated (专窗)."""
 
@@ -120,6 +148,14 @@ class Window(models.Model):
     hall = models.ForeignKey(Hall, verbose_name="大厅", on_delete=models.CASCADE, related_name="windows")
     code = models.CharField("窗口号", max_length=10)
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.GENERAL)
+    group = models.ForeignKey(
+        WindowGroup,
+        verbose_name="窗口分区",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="windows",
+    )
 
     class Meta:
         verbose_name = "窗口"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govhall.accounts import scope
-from govhall.accounts.models import Applicant, Operator, StaffProfile, User
+from govhall.accounts.models import Applicant, Hall, Operator, StaffProfile, User, WindowGroup
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,21 @@ def operators_of(companies: list[Applicant]) -> dict[int, list[Operator]]:
     ):
         found[operator.applicant_id].append(operator)
     return found
+
+
+def window_groups(hall: Hall) -> list[WindowGroup]:
+    return list(hall.window_groups.prefetch_related("departments").order_by("order", "letter"))
+
+
+def window_group_for(hall: Hall, item_code: str, department_id: int | None) -> WindowGroup | None:
+    """The group of ``hall`` that serves an item: the one listing its code, else the one of
+    its department, else the general group (neither departments nor items listed); None
+    when the hall has no groups."""
+    groups = window_groups(hall)
+    for group in groups:
+        if item_code in (group.item_codes or []):
+            return group
+    for group in groups:
+        if department_id is not None and any(d.id == department_id for d in group.departments.all()):
+            return group
+    return next((g for g in groups if not g.item_codes and not g.departments.all()), None)
