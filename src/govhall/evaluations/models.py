@@ -231,6 +231,11 @@ class CallbackTask(models.Model):
         CONTESTED = "contested", "申请人不认可"
 
     evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="callback_task")
+    # The evaluation's applicant, copied: the scope policy reaches the applicant side by a
+    # field of the object itself.
+    applicant = models.ForeignKey(
+        "accounts.Applicant", verbose_name="评价人", on_delete=models.PROTECT, related_name="+", null=True
+    )
     department = models.ForeignKey(
         "catalog.Department", verbose_name="责任部门", on_delete=models.PROTECT, related_name="+", db_index=False
     )

@@ -34,7 +34,7 @@ EVALUATION_SCOPE = scope.Policy(
 )
 # A callback task: the same dimensions through its evaluation; the department is the task's.
 TASK_SCOPE = scope.Policy(
-    applicant="evaluation__applicant", hall="evaluation__hall", department="department", region="department__region"
+    applicant="applicant", hall="evaluation__hall", department="department", region="department__region"
 )
 
 

@@ -195,7 +195,9 @@ def _create(**fields) -> Evaluation:
 
 def _open_task(evaluation: Evaluation) -> CallbackTask:
     due = get_calendar().add_workdays(_today(), config.number("GOVHALL_EVALUATION_CALLBACK_DAYS"))
-    task = CallbackTask.objects.create(evaluation=evaluation, department=evaluation.department, callback_due=due)
+    task = CallbackTask.objects.create(
+        evaluation=evaluation, applicant=evaluation.applicant, department=evaluation.department, callback_due=due
+    )
     staff = _department_staff(evaluation.department_id)
     if staff:
         _notify(

@@ -31,9 +31,7 @@ def evaluate(case: Case, level: int = 5, username: str = "citizen", comment: str
     if level <= 2 and not comment:
         comment = "窗口等候时间太长"
     indicators = {code: level for code in ONLINE}
-    return services.evaluate_case(
-        actor=user(username), case=case, level=level, indicators=indicators, comment=comment
-    )
+    return services.evaluate_case(actor=user(username), case=case, level=level, indicators=indicators, comment=comment)
 
 
 def other_department_reviewer() -> User:
