@@ -351,19 +351,16 @@ def case_counts(cases: QuerySet[Case]) -> dict[str, int]:
     """
     online = Q(channel=Channel.ONLINE)
     no_trip_result = Q(delivery_mode__in=NO_TRIP_DELIVERY)
-    annotated = cases.annotate(locker=_locker_used(), dropped=_locker_dropoff())
-    return annotated.aggregate(
+    locker, dropped = Q(_locker_used()), Q(_locker_dropoff())
+    return cases.aggregate(
         total=Count("id"),
         online=Count("id", filter=online),
         window=Count("id", filter=Q(channel=Channel.WINDOW)),
         station=Count("id", filter=Q(channel=Channel.ASSISTED)),
-        locker=Count("id", filter=Q(locker=True)),
+        locker=Count("id", filter=locker),
         full_online=Count("id", filter=online & Q(item__online_depth=OnlineDepth.FULL_ONLINE)),
-        zero_visit=Count("id", filter=online & no_trip_result & Q(dropped=False)),
-        at_most_one=Count(
-            "id",
-            filter=(online & (no_trip_result | Q(dropped=False))) | (~online & no_trip_result & Q(dropped=False)),
-        ),
+        zero_visit=Count("id", filter=online & no_trip_result & ~dropped),
+        at_most_one=Count("id", filter=(online & (no_trip_result | ~dropped)) | (~online & no_trip_result & ~dropped)),
         instant=Count("id", filter=Q(item__is_instant=True)),
     )
 
