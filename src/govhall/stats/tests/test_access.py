@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import login
 from django.contrib.auth.models import Group
 from openpyxl import load_workbook
 
-from conftest import login
 from govhall.accounts.models import Hall, StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.catalog.models import Region
@@ -69,7 +69,7 @@ def test_viewers_see_the_district(known, client, username):
     login(client, username)
     page = client.get(f"/stats/?{PERIOD}")
     assert page.status_code == 200
-    assert '<li><strong>5</strong>办件量（件）</li>' in page.content.decode()
+    assert "<li><strong>5</strong>办件量（件）</li>" in page.content.decode()
     assert client.get(f"/api/v1/stats/figures?{PERIOD}").json()["total"] == 5
 
 
@@ -83,7 +83,7 @@ def test_the_menu_links_the_dashboard_only_for_viewers(known, client):
 def test_an_out_of_region_manager_sees_nothing_of_the_district(known, client):
     client.force_login(outsider_manager())
     page = client.get(f"/stats/?{PERIOD}").content.decode()
-    assert '<li><strong>0</strong>办件量（件）</li>' in page
+    assert "<li><strong>0</strong>办件量（件）</li>" in page
     assert "区市场监管局" not in page  # neither in the charts nor in the department choices
     body = client.get(f"/api/v1/stats/figures?{PERIOD}").json()
     assert body["total"] == 0 and body["departments"] == [] and body["overdue"]["open_overdue"] == 0

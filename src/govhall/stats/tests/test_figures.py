@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from govhall.accounts.models import User
 from govhall.cases.models import Deferral
 from govhall.catalog.models import Department, Region, ServiceItem
