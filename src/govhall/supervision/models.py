@@ -75,7 +75,13 @@ class Alert(models.Model):
     # the id of the Case, Deferral, Commitment or ImportedCase watched
     subject_id = models.PositiveBigIntegerField("对象编号")
     case = models.ForeignKey(
-        "cases.Case", verbose_name="办件", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "cases.Case",
+        verbose_name="办件",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     imported = models.ForeignKey(
         "supervision.ImportedCase",
@@ -84,21 +90,38 @@ class Alert(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="alerts",
+        db_index=False,
     )
     # For an intake alert: the day the case reached the queue; otherwise the due date.
     due_date = models.DateField("到期日")
     queue = models.CharField("队列", max_length=20, blank=True)
     # Copied for the board's filters (indexed columns, no joins).
     department = models.ForeignKey(
-        "catalog.Department", verbose_name="部门", on_delete=models.PROTECT, related_name="+"
+        "catalog.Department", verbose_name="部门", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    region = models.ForeignKey("catalog.Region", verbose_name="区域", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "catalog.Region", verbose_name="区域", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     hall = models.ForeignKey(
-        "accounts.Hall", verbose_name="大厅", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Hall",
+        verbose_name="大厅",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
-    item = models.ForeignKey("catalog.ServiceItem", verbose_name="事项", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        "catalog.ServiceItem", verbose_name="事项", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     window = models.ForeignKey(
-        "accounts.Window", verbose_name="窗口", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Window",
+        verbose_name="窗口",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # The clerk who took the case in (its acceptance in the timeline), when known.
     staff = models.ForeignKey(
@@ -108,6 +131,7 @@ class Alert(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField("记录时间")
     notified_at = models.DateTimeField("通知时间", null=True, blank=True)

@@ -44,11 +44,12 @@ def test_thresholds_become_dates_across_the_national_day_holiday(demo):
     cal = get_calendar()
     assert cal.add_workdays(EVE, 1) == D(2025, 10, 9)
     rules = Thresholds(yellow_share=20, yellow_workdays=2, red_workdays=1)
-    cut = sweep.cutoffs(EVE, rules, [5, 20, 60], cal)
+    cut = sweep.cutoffs(EVE, rules, 20, cal)
     assert cut.red == D(2025, 10, 10)  # due before the 2nd working day after: <= 1 day left
     assert cut.yellow == D(2025, 10, 11)  # the Saturday worked for the holiday
-    # 20 days: 20% = 4 working days; 60 days: 12; 5 days: the 2-day rule (20% is 1)
-    assert cut.by_share == {cal.add_workdays(EVE, 5): [20], cal.add_workdays(EVE, 13): [60]}
+    # 3 days left is yellow from a limit of 15 (20% = 3), 4 days from 20; no further (max 20)
+    assert cut.by_share == {cal.add_workdays(EVE, 4): 15, cal.add_workdays(EVE, 5): 20}
+    assert sweep.share_days(14, rules) == 2 and sweep.share_days(15, rules) == 3
 
 
 def test_the_sweep_marks_exactly_the_right_cases_across_the_holiday(demo):
