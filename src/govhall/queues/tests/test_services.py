@@ -1,0 +1,251 @@
+"""The ticket life cycle, numbering, the priority rule and who may act."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from govhall.accounts.models import Applicant
+from govhall.accounts.roles import Role
+from govhall.accounts.validators import id_number_check_char
+from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
+from govhall.queues import selectors, services, workflow
+from govhall.queues.models import Priority, Source, State
+from govhall.queues.tests.helpers import clerk_at, hall, other_hall, staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _id(birth: str) -> str:
+    first17 = f"610104{birth}123"
+    return first17 + id_number_check_char(first17)
+
+
+def _issue(letter="A", **kwargs):
+    return services.issue(hall=hall(), group=letter, source=Source.KIOSK, **kwargs)[0]
+
+
+def test_numbers_per_group_and_day(demo, clock):
+    assert [_issue("A").number for _ in range(3)] == ["A001", "A002", "A003"]
+    assert _issue("B").number == "B001"
+    clock.advance(days=1)
+    assert _issue("A").number == "A001"
+
+
+def test_unknown_group_and_bad_id_number(demo, clock):
+    with pytest.raises(NotFound) as error:
+        _issue("Z")
+    assert error.value.code == "group_not_found"
+    with pytest.raises(DomainError) as error:
+        _issue("A", id_number="610104195001011234")
+    assert error.value.code == "invalid_id_number"
+
+
+def test_age_from_id_number():
+    today = datetime.date(2026, 12, 4)
+    assert services.age_from_id_number(_id("19661204"), today) == 60
+    assert services.age_from_id_number(_id("19661205"), today) == 59
+    assert services.age_from_id_number("61010419661204123X", today) is None  # wrong check digit
+
+
+def test_priority_classes_then_issue_time(demo, clock):
+    ordinary = _issue("A")
+    clock.advance(minutes=1)
+    appointment_like = services.issue(hall=hall(), group="A", source=Source.KIOSK, appointment_code="X1")[0]
+    clock.advance(minutes=1)
+    elderly = _issue("A", id_number=_id("19500101"))
+    clock.advance(minutes=1)
+    disabled = _issue("A", disabled=True)
+    assert elderly.priority == Priority.ELDERLY and disabled.priority == Priority.DISABLED
+    assert appointment_like.priority == Priority.APPOINTMENT
+    clerk = clerk_at("1")
+    order = []
+    for _ in range(4):
+        ticket = services.call_next(actor=clerk)
+        order.append(ticket.pk)
+        services.act(actor=clerk, ticket=ticket, action="start")
+        services.act(actor=clerk, ticket=ticket, action="finish")
+    assert order == [elderly.pk, disabled.pk, appointment_like.pk, ordinary.pk]
+    assert services.call_next(actor=clerk) is None
+
+
+def test_ordinary_ticket_is_not_starved(demo, clock):
+    """A priority ticket overtakes only ordinary tickets issued less than its credit earlier."""
+    old = _issue("A")
+    clock.advance(minutes=31)
+    for _ in range(5):
+        _issue("A", elderly=True)
+    assert services.call_next(actor=clerk_at("1")).pk == old.pk
+
+
+def test_key_project_of_the_company_is_priority(demo, clock):
+    from govhall.stations.demo import load
+
+    load()
+    from govhall.stations.models import KeyProject
+
+    project = KeyProject.objects.filter(status=KeyProject.Status.ACTIVE).first()
+    ticket = _issue("B", applicant=project.company)
+    assert ticket.priority == Priority.KEY_PROJECT and ticket.key_project == project
+    by_code = services.issue(
+        hall=hall(), group="B", source=Source.CLERK, actor=clerk_at("5"), key_project=project.code
+    )[0]
+    assert by_code.priority == Priority.KEY_PROJECT
+    with pytest.raises(NotFound):
+        _issue("B", key_project="NO-SUCH")
+
+
+def test_full_cycle_and_times(demo, clock):
+    ticket = _issue("A")
+    clerk = clerk_at("2")
+    clock.advance(minutes=12)
+    called = services.call_next(actor=clerk)
+    assert called.pk == ticket.pk and called.state == State.CALLED and called.window.code == "2"
+    assert called.wait_seconds == 720
+    clock.advance(seconds=30)
+    services.act(actor=clerk, ticket=called, action="start")
+    clock.advance(minutes=6)
+    done = services.act(actor=clerk, ticket=called, action="finish")
+    assert done.state == State.FINISHED and done.service_seconds == 360 and done.window is None
+
+
+def test_recall_until_the_limit_then_miss_and_requeue_to_the_back(demo, clock, settings):
+    settings.GOVHALL_QUEUE_MAX_CALLS = 3
+    first, second = _issue("A"), _issue("A")
+    clerk = clerk_at("1")
+    called = services.call_next(actor=clerk)
+    assert called.pk == first.pk
+    with pytest.raises(Conflict) as error:
+        services.act(actor=clerk, ticket=called, action="miss")
+    assert error.value.code == "not_called_enough"
+    services.act(actor=clerk, ticket=called, action="recall")
+    services.act(actor=clerk, ticket=called, action="recall")
+    with pytest.raises(Conflict) as error:
+        services.act(actor=clerk, ticket=called, action="recall")
+    assert error.value.code == "max_calls_reached"
+    missed = services.act(actor=clerk, ticket=called, action="miss")
+    assert missed.state == State.MISSED
+    clock.advance(minutes=1)
+    back = services.act(actor=clerk, ticket=missed, action="requeue")
+    assert back.state == State.WAITING and back.call_count == 0
+    assert selectors.position(back) == 2  # behind the second ticket
+    assert services.call_next(actor=clerk).pk == second.pk
+
+
+def test_park_keeps_the_place(demo, clock):
+    first = _issue("A")
+    clock.advance(minutes=1)
+    second = _issue("A")
+    clerk = clerk_at("1")
+    services.call_next(actor=clerk)
+    services.act(actor=clerk, ticket=first, action="start")
+    parked = services.act(actor=clerk, ticket=first, action="park")
+    assert parked.state == State.PARKED and parked.window is None
+    # the window is free again
+    assert services.call_next(actor=clerk).pk == second.pk
+    services.act(actor=clerk, ticket=second, action="start")
+    services.act(actor=clerk, ticket=second, action="finish")
+    services.act(actor=clerk, ticket=first, action="resume")
+    clock.advance(minutes=1)
+    _issue("A")
+    assert services.call_next(actor=clerk).pk == first.pk
+
+
+def test_transfer_keeps_number_and_place(demo, clock):
+    early = _issue("A")
+    clock.advance(minutes=5)
+    _issue("C")
+    clerk_a, clerk_c = clerk_at("1"), clerk_at("6")
+    services.call_next(actor=clerk_a)
+    moved = services.act(actor=clerk_a, ticket=early, action="transfer", group="C")
+    assert moved.number == "A001" and moved.group.letter == "C" and moved.state == State.WAITING
+    assert services.call_next(actor=clerk_c).pk == early.pk
+    with pytest.raises(Conflict) as error:
+        services.act(actor=clerk_c, ticket=moved, action="transfer", group="C")
+    assert error.value.code in ("same_group", "invalid_state")
+
+
+def test_window_holds_one_ticket(demo, clock):
+    _issue("A"), _issue("A")
+    clerk = clerk_at("1")
+    services.call_next(actor=clerk)
+    with pytest.raises(Conflict) as error:
+        services.call_next(actor=clerk)
+    assert error.value.code == "window_busy"
+
+
+def test_invalid_transitions_are_refused(demo, clock):
+    ticket = _issue("A")
+    clerk = clerk_at("1")
+    for action in ("recall", "miss", "start", "finish", "resume", "requeue"):
+        with pytest.raises(Conflict):
+            services.act(actor=clerk, ticket=ticket, action=action)
+    with pytest.raises(DomainError) as error:
+        services.act(actor=clerk, ticket=ticket, action="explode")
+    assert error.value.code == "unknown_action"
+
+
+def test_who_may_act(demo, clock):
+    ticket = _issue("A")
+    _, _, foreign_clerk, foreign_manager = other_hall()
+    for actor in (foreign_clerk, foreign_manager):
+        with pytest.raises(NotFound):
+            services.act(actor=actor, ticket=ticket, action="cancel")
+    # another clerk of the hall cannot finish a ticket at someone else's window
+    mine, theirs = clerk_at("1"), clerk_at("2")
+    services.call_next(actor=mine)
+    services.act(actor=mine, ticket=ticket, action="start")
+    with pytest.raises(Forbidden):
+        services.act(actor=theirs, ticket=ticket, action="finish")
+    # the hall manager may
+    manager = staff(Role.HALL_MANAGER, hall())
+    assert services.act(actor=manager, ticket=ticket, action="finish").state == State.FINISHED
+    # a reviewer or an applicant is no clerk
+    from govhall.accounts.models import User
+
+    for name in ("reviewer", "citizen"):
+        with pytest.raises(Forbidden):
+            services.call_next(actor=User.objects.get(username=name))
+    with pytest.raises(Forbidden):
+        services.issue(hall=hall(), group="A", source=Source.CLERK, actor=foreign_clerk)
+
+
+def test_cancel_own_by_secret(demo, clock):
+    ticket, secret = services.issue(hall=hall(), group="A", source=Source.PHONE)
+    assert services.ticket_for_secret(secret).pk == ticket.pk
+    assert services.ticket_for_secret(secret + "x") is None
+    assert services.cancel_own(ticket=ticket).state == State.CANCELLED
+    with pytest.raises(Conflict):
+        services.cancel_own(ticket=ticket)
+
+
+def test_wait_estimate(demo, clock):
+    clerk = clerk_at("1")
+    # three services of 10 minutes each
+    for _ in range(3):
+        t = _issue("A")
+        services.call_next(actor=clerk)
+        services.act(actor=clerk, ticket=t, action="start")
+        clock.advance(minutes=10)
+        services.act(actor=clerk, ticket=t, action="finish")
+    waiting = [_issue("A") for _ in range(4)]
+    found = selectors.estimate(waiting[3])
+    assert found.position == 4 and found.windows == 1 and found.service_minutes == 10.0
+    assert found.minutes == 40
+    # a second window calling halves it
+    second = clerk_at("2")
+    services.call_next(actor=second)
+    found = selectors.estimate(waiting[3])
+    assert found.position == 3 and found.windows == 2 and found.minutes == 15
+
+
+def test_default_service_time_without_history(demo, clock):
+    ticket = _issue("D")
+    found = selectors.estimate(ticket)
+    assert found.position == 1 and found.minutes == workflow.DEFAULT_SERVICE_MINUTES
+
+
+def test_applicant_elderly_from_record(demo, clock):
+    applicant = Applicant.objects.create(kind=Applicant.Kind.NATURAL, name="王大爷", id_number=_id("19400301"))
+    assert _issue("A", applicant=applicant).priority == Priority.ELDERLY
