@@ -1,0 +1,120 @@
+"""The pages: who may open each, the case page's links, the public page's content."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import login
+
+from govhall.evaluations import services
+from govhall.evaluations.models import CallbackTask, Evaluation
+from govhall.evaluations.tests import helpers as h
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(level, comment="", indicators=h.ONLINE):
+    return {"level": level, "comment": comment} | {f"i_{k}": level for k in indicators}
+
+
+def test_the_applicant_evaluates_on_the_case_page(demo, client):
+    case = h.issued()
+    login(client, "citizen")
+    detail = client.get(f"/cases/{case.number}/").content.decode()
+    assert f"/evaluations/case/{case.number}/" in detail and "办件已办结，请对本次服务作出评价" in detail
+    page = client.get(f"/evaluations/case/{case.number}/?c=SMS")
+    assert page.status_code == 200 and "办事指南精确度" in page.content.decode()
+    refused = client.post(f"/evaluations/case/{case.number}/", _form(2) | {"c": "SMS"})
+    assert refused.status_code == 400 and "请写明不满意的原因" in refused.content.decode()
+    done = client.post(f"/evaluations/case/{case.number}/", _form(2, "材料要求前后不一致") | {"c": "SMS"})
+    assert done.status_code == 302
+    evaluation = Evaluation.objects.get(case=case)
+    assert (evaluation.channel, evaluation.level) == ("SMS", 2)
+    shown = client.get(f"/evaluations/case/{case.number}/").content.decode()
+    assert "不满意" in shown and "待回访" in shown
+    assert client.post(f"/evaluations/case/{case.number}/", _form(5)).status_code == 409
+
+
+def test_pages_refuse_outsiders(demo, client):
+    case = h.issued()
+    task = h.evaluate(case, 1).callback_task
+    assert client.get(f"/evaluations/case/{case.number}/").status_code == 302  # sign in first
+    login(client, "citizen2")
+    assert client.get(f"/evaluations/case/{case.number}/").status_code == 404
+    assert client.get("/evaluations/tasks/").status_code == 404
+    assert client.get(f"/evaluations/tasks/{task.pk}/").status_code == 404
+    assert client.get("/evaluations/devices/").status_code == 404
+    assert client.post(f"/evaluations/tasks/{task.pk}/respond/", {"answer": "confirm"}).status_code == 404
+    assert client.get(f"/evaluations/window/{case.number}/").status_code == 404
+    client.logout()
+    client.force_login(h.other_department_reviewer())
+    assert client.get(f"/evaluations/tasks/{task.pk}/").status_code == 404
+    assert str(task.pk) not in client.get("/evaluations/tasks/").content.decode().split("暂无任务")[0][-50:]
+
+
+def test_the_department_records_everything_on_the_task_page(demo, client):
+    task = h.evaluate(h.issued(), 1).callback_task
+    login(client, "reviewer")
+    page = client.get(f"/evaluations/tasks/{task.pk}/").content.decode()
+    assert "登记回访" in page and "张*" in page and "13800138000" not in page  # masked
+    skipped = client.post(f"/evaluations/tasks/{task.pk}/", {"step": "close", "note": "直接办结"})
+    assert skipped.status_code == 409 and "须先完成回访和整改" in skipped.content.decode()
+    steps = [
+        {"step": "callback", "method": "phone", "outcome": "reached", "summary": "已电话联系申请人"},
+        {"step": "rectify", "cause": "process", "measures": "优化叫号流程"},
+        {"step": "close", "note": "已整改，向申请人说明"},
+    ]
+    for step in steps:
+        assert client.post(f"/evaluations/tasks/{task.pk}/", step).status_code == 302
+    task.refresh_from_db()
+    assert task.state == CallbackTask.State.CLOSED
+    client.logout()
+    login(client, "supervisor")
+    assert "已办结" in client.get("/evaluations/tasks/?state=closed").content.decode()
+    supervised = client.get(f"/evaluations/tasks/{task.pk}/").content.decode()
+    assert "登记回访" not in supervised and "已整改，向申请人说明" in supervised
+    client.logout()
+    login(client, "citizen")
+    mine = client.get("/evaluations/mine/").content.decode()
+    assert "认可整改结果" in mine
+    client.post(f"/evaluations/tasks/{task.pk}/respond/", {"answer": "confirm"})
+    task.refresh_from_db()
+    assert task.applicant_response == "confirmed"
+
+
+def test_the_clerk_asks_on_the_case_page(demo, client):
+    case = h.accepted()
+    login(client, "clerk")
+    assert "请申请人评价" not in client.get(f"/cases/{case.number}/").content.decode()  # no screen yet
+    h.paired_window()
+    assert f"/evaluations/window/{case.number}/" in client.get(f"/cases/{case.number}/").content.decode()
+    response = client.post(f"/evaluations/window/{case.number}/")
+    assert response.status_code == 302 and response.url == f"/cases/{case.number}/"
+    assert services.window_device(h.user("clerk")).case_id == case.pk
+    client.logout()
+    login(client, "reviewer")
+    assert client.post(f"/evaluations/window/{case.number}/").status_code == 403
+
+
+def test_the_hall_manager_pairs_a_screen_and_the_code_is_shown_once(demo, client):
+    from govhall.accounts.models import Window
+
+    window = Window.objects.get(hall__name="莲湖区政务服务中心", code="2")
+    login(client, "manager")
+    page = client.post("/evaluations/devices/", {"window": window.pk, "action": "pair"}).content.decode()
+    code = page.split('id="pairing-code" class="pairing-code">')[1].split("<")[0]
+    assert services.device_for_secret(code).window == window
+    assert code not in client.get("/evaluations/devices/").content.decode()
+    login(client, "clerk")
+    assert client.get("/evaluations/devices/").status_code == 404
+
+
+def test_the_public_page_counts_without_personal_data(demo, client):
+    bad = h.evaluate(h.issued(), 1, comment="张明的电话13800138000，窗口人员王芳态度差")
+    h.evaluate(h.issued(), 5)
+    page = client.get("/evaluations/public/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'id="total-count">2<' in text and 'id="bad-count">1<' in text and "50.0%" in text
+    assert "区市场监督管理局" in text and "待回访" in text
+    for private in (bad.case.number, "张明", "13800138000", "王芳", "态度差"):
+        assert private not in text
