@@ -48,8 +48,8 @@ class OperatorInline(admin.TabularInline):
 
 @admin.register(Applicant)
 class ApplicantAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "masked_code", "masked_phone")
-    list_filter = ("kind",)
+    list_display = ("name", "kind", "masked_code", "masked_phone", "green_channel")
+    list_filter = ("kind", "green_channel")
     search_fields = ("name", "uscc")
     inlines = [OperatorInline]
 

@@ -74,7 +74,9 @@ def load() -> list[DemoAccount]:
         window_groups[letter] = group
     windows = {
         code: Window.objects.update_or_create(
-            hall=hall, code=code, defaults={"kind": kind, "group": window_groups.get(DEMO_WINDOW_GROUP_OF.get(code, ""))}
+            hall=hall,
+            code=code,
+            defaults={"kind": kind, "group": window_groups.get(DEMO_WINDOW_GROUP_OF.get(code, ""))},
         )[0]
         for code, kind in DEMO_WINDOWS
     }

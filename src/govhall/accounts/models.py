@@ -38,6 +38,11 @@ class Applicant(models.Model):
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, validators=[validate_uscc])
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=11, blank=True, validators=[validate_mobile])
+    # 绿色通道: the hall puts an applicant in the green channel (a key project's builder, a
+    # disabled person, an urgent livelihood matter): their cases get the item's shortened
+    # limit (catalog.ServiceItem.green_days) and priority in the queue.
+    green_channel = models.BooleanField("绿色通道", default=False)
+    green_channel_reason = models.CharField("绿色通道事由", max_length=200, blank=True)
     # The natural person's own account; a legal person acts through Operators instead.
     user = models.OneToOneField(
         User, verbose_name="账户", null=True, blank=True, on_delete=models.SET_NULL, related_name="applicant"

@@ -183,6 +183,7 @@ class CaseOut(Schema):
     hall: str | None
     window: str | None
     issue_window: str | None
+    green_channel: bool = Field(False, description="绿色通道：受理时按事项的绿色通道承诺时限计时")
     created_at: datetime.datetime
     submitted_at: datetime.datetime | None
     accepted_at: datetime.datetime | None
@@ -238,6 +239,7 @@ class CaseSummaryOut(Schema):
     due_date: datetime.date | None
     remaining_workdays: int | None
     overdue: bool
+    green_channel: bool = Field(False, description="绿色通道：压缩承诺时限，在待办队列中优先")
 
 
 class CasePageOut(Schema):

@@ -79,11 +79,20 @@ def submit(ctx: Context) -> None:
         ctx.target = State.ACCEPTED if case.accepted_on else State.SUBMITTED
 
 
+def promised_limit(case: Case) -> int:
+    """The promised limit at acceptance: the item's, or its shortened 绿色通道 limit for a
+    green-channel case where the item has one."""
+    item = case.item
+    if case.green_channel and item.green_days is not None:
+        return item.green_days
+    return item.promised_days
+
+
 def _accept(ctx: Context) -> None:
     case, item = ctx.case, ctx.case.item
     case.accepted_on = ctx.today
     case.accepted_at = timezone.now()
-    case.limit_workdays = 0 if item.is_instant else item.promised_days
+    case.limit_workdays = 0 if item.is_instant else promised_limit(case)
     profile = scope.staff_profile(ctx.actor)
     if profile and profile.window_id and case.intake_window_id is None:
         case.intake_window_id = profile.window_id

@@ -82,6 +82,8 @@ class Case(models.Model):
     form = models.JSONField("申请表", default=dict, blank=True)
 
     # Clock. Limits count in working days from the day of acceptance; pauses are Pause rows.
+    # 绿色通道: copied at creation from the item or the applicant; decides the limit at acceptance
+    green_channel = models.BooleanField("绿色通道", default=False)
     limit_workdays = models.PositiveIntegerField("承诺时限（工作日）", null=True, blank=True)
     # 延长审批期限: the working days the chief approver added to the limit (already in it).
     extended_workdays = models.PositiveIntegerField("延长时限（工作日）", default=0)

@@ -133,6 +133,7 @@ def case_out(case: Case, user) -> dict:
         "hall": case.hall.name if case.hall else None,
         "window": str(case.intake_window) if case.intake_window else None,
         "issue_window": str(case.issue_window) if case.issue_window else None,
+        "green_channel": case.green_channel,
         "created_at": case.created_at,
         "submitted_at": case.submitted_at,
         "accepted_at": case.accepted_at,
@@ -214,6 +215,7 @@ def summary_out(case: Case, calendar: WorkCalendar) -> dict[str, Any]:
         "due_date": deadline.due_date,
         "remaining_workdays": deadline.remaining_workdays,
         "overdue": deadline.overdue,
+        "green_channel": case.green_channel,
         "deadline": deadline,
     }
 

@@ -347,7 +347,8 @@ def queue(user: User, name: str) -> QuerySet[Case]:
         list_queryset(user)
         .filter(holds)
         .prefetch_related(Prefetch("events", queryset=reviews, to_attr="review_events"))
-        .order_by("due_date", "submitted_at", "id")
+        # 绿色通道 first, then the nearest deadline
+        .order_by("-green_channel", "due_date", "submitted_at", "id")
     )
 
 

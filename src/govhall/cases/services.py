@@ -378,6 +378,7 @@ def _case_insert(number, actor, item, applicant, answers, form, channel, hall, m
         hall=hall,
         situation_answers=answers,
         form=form,
+        green_channel=item.green_channel or applicant.green_channel,
     )
     rows.insert(case)
     # the filer is on the applicant side: the applicant, an operator, or someone acting for

@@ -150,6 +150,8 @@ class ServiceItemAdmin(admin.ModelAdmin):
                     "promised_days",
                     "extension_days",
                     "is_instant",
+                    "green_channel",
+                    "green_days",
                     "max_visits",
                     "online_depth",
                     "channels",

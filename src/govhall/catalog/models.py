@@ -193,6 +193,16 @@ class ServiceItem(models.Model):
         help_text="经本机关负责人批准可延长的工作日数；法律、法规另有规定的按其规定，不得延长的填0",
     )
     is_instant = models.BooleanField("即办件", default=False)
+    # 绿色通道: a shortened promised limit for priority cases (key projects, the elderly and
+    # disabled, urgent livelihood matters): every case of a green-channel item, or the cases
+    # of an applicant the hall put in the green channel (accounts.Applicant.green_channel).
+    green_channel = models.BooleanField("绿色通道事项", default=False, help_text="本事项的全部办件走绿色通道")
+    green_days = models.PositiveIntegerField(
+        "绿色通道承诺时限（工作日）",
+        null=True,
+        blank=True,
+        help_text="绿色通道办件的压缩承诺时限，不超过承诺时限；留空：绿色通道办件仍按承诺时限",
+    )
     max_visits = models.PositiveSmallIntegerField("到现场次数", default=1, validators=[MaxValueValidator(5)])
     online_depth = models.CharField("网办深度", max_length=20, choices=OnlineDepth.choices)
     channels = models.JSONField("办理渠道", default=list, blank=True)
@@ -261,6 +271,10 @@ class ServiceItem(models.Model):
                 condition=Q(promised_days__lte=models.F("statutory_days")), name="promised_within_statutory"
             ),
             models.CheckConstraint(
+                condition=Q(green_days__isnull=True) | Q(green_days__lte=models.F("promised_days")),
+                name="green_within_promised",
+            ),
+            models.CheckConstraint(
                 condition=Q(deferral_allowed=False) | Q(deferral_days__gt=0), name="deferral_needs_days"
             ),
         ]
@@ -300,6 +314,8 @@ class ServiceItem(models.Model):
         if self.promised_days is not None and self.statutory_days is not None:
             if self.promised_days > self.statutory_days:
                 errors["promised_days"] = "承诺时限不能超过法定时限"
+        if self.green_days is not None and self.promised_days is not None and self.green_days > self.promised_days:
+            errors["green_days"] = "绿色通道承诺时限不能超过承诺时限"
         if self.is_instant and self.promised_days not in (0, None):
             errors["promised_days"] = "即办件的承诺时限应为0个工作日（当场办结）"
         if self.is_instant and self.deferral_allowed:

@@ -76,6 +76,8 @@ ITEM_COLUMNS = [
     Column("promised_days", "承诺时限（工作日）", "int", required=True),
     Column("extension_days", "可延长时限（工作日）", "int"),
     Column("is_instant", "即办件", "bool"),
+    Column("green_channel", "绿色通道事项", "bool"),
+    Column("green_days", "绿色通道承诺时限（工作日）", "int"),
     Column("max_visits", "到现场次数", "int"),
     Column("online_depth", "网办深度", "choice", OnlineDepth, True),
     Column("channels", "办理渠道", "choices", Channel),
