@@ -1,0 +1,21 @@
+"""Where appointments show on pages they do not own (core.links): the menu leads applicants
+to 我的预约 and a hall's clerks and managers to 今日预约."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from govhall.accounts import scope
+from govhall.appointments import selectors
+from govhall.core import links
+
+
+@links.for_nav
+def appointments_nav(user):
+    if user is None or not user.is_authenticated:
+        return
+    if scope.staff_role(user) in selectors.STAFF_ROLES and selectors.staff_hall(user) is not None:
+        yield links.Link("今日预约", reverse("appointments:day"), order=31)
+        return
+    if scope.staff_role(user) is None:
+        yield links.Link("我的预约", reverse("appointments:mine"), order=30)
