@@ -60,14 +60,7 @@ def _raw_statements(start: dt.date, end: dt.date, today: dt.date) -> list[tuple[
     clocked = "('accepted', 'suspended', 'correction_requested')"
     submitted = "c.state <> 'draft' AND c.submitted_at >= %s AND c.submitted_at < %s"
     decided = "c.state <> 'draft' AND c.decided_at >= %s AND c.decided_at < %s AND c.accepted_on IS NOT NULL"
-    locker = (
-        f"EXISTS (SELECT 1 FROM {P} p WHERE p.case_id = c.id AND ((p.kind = 'dropoff' AND p.status IN "
-        "('dropped', 'collected')) OR (p.kind = 'pickup' AND p.status IN ('deposited', 'picked_up', 'retrieved'))))"
-    )
-    dropped = (
-        f"EXISTS (SELECT 1 FROM {P} p WHERE p.case_id = c.id AND p.kind = 'dropoff' "
-        "AND p.status IN ('dropped', 'collected'))"
-    )
+    dropped = f"c.id IN (SELECT p.case_id FROM {P} p WHERE p.kind = 'dropoff' AND p.status IN ('dropped', 'collected'))"
     no_trip = "c.delivery_mode IN ('electronic', 'mail')"
 
     def n(condition: str) -> str:
@@ -75,19 +68,29 @@ def _raw_statements(start: dt.date, end: dt.date, today: dt.date) -> list[tuple[
 
     online = "c.channel = 'online'"
     instant = f"i.is_instant = {true}"
-    zero_visit = f"{online} AND {no_trip} AND NOT {dropped}"
-    at_most_one = f"({online} AND ({no_trip} OR NOT {dropped})) OR (NOT {online} AND {no_trip} AND NOT {dropped})"
     counts = ", ".join(
         [
             "COUNT(*)",
             n(online),
             n("c.channel = 'window'"),
             n("c.channel = 'assisted'"),
-            n(locker),
             n(f"{online} AND i.online_depth = 'full_online'"),
-            n(zero_visit),
-            n(at_most_one),
+            n(f"{online} AND {no_trip}"),
+            n(f"NOT {online} AND {no_trip}"),
             n(instant),
+        ]
+    )
+    # the few cases that went through a locker, from the parcels' side
+    in_locker = (
+        f"c.id IN (SELECT p.case_id FROM {P} p WHERE (p.kind = 'dropoff' AND p.status IN ('dropped', 'collected')) "
+        "OR (p.kind = 'pickup' AND p.status IN ('deposited', 'picked_up', 'retrieved')))"
+    )
+    lockers = ", ".join(
+        [
+            "COUNT(*)",
+            n(f"{online} AND {no_trip} AND {dropped}"),
+            n(f"{online} AND NOT {no_trip} AND {dropped}"),
+            n(f"NOT {online} AND {no_trip} AND {dropped}"),
         ]
     )
     timely = ", ".join(
@@ -127,6 +130,7 @@ def _raw_statements(start: dt.date, end: dt.date, today: dt.date) -> list[tuple[
     statements = [
         (f"SELECT {day('c.submitted_at')}, COUNT(*) FROM {T} c WHERE {submitted} GROUP BY 1", [lo, hi]),
         (f"SELECT {counts} FROM {join} WHERE {submitted}", [lo, hi]),
+        (f"SELECT {lockers} FROM {T} c WHERE {submitted} AND {in_locker}", [lo, hi]),
         (f"SELECT c.department_id, COUNT(*) FROM {T} c WHERE {submitted} GROUP BY 1", [lo, hi]),
         (f"SELECT i.code, MAX(i.name), COUNT(*) FROM {join} WHERE {submitted} GROUP BY 1", [lo, hi]),
         (f"SELECT c.department_id, {timely} FROM {join} WHERE {decided} GROUP BY 1", [lo, hi]),

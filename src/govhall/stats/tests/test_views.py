@@ -178,6 +178,17 @@ def test_a_result_through_a_locker_counts_in_the_locker_channel_and_as_one_trip(
     assert channels["locker"] == 1 and channels["online"] == 2
     assert found.rate("zero_visit").numerator == 0  # a locker is a trip
     assert found.rate("at_most_one_visit").numerator == 2
+    # papers dropped in a cell (the cabinet's drop, as lockers' own tests make it, stood in
+    # for by the parcel's state): a locker case, and with the result still to collect at a
+    # window that is two trips
+    from govhall.lockers.models import Parcel
+
+    Parcel.objects.filter(case=reserved_only, kind="dropoff").update(status="dropped")
+    found = selectors.figures(
+        User.objects.get(username="supervisor"), selectors.StatsFilter(start=today, end=today), today=today
+    )
+    assert {c["code"]: c["count"] for c in found.channels}["locker"] == 2
+    assert found.rate("at_most_one_visit").numerator == 1
 
 
 def test_charts_escape_labels_and_handle_empty_data():
