@@ -241,30 +241,31 @@ def issue(
 
 def issue_for_appointment(*, hall: Hall, code: str, source: str, actor: User | None = None) -> tuple[Ticket, str]:
     """Check in an appointment by its code (the appointments app decides whether it may be
-    checked in now) and give a priority ticket of the appointment's window group."""
-    code = (code or "").strip()
+    checked in now: today, this hall, within its check-in window) and give a priority ticket
+    of the appointment's window group. A second scan of the same code while its ticket is
+    still open gives no second ticket."""
+    try:
+        from govhall.appointments.services import appointment_check_in, normalise_code
+    except ImportError as exc:  # the appointments app is not installed
+        raise Conflict("预约签到暂不可用，请直接选择业务取号", code="appointments_unavailable") from exc
+    code = normalise_code(code)
     if not code:
         raise DomainError("请输入预约签到码", code="appointment_code_missing")
-    try:
-        from govhall.appointments.services import appointment_check_in
-    except ImportError as exc:  # the appointments app is not installed yet
-        raise Conflict("预约签到暂不可用，请直接选择业务取号", code="appointments_unavailable") from exc
     with transaction.atomic():
-        if Ticket.objects.filter(hall=hall, appointment_code=code, state__in=workflow.OPEN).exists():
-            raise Conflict("该预约已签到取号，请留意叫号屏", code="appointment_already_queued")
-        appointment = appointment_check_in(hall=hall, code=code, actor=actor)
-        group = appointment.window_group
-        if group is None:
-            from govhall.accounts.selectors import window_group_for
-
-            item = appointment.item
-            group = window_group_for(hall, item.code, item.department_id) if item is not None else None
-        if group is None:
-            raise Conflict("未找到该预约对应的窗口分区，请到咨询台办理", code="appointment_without_group")
+        appointment = appointment_check_in(hall=hall, code=code, actor=actor, now=_now())
+        open_ticket = Ticket.objects.filter(
+            hall=hall, day=appointment.date, appointment_code=code, state__in=workflow.OPEN
+        ).first()
+        if open_ticket is not None:
+            raise Conflict(
+                f"该预约已签到取号（{open_ticket.number}号），请留意叫号屏",
+                code="appointment_already_queued",
+                detail={"number": open_ticket.number},
+            )
         return issue(
             hall=hall,
-            group=group,
-            source=source if source != Source.KIOSK else Source.APPOINTMENT,
+            group=appointment.window_group,
+            source=Source.APPOINTMENT if source == Source.KIOSK else source,
             actor=actor,
             applicant=appointment.applicant,
             appointment_code=code,
