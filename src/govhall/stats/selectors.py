@@ -61,6 +61,10 @@ NO_TRIP_DELIVERY = (DeliveryMode.ELECTRONIC, DeliveryMode.MAIL)
 LOCKER_DROPPED = ("dropped", "collected")
 LOCKER_PICKUP = ("deposited", "picked_up", "retrieved")
 
+# An imported case's decision: it is concluded in one of these states (rejections and
+# withdrawals before a decision are not timed).
+DECIDED_STATES = (State.APPROVED, State.DENIED, State.ISSUED, State.DELIVERED, State.REVOKED)
+
 CHANNELS = [
     ("online", "网上办理"),
     ("window", "窗口办理"),
@@ -446,7 +450,7 @@ def timeliness_by_department(decided: QuerySet[Case]) -> dict[int, dict[str, int
 def imported_timeliness(imported: QuerySet, f: StatsFilter, index: WorkdayIndex) -> dict[int, dict[str, int]]:
     """The same sums for imported cases concluded in the period (their limit is the case's own)."""
     lo, hi = _bounds(f)
-    done = imported.model.objects.filter(pk__in=imported.values("pk"), concluded_at__gte=lo, concluded_at__lt=hi)
+    done = imported.filter(concluded_at__gte=lo, concluded_at__lt=hi, state__in=DECIDED_STATES)
     found: dict[int, dict[str, int]] = {}
     rows = (
         done.values("department_id")
@@ -485,7 +489,7 @@ def open_overdue_by_department(
         counts[row["department_id"]] += row["n"]
     if imported is not None:
         rows = (
-            imported.filter(concluded_at__isnull=True, due_date__lt=today)
+            imported.filter(concluded_at__isnull=True, state__in=workflow.UNDER_REVIEW, due_date__lt=today)
             .values("department_id")
             .annotate(n=Count("id"))
             .order_by()

@@ -153,3 +153,72 @@ def test_scope_bounds_the_figures(known):
     # the demo hall manager reaches the district's departments through the hall's region
     manager = figures("manager")
     assert manager.total == 5
+
+
+IMPORT_HEADER = [
+    "办件编号",
+    "事项编码",
+    "申请人",
+    "申请人类型",
+    "申请渠道",
+    "受理时间",
+    "承诺时限(工作日)",
+    "到期日",
+    "办结时间",
+    "状态",
+]
+
+
+def test_imported_cases_are_counted_too(known):
+    """Cases decided in a department's own system, imported by the supervision app."""
+    import csv
+    import io
+
+    from govhall.supervision import imports
+
+    rows = [
+        # online, concluded 03-10 after its due date 03-06: 5 working days (03-04..03-07, 03-10)
+        [
+            "ZW-1",
+            data.f.FOOD,
+            "王五",
+            "自然人",
+            "网上申请",
+            "2025-03-03 09:30",
+            "3",
+            "2025-03-06",
+            "2025-03-10 16:00",
+            "已送达",
+        ],
+        # at a window, still under review, due 03-05: overdue on TODAY
+        [
+            "ZW-2",
+            data.f.FOOD,
+            "赵六",
+            "自然人",
+            "窗口受理",
+            "2025-03-04 10:00",
+            "1",
+            "2025-03-05",
+            "",
+            "已受理（审查中）",
+        ],
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(IMPORT_HEADER)
+    writer.writerows(rows)
+    imports.cases_import(actor=data.f.user("supervisor"), name="专网.csv", content=out.getvalue().encode("utf-8-sig"))
+    found = figures()
+    assert found.imported_included and found.imported_total == 2 and found.total == 7
+    assert {c["code"]: c["count"] for c in found.channels} == {"online": 5, "window": 2, "station": 0, "locker": 0}
+    assert {d["date"]: d["count"] for d in found.by_day}[D(2025, 3, 3)] == 2
+    t = found.timeliness
+    assert t["decided"] == 4 and t["used_workdays"] == 4 + 5
+    assert found.overdue == {"decided_late": 2, "open_overdue": 2}
+    assert {i["code"]: i["count"] for i in found.items}[data.f.FOOD] == 5
+    # and an out-of-region manager still sees none of them
+    from govhall.stats.tests.test_access import outsider_manager
+
+    other = selectors.figures(outsider_manager(), selectors.StatsFilter(start=data.START, end=data.END), today=TODAY)
+    assert other.total == 0 and other.imported_total == 0
