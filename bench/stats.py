@@ -128,13 +128,18 @@ def _raw_statements(start: dt.date, end: dt.date, today: dt.date) -> list[tuple[
     )
     join = f"{T} c JOIN {IT} i ON i.id = c.item_id"
     statements = [
-        (f"SELECT {day('c.submitted_at')}, COUNT(*) FROM {T} c WHERE {submitted} GROUP BY 1", [lo, hi]),
+        (
+            f"SELECT c.department_id, {day('c.submitted_at')}, COUNT(*) FROM {T} c WHERE {submitted} GROUP BY 1, 2",
+            [lo, hi],
+        ),
         (f"SELECT {counts} FROM {join} WHERE {submitted}", [lo, hi]),
         (f"SELECT {lockers} FROM {T} c WHERE {submitted} AND {in_locker}", [lo, hi]),
-        (f"SELECT c.department_id, COUNT(*) FROM {T} c WHERE {submitted} GROUP BY 1", [lo, hi]),
-        (f"SELECT i.code, MAX(i.name), COUNT(*) FROM {join} WHERE {submitted} GROUP BY 1", [lo, hi]),
-        (f"SELECT c.department_id, {timely} FROM {join} WHERE {decided} GROUP BY 1", [lo, hi]),
-        (f"SELECT c.department_id, {day('c.decided_at')}, COUNT(*) FROM {T} c WHERE {decided} GROUP BY 1, 2", [lo, hi]),
+        (f"SELECT c.item_id, COUNT(*) FROM {T} c WHERE {submitted} GROUP BY 1", [lo, hi]),
+        (f"SELECT i.id, i.code, i.name FROM {IT} i", []),
+        (
+            f"SELECT c.department_id, {day('c.decided_at')}, {timely} FROM {join} WHERE {decided} GROUP BY 1, 2",
+            [lo, hi],
+        ),
         (f"SELECT c.department_id, c.accepted_on, COUNT(*) FROM {T} c WHERE {decided} GROUP BY 1, 2", [lo, hi]),
         (
             f"SELECT c.department_id, pa.from_date, {least}(pa.to_date, {day('c.decided_at')}), COUNT(*) "

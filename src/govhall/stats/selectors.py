@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
@@ -225,11 +225,10 @@ def _as_date(value) -> datetime.date:
 
 
 def _workdays_by_department(decided: QuerySet[Case], index: WorkdayIndex) -> dict[int, int]:
-    """Σ working days used (acceptance → decision, less closed pauses), per department."""
+    """Σ W(accepted) and the pauses' working days, per department, to subtract from the
+    Σ W(decided) that ``timeliness_by_department`` adds up (acceptance → decision, less
+    closed pauses)."""
     used: dict[int, int] = defaultdict(int)
-    ends = decided.annotate(day=TruncDate("decided_at")).values("department_id", "day").annotate(n=Count("id"))
-    for row in ends.order_by():
-        used[row["department_id"]] += row["n"] * index(_as_date(row["day"]))
     starts = decided.values("department_id", "accepted_on").annotate(n=Count("id"))
     for row in starts.order_by():
         used[row["department_id"]] -= row["n"] * index(row["accepted_on"])
@@ -313,20 +312,26 @@ def _avg(total: float, n: int) -> float | None:
     return round(total / n, 2) if n else None
 
 
-def volume_by_day(cases: QuerySet[Case], imported: QuerySet | None, f: StatsFilter) -> list[dict[str, Any]]:
+def volumes(
+    cases: QuerySet[Case], imported: QuerySet | None, f: StatsFilter
+) -> tuple[list[dict[str, Any]], dict[int, int]]:
     """Cases submitted per day (imported ones on their day of acceptance), every day of the
-    period listed, zeros included. One GROUP BY per table."""
-    counts: dict[datetime.date, int] = defaultdict(int)
-    for row in cases.annotate(day=TruncDate("submitted_at")).values("day").annotate(n=Count("id")).order_by():
-        counts[_as_date(row["day"])] += row["n"]
-    if imported is not None:
-        for row in imported.annotate(day=TruncDate("accepted_at")).values("day").annotate(n=Count("id")).order_by():
-            counts[_as_date(row["day"])] += row["n"]
+    period listed, zeros included; and per department. One ``GROUP BY department, day`` per
+    table gives both."""
+    per_day: dict[datetime.date, int] = defaultdict(int)
+    per_department: dict[int, int] = defaultdict(int)
+    sources = [(cases, "submitted_at")] + ([(imported, "accepted_at")] if imported is not None else [])
+    for source, column in sources:
+        rows = source.annotate(day=TruncDate(column)).values("department_id", "day").annotate(n=Count("id"))
+        for row in rows.order_by():
+            per_day[_as_date(row["day"])] += row["n"]
+            per_department[row["department_id"]] += row["n"]
     days = (f.end - f.start).days + 1
-    return [
-        {"date": f.start + datetime.timedelta(days=i), "count": counts.get(f.start + datetime.timedelta(days=i), 0)}
+    by_day = [
+        {"date": f.start + datetime.timedelta(days=i), "count": per_day.get(f.start + datetime.timedelta(days=i), 0)}
         for i in range(days)
     ]
+    return by_day, per_department
 
 
 def _locker_parcels():
@@ -403,24 +408,19 @@ def item_counts(user: User, f: StatsFilter) -> dict[str, int]:
     return found
 
 
-def by_department(cases: QuerySet[Case], imported: QuerySet | None) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    for row in cases.values("department_id").annotate(n=Count("id")).order_by():
-        counts[row["department_id"]] += row["n"]
-    if imported is not None:
-        for row in imported.values("department_id").annotate(n=Count("id")).order_by():
-            counts[row["department_id"]] += row["n"]
-    return counts
-
-
 def by_item(cases: QuerySet[Case], imported: QuerySet | None) -> list[dict[str, Any]]:
-    """Cases per item code (all versions of an item together), busiest first, the tail summed."""
+    """Cases per item code (all versions of an item together, named by the newest version),
+    busiest first, the tail summed. Grouped by item id (no join), then the few ids named."""
+    per_version: dict[int, int] = defaultdict(int)
+    for source in [cases] + ([imported] if imported is not None else []):
+        for row in source.values("item_id").annotate(n=Count("id")).order_by():
+            per_version[row["item_id"]] += row["n"]
     counts: dict[str, dict[str, Any]] = {}
-    sources = [cases] + ([imported] if imported is not None else [])
-    for source in sources:
-        for row in source.values("item__code").annotate(n=Count("id"), name=Max("item__name")).order_by():
-            entry = counts.setdefault(row["item__code"], {"code": row["item__code"], "name": row["name"], "count": 0})
-            entry["count"] += row["n"]
+    versions = ServiceItem.objects.filter(pk__in=per_version).order_by("code", "version")
+    for pk, code, name in versions.values_list("pk", "code", "name"):
+        entry = counts.setdefault(code, {"code": code, "name": name, "count": 0})
+        entry["name"] = name  # the newest version's name, read last
+        entry["count"] += per_version[pk]
     ranked = sorted(counts.values(), key=lambda e: (-e["count"], e["code"]))
     head, tail = ranked[:TOP_ITEMS], ranked[TOP_ITEMS:]
     if tail:
@@ -428,11 +428,15 @@ def by_item(cases: QuerySet[Case], imported: QuerySet | None) -> list[dict[str, 
     return head
 
 
-def timeliness_by_department(decided: QuerySet[Case]) -> dict[int, dict[str, int]]:
-    """Per department, one query: decided cases, decided after the due date, and the sums of
-    the items' statutory and promised limits and of the cases' own limits."""
+def timeliness_by_department(decided: QuerySet[Case], index: WorkdayIndex) -> dict[int, dict[str, int]]:
+    """Per department, one ``GROUP BY department, decision day``: decided cases, decided after
+    the due date, the sums of the items' statutory and promised limits and of the cases' own
+    limits, and ``used`` = Σ W(decision day) (``_workdays_by_department`` subtracts the rest)."""
+    keys = ("n", "late", "statutory", "promised", "limit", "instant", "same_day")
+    found: dict[int, dict[str, int]] = {}
     rows = (
-        decided.values("department_id")
+        decided.annotate(day=TruncDate("decided_at"))
+        .values("department_id", "day")
         .annotate(
             n=Count("id"),
             late=Count("id", filter=Q(due_date__isnull=False, due_date__lt=TruncDate("decided_at"))),
@@ -444,7 +448,12 @@ def timeliness_by_department(decided: QuerySet[Case]) -> dict[int, dict[str, int
         )
         .order_by()
     )
-    return {row["department_id"]: row for row in rows}
+    for row in rows:
+        mine = found.setdefault(row["department_id"], dict.fromkeys((*keys, "used"), 0))
+        for key in keys:
+            mine[key] += row[key]
+        mine["used"] += row["n"] * index(_as_date(row["day"]))
+    return found
 
 
 def imported_timeliness(imported: QuerySet, f: StatsFilter, index: WorkdayIndex) -> dict[int, dict[str, int]]:
@@ -543,7 +552,7 @@ def figures(user: User, f: StatsFilter, *, today: datetime.date | None = None) -
     extra = imported_counts(imported) if imported is not None else {"total": 0, "online": 0, "station": 0, "instant": 0}
     out.imported_total = extra["total"]
     out.total = counts["total"] + extra["total"]
-    out.by_day = volume_by_day(cases, imported, f)
+    out.by_day, per_department = volumes(cases, imported, f)
     imported_window = extra["total"] - extra["online"] - extra["station"]
     channel_counts = {
         "online": counts["online"] + extra["online"],
@@ -556,10 +565,9 @@ def figures(user: User, f: StatsFilter, *, today: datetime.date | None = None) -
     # per department: volume, decided, late, open overdue, average working days
     index = WorkdayIndex()
     decided = decided_cases(user, f)
-    timely = timeliness_by_department(decided)
-    used = _workdays_by_department(decided, index)
-    for department_id, value in used.items():
-        timely[department_id]["used"] = value
+    timely = timeliness_by_department(decided, index)
+    for department_id, value in _workdays_by_department(decided, index).items():
+        timely[department_id]["used"] += value
     if imported_all is not None:
         for department_id, row in imported_timeliness(imported_all, f, index).items():
             mine = timely.setdefault(
@@ -568,17 +576,16 @@ def figures(user: User, f: StatsFilter, *, today: datetime.date | None = None) -
             )
             for key in ("n", "late", "statutory", "promised", "limit", "used"):
                 mine[key] = mine.get(key, 0) + row[key]
-    volumes = by_department(cases, imported)
     open_late = open_overdue_by_department(scoped_cases(user, f), imported_all, today)
-    ids = set(volumes) | set(timely) | set(open_late)
+    ids = set(per_department) | set(timely) | set(open_late)
     names = {d.pk: d for d in Department.objects.filter(pk__in=ids)}
-    for department_id in sorted(ids, key=lambda i: (-volumes.get(i, 0), names[i].order, names[i].code)):
+    for department_id in sorted(ids, key=lambda i: (-per_department.get(i, 0), names[i].order, names[i].code)):
         t = timely.get(department_id, {})
         out.departments.append(
             {
                 "code": names[department_id].code,
                 "name": names[department_id].short_name or names[department_id].name,
-                "count": volumes.get(department_id, 0),
+                "count": per_department.get(department_id, 0),
                 "decided": t.get("n", 0),
                 "late": t.get("late", 0),
                 "open_overdue": open_late.get(department_id, 0),
