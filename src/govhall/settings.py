@@ -254,7 +254,11 @@ NINJA_NUM_PROXIES = int(env("GOVHALL_PROXIES"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_data": {"()": "govhall.core.masking.MaskingFilter"}},
+    "filters": {
+        "mask_personal_data": {"()": "govhall.core.masking.MaskingFilter"},
+        # 4xx lines sampled (core/logfilters.py): a guessing attack cannot flood the log
+        "sample_client_errors": {"()": "govhall.core.logfilters.ClientErrorSampler"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal_data"]}
@@ -263,5 +267,11 @@ LOGGING = {
     "loggers": {
         "govhall": {"handlers": ["console"], "level": env("LOG_LEVEL"), "propagate": False},
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["sample_client_errors"],
+        },
     },
 }
