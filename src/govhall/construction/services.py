@@ -216,7 +216,7 @@ def stage_submit(*, actor: User, project: ConstructionProject | str, stage: int)
     return row
 
 
-def _may_inspect(actor: User, project: ConstructionProject, departments: set[int]) -> bool:
+def may_inspect(actor: User, project: ConstructionProject, departments: set[int]) -> bool:
     found = scope.reach(actor)
     if found is None:
         return False
@@ -267,7 +267,7 @@ def inspection_record(
                 code="invalid_field",
                 detail={"field": "departments", "unknown": unknown, "not_in_stage": outside},
             )
-        if not _may_inspect(actor, project, {d.pk for d in departments}):
+        if not may_inspect(actor, project, {d.pk for d in departments}):
             raise Forbidden("联合踏勘由参加部门或牵头大厅的工作人员记录", code="role_not_allowed")
         findings = (findings or "").strip()
         if not findings:

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from govhall.construction import views
 
 app_name = "construction"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<str:code>/", views.project, name="project"),
+    path("<str:code>/stages/<int:stage>/file/", views.file_stage, name="file"),
+    path("<str:code>/stages/<int:stage>/inspection/", views.record_inspection, name="inspection"),
+]

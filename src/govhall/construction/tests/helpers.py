@@ -43,3 +43,6 @@ def member(row, department: str):
 def decide(row, department: str, action: str = "approve", **params):
     case = member(row, department)
     return case_services.case_transition(case=case, actor=user(APPROVER[department]), action=action, params=params)
+
+
+__all__ = ["construction_demo", "services"]
