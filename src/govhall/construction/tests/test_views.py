@@ -4,9 +4,9 @@ filing a stage (then the bundle-case page), recording an inspection; outsiders g
 from __future__ import annotations
 
 import pytest
+from conftest import login
 from django.utils import timezone
 
-from conftest import login
 from govhall.construction.models import ConstructionProject, ProjectStage, StageStatus
 from govhall.construction.tests import helpers as h
 
