@@ -128,7 +128,14 @@ class _Rows:
         self.today = today
         self.tz = timezone.get_current_timezone()
         self.seed = seed
-        self.columns = [f.column for f in Case._meta.concrete_fields if f.column != "id"]
+        fields = [f for f in Case._meta.concrete_fields if f.column != "id"]
+        self.columns = [f.column for f in fields]
+        # every column this loader does not set gets the model's default (columns other apps
+        # add later too); JSON defaults as their text
+        self.defaults = {
+            f.column: (json.dumps(f.get_default()) if f.get_internal_type() == "JSONField" else f.get_default())
+            for f in fields
+        }
         self._due: dict[tuple[dt.date, int], tuple[dt.date, bool]] = {}
         self._add: dict[tuple[dt.date, int], dt.date] = {}
 
@@ -163,7 +170,7 @@ class _Rows:
             state = _pick(rng, CONCLUDED)
             accepted = self.today - dt.timedelta(days=rng.randint(int(limit * 1.6) + 1, 365))
         submitted_at = self.at(accepted - dt.timedelta(days=rng.choice((0, 0, 0, 1, 2))), rng)
-        v = dict.fromkeys(self.columns)
+        v = dict(self.defaults)
         v.update(
             number=f"BM{self.seed}-{n:08d}",
             item_id=item,

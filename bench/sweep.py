@@ -8,8 +8,9 @@ Fills the table with ``bench/million.py`` first (tops up to --cases). Each round
 
 1. removes the recorded warnings (not timed);
 2. times the **first sweep** (``supervision.sweep.record``: the thresholds as dates, the
-   distinct limits, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING per subject: cases,
-   deferrals, 告知承诺 verifications, imported cases), which records every warning;
+   longest limit, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING per subject: cases,
+   deferrals, 告知承诺 verifications, imported cases; then ``sweep.resolve``, the UPDATEs that
+   mark warnings no longer standing), which records every warning;
 3. times the **repeat sweep** the same day (finds every warning recorded already: inserts none);
 4. times the **raw SELECT** of the same rows, the least any sweep must read: ``SELECT id,
    due_date FROM cases_case WHERE state IN (open states) AND NOT clock_paused AND due_date
@@ -71,8 +72,12 @@ def main() -> None:
             return len(cursor.fetchall())
 
     def run_sweep():
+        # what services.sweep_run does, without the notices: record, then resolve
         with transaction.atomic():
-            return sweep.record(today)
+            now = timezone.now()
+            recorded = sweep.record(today, now=now)
+            sweep.resolve(now, recorded_at=now if any(recorded.values()) else None)
+            return recorded
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

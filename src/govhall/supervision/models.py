@@ -81,7 +81,6 @@ class Alert(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        db_index=False,
     )
     imported = models.ForeignKey(
         "supervision.ImportedCase",
@@ -135,6 +134,10 @@ class Alert(models.Model):
     )
     created_at = models.DateTimeField("记录时间")
     notified_at = models.DateTimeField("通知时间", null=True, blank=True)
+    # When the warning stopped standing: its subject concluded, paused or got a new due date,
+    # or a more severe warning of the same subject and due date was recorded (the sweep and
+    # the case events set it; the board shows the standing ones).
+    resolved_at = models.DateTimeField("解除时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "监察预警"

@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from govhall.accounts import scope
 from govhall.accounts.models import User
 from govhall.accounts.roles import Role
-from govhall.cases.models import Case, Commitment, Deferral
+from govhall.cases.models import Case
 from govhall.catalog.models import Department
 from govhall.core.masking import mask_name
-from govhall.supervision.models import Alert, Bulletin, ImportBatch, ImportedCase, Level, Subject
+from govhall.supervision.models import Alert, Bulletin, ImportBatch, ImportedCase, Level
 
 # Warnings, bulletins and imported cases are scoped like the cases they are about: a hall
 # manager by the hall, a supervisor by the region and the regions below, administrators all.
@@ -86,40 +86,9 @@ def import_batches(user: User) -> QuerySet[ImportBatch]:
 
 
 def current(qs: QuerySet[Alert]) -> QuerySet[Alert]:
-    """The warnings that still stand: their subject is still open with the same due date, and
-    no more severe warning of the same subject and due date was recorded since."""
-    from govhall.supervision.sweep import OPEN_STATES
-
-    pending_deferrals = Deferral.objects.filter(
-        pk=OuterRef("subject_id"), status=Deferral.Status.PENDING, due_date=OuterRef("due_date")
-    )
-    pending_checks = Commitment.objects.filter(
-        pk=OuterRef("subject_id"), verification=Commitment.Verification.PENDING, verification_due=OuterRef("due_date")
-    )
-    open_case = Q(
-        subject=Subject.CASE,
-        case__state__in=OPEN_STATES,
-        case__clock_paused=False,
-        case__due_date=F("due_date"),
-    )
-    open_imported = Q(
-        subject=Subject.IMPORTED,
-        imported__concluded_at__isnull=True,
-        imported__due_date=F("due_date"),
-    )
-    still = (
-        open_case
-        | open_imported
-        | (Q(subject=Subject.DEFERRAL) & Q(Exists(pending_deferrals)))
-        | (Q(subject=Subject.COMMITMENT) & Q(Exists(pending_checks)))
-    )
-    worse = Alert.objects.filter(
-        subject=OuterRef("subject"), subject_id=OuterRef("subject_id"), due_date=OuterRef("due_date")
-    )
-    superseded = (Q(level=Level.YELLOW) & Q(Exists(worse.filter(level__in=(Level.RED, Level.OVERDUE))))) | (
-        Q(level=Level.RED) & Q(Exists(worse.filter(level=Level.OVERDUE)))
-    )
-    return qs.exclude(level=Level.INTAKE).filter(still).exclude(superseded)
+    """The warnings that still stand (``sweep.resolve`` and the case events resolve the others:
+    subject concluded, paused or with another due date, or superseded by a more severe one)."""
+    return qs.exclude(level=Level.INTAKE).filter(resolved_at__isnull=True)
 
 
 @dataclass(frozen=True)

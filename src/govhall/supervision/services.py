@@ -105,13 +105,23 @@ def intake_record(*, case_id: int, action: str, today: datetime.date | None = No
 # --------------------------------------------------------------------------- the sweep
 
 
+def case_alerts_resolve(*, case_id: int) -> int:
+    """After a case moved (concluded, paused, extended, a deferral confirmed…): its warnings
+    that no longer stand are resolved at once, not at the next sweep."""
+    with transaction.atomic():
+        sweep.no_jit()
+        return sweep.resolve(timezone.now(), case_ids=[case_id])
+
+
 def sweep_run(*, today: datetime.date | None = None, notify: bool = True) -> sweep.SweepResult:
     """Record every warning due today (set-based, see ``sweep.py``) and tell the responsible
     staff of each department once about the new ones, in one transaction."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        recorded = sweep.record(today)
+        now = timezone.now()
+        recorded = sweep.record(today, now=now)
         result = sweep.SweepResult(today=today, recorded=recorded)
+        result.resolved = sweep.resolve(now, recorded_at=now if any(recorded.values()) else None)
         if notify:
             result.notified = notify_new_alerts()
     logger.info("supervision sweep %s: %s recorded, %s notices", today, result.recorded, result.notified)

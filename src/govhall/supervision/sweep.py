@@ -264,6 +264,7 @@ class SweepResult:
     today: datetime.date
     recorded: dict[str, int]  # subject -> alerts newly recorded
     notified: int = 0
+    resolved: int = 0
 
     @property
     def total(self) -> int:
@@ -300,15 +301,68 @@ def statements(today: datetime.date, *, now: datetime.datetime | None = None, ca
     return [(subject, *insert_sql(build(cut, now))) for subject, build in builders]
 
 
+def no_jit() -> None:
+    """Statements cheap per row but of a high estimated cost (a subquery per row) make
+    PostgreSQL compile them with JIT first: ~0.2 s per statement for nothing. For the
+    current transaction only."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def record(today: datetime.date, *, now: datetime.datetime | None = None) -> dict[str, int]:
     """Run the INSERTs (the caller holds the transaction); returns rows recorded per subject."""
     recorded: dict[str, int] = {}
+    no_jit()
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            # these statements are cheap per row, but their estimated cost (a subquery per row)
-            # makes PostgreSQL compile them with JIT first: ~0.2 s per statement for nothing
-            cursor.execute("SET LOCAL jit = off")
         for subject, sql, params in statements(today, now=now):
             cursor.execute(sql, params)
             recorded[subject] = max(cursor.rowcount, 0)
     return recorded
+
+
+def resolve(now: datetime.datetime, *, case_ids: list[int] | None = None, recorded_at=None) -> int:
+    """Mark the warnings that no longer stand (set-based UPDATEs; the caller holds the
+    transaction): the subject concluded, paused or got another due date, or a more severe
+    warning of the same subject and due date was recorded. ``case_ids`` limits it to the
+    warnings of some cases (the case-event receiver). ``recorded_at``: when the sweep just
+    recorded new warnings, the time it stamped them, so lower ones they supersede are resolved
+    (only a new warning can supersede one). Returns the warnings resolved."""
+    from govhall.supervision.models import ImportedCase
+
+    standing = Alert.objects.filter(resolved_at__isnull=True).exclude(level=Level.INTAKE)
+    if case_ids is not None:
+        standing = standing.filter(case_id__in=case_ids)
+    done = 0
+    # an anti-join on the open cases (read through the state index), not a join with all cases
+    still_open = Case.objects.filter(open_cases_q(), pk=OuterRef("subject_id"), due_date=OuterRef("due_date"))
+    done += standing.filter(subject=Subject.CASE).exclude(Exists(still_open)).update(resolved_at=now)
+    pending_deferral = Deferral.objects.filter(
+        pk=OuterRef("subject_id"), status=Deferral.Status.PENDING, due_date=OuterRef("due_date")
+    ).exclude(case__state__in=(*workflow.TERMINAL, State.DRAFT))
+    done += standing.filter(subject=Subject.DEFERRAL).exclude(Exists(pending_deferral)).update(resolved_at=now)
+    pending_check = Commitment.objects.filter(
+        pk=OuterRef("subject_id"), verification=Commitment.Verification.PENDING, verification_due=OuterRef("due_date")
+    ).exclude(case__state__in=(State.REVOKED, State.WITHDRAWN))
+    done += standing.filter(subject=Subject.COMMITMENT).exclude(Exists(pending_check)).update(resolved_at=now)
+    if case_ids is None:
+        open_imported = ImportedCase.objects.filter(
+            open_imported_q(), pk=OuterRef("subject_id"), due_date=OuterRef("due_date")
+        )
+        done += standing.filter(subject=Subject.IMPORTED).exclude(Exists(open_imported)).update(resolved_at=now)
+    if recorded_at is not None:
+        same = Alert.objects.filter(
+            created_at=recorded_at,
+            subject=OuterRef("subject"),
+            subject_id=OuterRef("subject_id"),
+            due_date=OuterRef("due_date"),
+        )
+        done += (
+            standing.filter(level=Level.YELLOW)
+            .filter(Exists(same.filter(level__in=(Level.RED, Level.OVERDUE))))
+            .update(resolved_at=now)
+        )
+        done += (
+            standing.filter(level=Level.RED).filter(Exists(same.filter(level=Level.OVERDUE))).update(resolved_at=now)
+        )
+    return done

@@ -224,3 +224,24 @@ def test_the_statement_is_one_insert_select_per_subject(demo):
     for _, sql, _ in found:
         assert sql.startswith('INSERT INTO "supervision_alert"') and sql.endswith("ON CONFLICT DO NOTHING")
         assert " SELECT " in sql
+
+
+def test_warnings_stop_standing_when_superseded_concluded_or_moved(demo, django_capture_on_commit_callbacks):
+    from govhall.supervision.selectors import current
+
+    case = due(f.accepted(), D(2025, 10, 10))
+    sweep_run(today=EVE)
+    sweep_run(today=D(2025, 10, 9))  # red supersedes yellow
+    standing = current(Alert.objects.filter(subject_id=case.pk))
+    assert list(standing.values_list("level", flat=True)) == [Level.RED]
+    # the case is decided: its warning is resolved by the case event, before any sweep
+    with django_capture_on_commit_callbacks(execute=True):
+        f.act(case, "approver", "approve")
+    assert not standing.exists()
+    assert Alert.objects.filter(subject_id=case.pk, resolved_at__isnull=False).count() == 2
+    # a moved due date (the calendar changed) is resolved by the next sweep
+    other = due(f.accepted(), D(2025, 10, 9))
+    sweep_run(today=EVE)
+    Case.objects.filter(pk=other.pk).update(due_date=D(2025, 11, 20))
+    result = sweep_run(today=EVE)
+    assert result.resolved == 1 and not current(Alert.objects.filter(subject_id=other.pk)).exists()
