@@ -20,7 +20,7 @@ def case_evaluation(case, user):
     evaluation = selectors.evaluation_for_case(case)
     applicant_side = scope.acts_for(user, case.applicant)
     if evaluation is not None:
-        if applicant_side or scope.staff_role(user) is not None:
+        if scope.can_see(user, evaluation, selectors.EVALUATION_SCOPE):
             yield links.Link(
                 f"评价：{evaluation.get_level_display()}",
                 reverse("evaluations:case", args=[case.number]),

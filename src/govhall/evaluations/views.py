@@ -107,7 +107,7 @@ def case(request, number: str):
         error, status = "该办件已评价，每件办件只能评价一次", 409
     refusal = services.evaluation_refusal(request.user, found) if evaluation is None else None
     applicant_side = scope.acts_for(request.user, found.applicant)
-    if evaluation is not None and not applicant_side and scope.staff_role(request.user) is None:
+    if evaluation is not None and not scope.can_see(request.user, evaluation, selectors.EVALUATION_SCOPE):
         raise Http404("未找到该办件")  # an assistant who filed it sees the case, not the applicant's evaluation
     context = {
         "case": found,
