@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from govhall.core import context_processors
 from govhall.stats import charts, selectors, xlsx
 from govhall.stats.forms import FilterError, parse_filter
 
@@ -24,7 +25,7 @@ def _viewer(request) -> None:
         raise PermissionDenied("统计分析仅向大厅管理员、电子监察员和系统管理员开放")
 
 
-def _charts(figures: selectors.Figures) -> dict:
+def _charts(figures: selectors.Figures, big: bool = False) -> dict:
     t = figures.timeliness
     timing = [
         ("平均用时", t["average_workdays"] or 0),
@@ -32,14 +33,18 @@ def _charts(figures: selectors.Figures) -> dict:
         ("平均法定时限", t["average_statutory_days"] or 0),
     ]
     return {
-        "daily": charts.line_chart("chart-daily", "每日办件量", [(d["date"], d["count"]) for d in figures.by_day]),
+        "daily": charts.line_chart(
+            "chart-daily", "每日办件量", [(d["date"], d["count"]) for d in figures.by_day], big=big
+        ),
         "channels": charts.bar_chart(
-            "chart-channels", "各渠道办件量", [(c["label"], c["count"]) for c in figures.channels]
+            "chart-channels", "各渠道办件量", [(c["label"], c["count"]) for c in figures.channels], big=big
         ),
         "departments": charts.bar_chart(
-            "chart-departments", "各部门办件量", [(d["name"], d["count"]) for d in figures.departments]
+            "chart-departments", "各部门办件量", [(d["name"], d["count"]) for d in figures.departments], big=big
         ),
-        "items": charts.bar_chart("chart-items", "各事项办件量", [(i["name"], i["count"]) for i in figures.items]),
+        "items": charts.bar_chart(
+            "chart-items", "各事项办件量", [(i["name"], i["count"]) for i in figures.items], big=big
+        ),
         "rates": charts.rate_bars(
             "chart-rates",
             "网办与跑动比率",
@@ -47,8 +52,9 @@ def _charts(figures: selectors.Figures) -> dict:
                 (r.label, r.rate, f"{'按事项' if r.basis == 'item' else '按办件'} {r.numerator}/{r.denominator}")
                 for r in figures.rates
             ],
+            big=big,
         ),
-        "timing": charts.bar_chart("chart-timing", "办结用时与时限（工作日）", timing, unit="个工作日"),
+        "timing": charts.bar_chart("chart-timing", "办结用时与时限（工作日）", timing, unit="个工作日", big=big),
         "overdue": charts.bar_chart(
             "chart-overdue",
             "超期与容缺",
@@ -58,6 +64,7 @@ def _charts(figures: selectors.Figures) -> dict:
                 ("容缺受理办件", figures.deferrals["cases"]),
                 ("容缺材料逾期未补齐", figures.deferrals["overdue"]),
             ],
+            big=big,
         ),
     }
 
@@ -81,7 +88,9 @@ def dashboard(request):
         return render(request, "stats/dashboard.html", context, status=400)
     figures = selectors.figures(user, stats_filter)
     context["values"].update(start=stats_filter.start.isoformat(), end=stats_filter.end.isoformat())
-    context.update(figures=figures, charts=_charts(figures), percent=charts.percent)
+    # 长辈模式 draws the charts with larger text and rows (the view box keeps its width)
+    big = context_processors.display(request)["elder_mode"]
+    context.update(figures=figures, charts=_charts(figures, big=big), percent=charts.percent)
     return render(request, "stats/dashboard.html", context)
 
 

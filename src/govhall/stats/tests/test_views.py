@@ -72,7 +72,10 @@ def test_the_page_in_elder_mode_on_a_phone(known, client):
     client.cookies["govhall_mode"] = "elder"
     html = client.get(f"/stats/?{PERIOD}").content.decode()
     assert '<html lang="zh-CN" class="elder">' in html
-    assert 'viewBox="0 0 360 ' in html and 'width="100%"' in html  # one unit ≈ one px at 375 px
+    assert 'viewBox="0 0 320 ' in html and 'width="100%"' in html  # one unit ≈ one px at 375 px
+    assert html.count('class="stats-chart big"') == 7  # drawn larger for 长辈模式
+    client.cookies["govhall_mode"] = ""
+    assert 'class="stats-chart big"' not in client.get(f"/stats/?{PERIOD}").content.decode()
 
 
 @pytest.mark.parametrize(
