@@ -47,6 +47,12 @@ SCREEN_COOKIE_DAYS = 365
 SCREEN_REFRESH_SECONDS = 5
 
 
+def _int(value) -> int:
+    """A posted id: digits only (anything else is no id, never a 500)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else 0
+
+
 def _status(exc: DomainError) -> int:
     if isinstance(exc, NotFound):
         raise Http404(exc.message)
@@ -254,13 +260,13 @@ def task(request, pk: int):
                 )
                 messages.success(request, "回访已登记")
             elif step == "rectify":
-                staff_id = data.get("responsible_staff_id") or None
+                staff_id = _int(data.get("responsible_staff_id")) or None
                 services.rectification_record(
                     actor=request.user,
                     task=found,
                     cause=data.get("cause"),
                     measures=data.get("measures", ""),
-                    responsible_staff_id=int(staff_id) if staff_id and staff_id.isdigit() else None,
+                    responsible_staff_id=staff_id,
                     accountability=data.get("accountability", ""),
                 )
                 messages.success(request, "整改已登记")
@@ -310,13 +316,13 @@ def devices(request):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "revoke":
-                device = EvaluatorDevice.objects.filter(pk=request.POST.get("device") or 0, window__in=windows).first()
+                device = EvaluatorDevice.objects.filter(pk=_int(request.POST.get("device")), window__in=windows).first()
                 if device is None:
                     raise NotFound("未找到该评价器")
                 services.device_revoke(actor=request.user, device=device)
                 messages.success(request, "评价器已停用，其配对码立即失效")
                 return redirect("evaluations:devices")
-            window = windows.filter(pk=request.POST.get("window") or 0).first()
+            window = windows.filter(pk=_int(request.POST.get("window"))).first()
             if window is None:
                 raise NotFound("未找到该窗口")
             paired, secret = services.device_pair(actor=request.user, window=window, name=request.POST.get("name", ""))
