@@ -140,7 +140,7 @@ def alerts(
     _supervisor(request.auth)
     qs = selectors.board_alerts(request.auth, query.filters())
     total = qs.count()
-    rows = qs[(page - 1) * page_size : page * page_size]
+    rows = selectors.alert_page(qs, (page - 1) * page_size, page * page_size)
     return {
         "count": total,
         "page": page,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from govhall.core.masking import mask_name
 from govhall.core.pdf import OfficialDocument, chinese_date
 from govhall.supervision.models import Alert, Bulletin, Level
-from govhall.supervision.selectors import alert_line, current
+from govhall.supervision.selectors import alert_line, alert_page, current
 
 OVERDUE_LIST_LIMIT = 300
 
@@ -48,17 +48,13 @@ def weekly_data(
             row["department_id"], {"name": row["department__name"], **dict.fromkeys(Level.values, 0)}
         )
         entry[row["level"]] = row["n"]
-    standing = (
-        current(alerts.filter(level=Level.OVERDUE))
-        .select_related("case", "case__applicant", "imported", "department", "item", "window", "staff")
-        .order_by("due_date", "id")
-    )
+    standing = current(alerts.filter(level=Level.OVERDUE)).order_by("due_date", "id")
     return WeeklyData(
         scope_name=scope_name,
         monday=monday,
         sunday=sunday,
         by_department=sorted(rows.values(), key=lambda r: (-r[Level.OVERDUE], -r[Level.RED], r["name"])),
-        overdue=[alert_line(a) for a in standing[:OVERDUE_LIST_LIMIT]],
+        overdue=[alert_line(a) for a in alert_page(standing, 0, OVERDUE_LIST_LIMIT)],
         overdue_total=standing.count(),
         bulletins=list(
             bulletins.filter(created_at__gte=start, created_at__lt=end)

@@ -114,11 +114,19 @@ class Filters:
 
 
 def board_alerts(user: User, filters: Filters) -> QuerySet[Alert]:
-    return (
-        filters.apply(visible_alerts(user))
-        .select_related("case", "case__applicant", "imported", "department", "item", "window", "window__hall", "staff")
-        .order_by("due_date", "-created_at", "id")
+    """The warnings of the board, earliest due first (count it, or page it with ``alert_page``)."""
+    return filters.apply(visible_alerts(user)).order_by("due_date", "-created_at", "id")
+
+
+def alert_page(qs: QuerySet[Alert], start: int, stop: int) -> list[Alert]:
+    """One page of ``qs`` with what the lines show: the page's ids are chosen on the warnings
+    table alone, then only those rows are joined (not every warning of the scope)."""
+    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    rows = Alert.objects.filter(pk__in=ids).select_related(
+        "case", "case__applicant", "imported", "department", "item", "window", "staff"
     )
+    found = {a.pk: a for a in rows}
+    return [found[i] for i in ids]
 
 
 DIMENSIONS = {

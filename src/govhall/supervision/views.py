@@ -54,7 +54,7 @@ def board(request):
     counts = selectors.board_counts(request.user, filters)
     alerts = selectors.board_alerts(request.user, filters)
     today = timezone.localdate()
-    lines = [selectors.alert_line(a, today) for a in alerts[:LIST_LIMIT]]
+    lines = [selectors.alert_line(a, today) for a in selectors.alert_page(alerts, 0, LIST_LIMIT)]
     peak = max([1, *(r["total"] for rows in counts["by"].values() for r in rows)])
     return render(
         request,
