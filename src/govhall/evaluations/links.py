@@ -54,5 +54,7 @@ def evaluation_menu(user):
         return
     if role in (Role.REVIEWER, Role.CHIEF_APPROVER, Role.SUPERVISOR, Role.HALL_MANAGER, Role.ADMINISTRATOR):
         yield links.Link("回访整改", reverse("evaluations:tasks"), order=70)
+    if role != Role.ASSISTANT:
+        yield links.Link("评价记录", reverse("evaluations:list"), order=72)
     if role in (Role.HALL_MANAGER, Role.ADMINISTRATOR):
         yield links.Link("评价器", reverse("evaluations:devices"), order=71)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("case/<str:number>/", views.case, name="case"),
     path("item/<str:code>/", views.item, name="item"),
     path("window/<str:number>/", views.window_request, name="window_request"),
+    path("list/", views.staff_list, name="list"),
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:pk>/", views.task, name="task"),
     path("tasks/<int:pk>/respond/", views.respond, name="respond"),

@@ -32,6 +32,7 @@ from govhall.core.errors import DomainError, NotFound
 from govhall.core.masking import mask_name
 from govhall.evaluations import config, selectors, services
 from govhall.evaluations.models import (
+    BAD_LEVELS,
     CHANNEL_INDICATORS,
     INDICATORS,
     CallbackRecord,
@@ -236,6 +237,24 @@ def tasks(request):
         "today": timezone.localdate(),
     }
     return render(request, "evaluations/tasks.html", context)
+
+
+@login_required
+def staff_list(request):
+    """评价记录: the evaluations in the staff member's scope, newest first; 差评 only on request."""
+    _staff(request.user)
+    qs = selectors.staff_evaluations(request.user)
+    bad = request.GET.get("bad") == "1"
+    if bad:
+        qs = qs.filter(level__in=BAD_LEVELS)
+    channel = request.GET.get("channel") or ""
+    if channel in Channel.values:
+        qs = qs.filter(channel=channel)
+    else:
+        channel = ""
+    rows = [(e, mask_name(e.applicant.name)) for e in qs.select_related("applicant")[:200]]
+    context = {"rows": rows, "bad": bad, "channel": channel, "channels": Channel.choices, "count": qs.count()}
+    return render(request, "evaluations/list.html", context)
 
 
 @login_required

@@ -118,3 +118,20 @@ def test_the_public_page_counts_without_personal_data(demo, client):
     assert "区市场监督管理局" in text and "待回访" in text
     for private in (bad.case.number, "张明", "13800138000", "王芳", "态度差"):
         assert private not in text
+
+
+def test_staff_see_the_evaluations_of_their_scope_masked(demo, client):
+    bad = h.evaluate(h.issued(), 1)
+    good = h.evaluate(h.issued(), 5)
+    login(client, "reviewer")
+    page = client.get("/evaluations/list/").content.decode()
+    assert f"evaluation-row-{bad.pk}" in page and f"evaluation-row-{good.pk}" in page
+    assert "张明" not in page and "张*" in page
+    only_bad = client.get("/evaluations/list/?bad=1").content.decode()
+    assert f"evaluation-row-{bad.pk}" in only_bad and f"evaluation-row-{good.pk}" not in only_bad
+    client.logout()
+    client.force_login(h.other_department_reviewer())
+    assert "evaluation-row-" not in client.get("/evaluations/list/").content.decode()
+    client.logout()
+    login(client, "citizen")
+    assert client.get("/evaluations/list/").status_code == 404
