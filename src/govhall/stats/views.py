@@ -13,6 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from govhall.audit import services as audit
+from govhall.audit.models import Kind as AuditKind
 from govhall.core import context_processors
 from govhall.stats import charts, selectors, xlsx
 from govhall.stats.forms import FilterError, parse_filter
@@ -103,7 +105,14 @@ def export(request):
     except FilterError as exc:
         return HttpResponse("；".join(exc.errors.values()), status=400, content_type="text/plain; charset=utf-8")
     figures = selectors.figures(request.user, stats_filter)
-    response = HttpResponse(xlsx.export(figures), content_type=XLSX)
+    content = xlsx.export(figures)
+    # exports are security events (docs/security.md), even of counts without personal data
+    audit.record(
+        kind=AuditKind.EXPORTED,
+        request=request,
+        data={"what": "statistics", **stats_filter.as_dict(), "bytes": len(content)},
+    )
+    response = HttpResponse(content, content_type=XLSX)
     name = f"statistics-{stats_filter.start:%Y%m%d}-{stats_filter.end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

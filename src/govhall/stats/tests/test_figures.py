@@ -222,3 +222,9 @@ def test_imported_cases_are_counted_too(known):
 
     other = selectors.figures(outsider_manager(), selectors.StatsFilter(start=data.START, end=data.END), today=TODAY)
     assert other.total == 0 and other.imported_total == 0
+
+
+def test_a_paused_case_is_not_overdue_while_paused(known):
+    c4 = data.f.act(known["c4"], "reviewer", "suspend", reason="现场核查")
+    assert c4.clock_paused
+    assert figures().overdue["open_overdue"] == 0

@@ -138,6 +138,11 @@ def test_the_workbook_holds_the_figures_of_the_filter(known, client):
     rates = {r[0]: r for r in wb["比率"].iter_rows(min_row=2, values_only=True)}
     assert rates["零跑动率"][1:] == ("按办件", 2, 4, 0.5)
     assert wb["比率"]["E2"].number_format == "0.0%"
+    from govhall.audit.models import Kind, SecurityEvent
+
+    event = SecurityEvent.objects.filter(kind=Kind.EXPORTED).latest("id")
+    assert event.actor.username == "supervisor" and event.data["what"] == "statistics"
+    assert event.data["department"] == "lh-scjg" and event.data["start"] == "2025-03-01"
 
 
 def test_the_api_answers_the_documented_schema(known, client):
