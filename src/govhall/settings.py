@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # requests by route name, status and time, for /metrics (core/metrics.py)
+    "govhall.core.metrics.middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,7 +111,18 @@ TEMPLATES = [
 # instead of failing with "database is locked" on lock upgrade).
 _database_url = env("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    # CONN_MAX_AGE: connections kept between requests (0 behind a transaction-mode pgbouncer);
+    # pooling in front of several nodes: docs/deployment.md, "Connections".
+    _conn_max_age = int(env("DATABASE_CONN_MAX_AGE"))
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=_conn_max_age, conn_health_checks=True)}
+    if env("DATABASE_REPLICA_URL"):
+        # Read by report selectors marked read-only only (core/dbrouter.py); never written,
+        # never migrated, and its test database is the primary's (a mirror).
+        DATABASES["replica"] = dj_database_url.parse(
+            env("DATABASE_REPLICA_URL"), conn_max_age=_conn_max_age, conn_health_checks=True
+        )
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["govhall.core.dbrouter.ReplicaRouter"]
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -149,8 +162,30 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT")) if env("STATIC_ROOT") else VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT")) if env("MEDIA_ROOT") else VAR_DIR / "media"
+# Uploaded files: this node's disk by default; with GOVHALL_STORAGE=s3 a private bucket shared
+# by every node (core/storage.py: no ACL, no public URL; the views that check who asks serve
+# every file, as on disk).
+_storage = env("GOVHALL_STORAGE")
+if _storage == "s3":
+    if not env("GOVHALL_S3_BUCKET"):
+        raise ImproperlyConfigured("GOVHALL_STORAGE=s3 needs GOVHALL_S3_BUCKET")
+    _default_storage = {
+        "BACKEND": "govhall.core.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("GOVHALL_S3_BUCKET"),
+            "endpoint_url": env("GOVHALL_S3_ENDPOINT_URL") or None,
+            "region_name": env("GOVHALL_S3_REGION") or None,
+            "access_key": env("GOVHALL_S3_ACCESS_KEY") or None,
+            "secret_key": env("GOVHALL_S3_SECRET_KEY") or None,
+            "location": env("GOVHALL_S3_PREFIX").strip("/"),
+        },
+    }
+elif _storage:
+    raise ImproperlyConfigured(f"GOVHALL_STORAGE must be empty or s3, not {_storage!r}")
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -162,14 +197,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # The cache holds the SMS codes and django-ninja's throttles; with several server processes
 # it must be shared (core.checks warns at deploy otherwise). Its table is made by migrate.
-# Rate limits and login limits count in the database whatever this says (core.limits).
+# Rate limits and the login lock count where GOVHALL_LIMITS says (core.limits): in the
+# database, or in Redis (the default when the cache is Redis).
+GOVHALL_REDIS_URL = env("GOVHALL_REDIS_URL")
 _cache = env("GOVHALL_CACHE")
 if _cache == "db":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "govhall_cache"}}
+elif _cache == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": GOVHALL_REDIS_URL,
+            "KEY_PREFIX": "govhall",
+        }
+    }
 elif _cache:
-    raise ImproperlyConfigured(f"GOVHALL_CACHE must be empty or db, not {_cache!r}")
+    raise ImproperlyConfigured(f"GOVHALL_CACHE must be empty, db or redis, not {_cache!r}")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+GOVHALL_LIMITS = env("GOVHALL_LIMITS") or ("redis" if _cache == "redis" else "db")
+if GOVHALL_LIMITS not in {"db", "redis"}:
+    raise ImproperlyConfigured(f"GOVHALL_LIMITS must be empty, db or redis, not {GOVHALL_LIMITS!r}")
 
 # Background work (notifications, deadline sweeps) through the Django tasks API.
 # "db": django-tasks-db, run `manage.py db_worker`; "immediate": run in-process at
@@ -179,6 +227,18 @@ _TASKS_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
 TASKS = {"default": {"BACKEND": _TASKS_BACKENDS.get(env("GOVHALL_TASKS"), env("GOVHALL_TASKS"))}}
+if env("GOVHALL_TASKS") == "rq":
+    # django-tasks-rq: the queue lives in Redis; `manage.py rqworker default --with-scheduler`
+    # runs it on any node (the scheduler moves deferred tasks in when due).
+    TASKS["default"]["BACKEND"] = "django_tasks_rq.RQBackend"
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env("GOVHALL_TASKS_REDIS_URL") or GOVHALL_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    RQ_SHOW_ADMIN_LINK = False
+
+# /metrics (core/metrics.py): a Prometheus scraper with this bearer token, or from these
+# addresses (the connecting one).
+GOVHALL_METRICS_TOKEN = env("GOVHALL_METRICS_TOKEN")
+GOVHALL_METRICS_ALLOW = env_list("GOVHALL_METRICS_ALLOW")
 
 GOVHALL_DEMO_PASSWORD = env("GOVHALL_DEMO_PASSWORD")
 GOVHALL_PDF_FONT = env("GOVHALL_PDF_FONT")
@@ -240,6 +300,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+    # a load balancer's health checks and the scraper talk plain HTTP to each node
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

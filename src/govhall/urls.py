@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 from govhall.accounts.forms import AdminLoginForm
 from govhall.api import api
 from govhall.catalog.views import attachment, home
+from govhall.core.health import healthz, readyz
+from govhall.core.metrics import metrics
 from govhall.core.views import api_not_found, display_mode
 
 admin.site.site_header = "govhall 政务服务管理后台"
@@ -14,6 +16,10 @@ admin.site.index_title = "管理"
 admin.site.login_form = AdminLoginForm  # counts failures and honours the login lock
 
 urlpatterns = [
+    # liveness, readiness and Prometheus metrics (docs/deployment.md, "Monitoring")
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),  # after the API: what it does not answer

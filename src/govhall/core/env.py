@@ -85,8 +85,77 @@ VARIABLES: dict[str, Variable] = {
             "",
             "The cache: SMS codes and the API's throttles. Empty: each process's memory (one server process only; "
             "with several workers a code one sent is unknown to the next). db: a table of the database, shared by "
-            "all workers (manage.py migrate makes it). Rate limits and login limits count in the database whatever "
-            "this says (docs/security.md).",
+            "all workers (manage.py migrate makes it). redis: Django's Redis cache at GOVHALL_REDIS_URL, shared by "
+            "every node; the rate limits and the login lock then count in Redis too (GOVHALL_LIMITS).",
+        ),
+        Variable(
+            "GOVHALL_REDIS_URL",
+            "redis://127.0.0.1:6379/0",
+            "Redis for GOVHALL_CACHE=redis, GOVHALL_LIMITS=redis and GOVHALL_TASKS=rq (redis://[:password@]host:port/"
+            "db, rediss:// for TLS). Unused otherwise.",
+        ),
+        Variable(
+            "GOVHALL_LIMITS",
+            "",
+            "Where rate limits and the login lock count (core/limits.py): `db` (a table, every process of one "
+            "database) or `redis` (atomic INCR with the window's own expiry, at GOVHALL_REDIS_URL). Empty: redis "
+            "when GOVHALL_CACHE=redis, db otherwise.",
+        ),
+        Variable(
+            "GOVHALL_TASKS_REDIS_URL",
+            "",
+            "Redis for the RQ task queue (GOVHALL_TASKS=rq). Empty: GOVHALL_REDIS_URL. A separate instance (or db "
+            "number) keeps queued jobs apart from an evictable cache.",
+        ),
+        Variable(
+            "GOVHALL_STORAGE",
+            "",
+            "Where uploaded files live. Empty: MEDIA_ROOT on this node's disk (one node). s3: an S3-compatible "
+            "bucket (GOVHALL_S3_*), private: no public ACL and no public URL; every file is still served by the "
+            "views that check who asks (docs/deployment.md). `manage.py files_to_s3` copies existing files.",
+        ),
+        Variable("GOVHALL_S3_BUCKET", "", "Bucket of the uploaded files (GOVHALL_STORAGE=s3). Required then."),
+        Variable(
+            "GOVHALL_S3_ENDPOINT_URL",
+            "",
+            "Endpoint of the S3-compatible service (https://minio.example:9000, a cloud's regional endpoint). "
+            "Empty: AWS's.",
+        ),
+        Variable("GOVHALL_S3_REGION", "", "Region name of the bucket (e.g. cn-north-1). Empty: the client's default."),
+        Variable(
+            "GOVHALL_S3_ACCESS_KEY",
+            "",
+            "Access key id for the bucket. Empty: boto3's own chain (AWS_ACCESS_KEY_ID, an instance role, ...).",
+        ),
+        Variable("GOVHALL_S3_SECRET_KEY", "", "Secret access key for the bucket (with GOVHALL_S3_ACCESS_KEY)."),
+        Variable(
+            "GOVHALL_S3_PREFIX",
+            "",
+            "Folder inside the bucket for this deployment's files (e.g. govhall); empty: the bucket's root.",
+        ),
+        Variable(
+            "DATABASE_REPLICA_URL",
+            "",
+            "A read replica of DATABASE_URL (postgres://...). Used only by report selectors marked read-only "
+            "(core/dbrouter.py, docs/deployment.md); every other query goes to the primary. Empty: none.",
+        ),
+        Variable(
+            "DATABASE_CONN_MAX_AGE",
+            "60",
+            "Seconds a PostgreSQL connection is kept between requests (Django's CONN_MAX_AGE; 0 closes it after "
+            "each request, the setting for a transaction-mode pgbouncer in front). See docs/deployment.md.",
+        ),
+        Variable(
+            "GOVHALL_METRICS_TOKEN",
+            "",
+            "Bearer token a Prometheus scraper sends to /metrics (Authorization: Bearer ...). Empty: no token "
+            "accepted, only GOVHALL_METRICS_ALLOW.",
+        ),
+        Variable(
+            "GOVHALL_METRICS_ALLOW",
+            "127.0.0.1,::1",
+            "Comma-separated addresses or networks (CIDR) that may read /metrics without a token (the connecting "
+            "address, not X-Forwarded-For). Empty: the token only.",
         ),
         Variable(
             "GOVHALL_PROXIES",
@@ -120,7 +189,8 @@ VARIABLES: dict[str, Variable] = {
             "GOVHALL_TASKS",
             "immediate",
             "Task backend: `immediate` (run at enqueue, no worker), `db` (django-tasks-db; run `manage.py "
-            "db_worker`), or a backend's dotted path (e.g. django-tasks-rq).",
+            "db_worker`; one node), `rq` (django-tasks-rq on Redis at GOVHALL_TASKS_REDIS_URL; run `manage.py "
+            "rqworker default --with-scheduler` on any number of nodes), or a backend's dotted path.",
         ),
         Variable(
             "GOVHALL_PDF_FONT",

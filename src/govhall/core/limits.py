@@ -15,10 +15,11 @@ compares the count with the limit, and only under it checks the password or the 
 success gives its count back (:func:`give_back`) or clears the key (:func:`reset`). With
 N guesses in flight at once, at most the limit of them are ever checked.
 
-The backend seam: everything goes through :func:`backend`, a :class:`Counter`. The
-database one works for one process or many, on SQLite and PostgreSQL; another store (Redis:
-``INCR`` and ``EXPIRE NX`` in one pipeline, ``DECR`` only while the key lives) implements
-the same five methods and passes ``core/tests/test_limits.py``'s contract tests.
+The backend seam: everything goes through :func:`backend`, a :class:`Counter`, chosen by
+``GOVHALL_LIMITS``. The database one works for one process or many, on SQLite and
+PostgreSQL; the Redis one (:class:`RedisCounter`, several nodes) counts with one Lua script
+per call, so each hit is one atomic step that opens the window with its own expiry or adds
+one to the live window. Both pass ``core/tests/test_limits.py``'s contract tests.
 
 Call these outside the caller's transaction where it can be helped: a count written in a
 transaction that rolls back is gone, and on PostgreSQL the counter's row stays locked
@@ -30,6 +31,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -176,11 +178,97 @@ class DatabaseCounter:
         return deleted
 
 
-_backend: Counter = DatabaseCounter()
+class RedisCounter:
+    """Counts in Redis, shared by every node that reaches it: one hash per key, ``c`` (the
+    count) and ``e`` (the end of its window, Unix time), each call one Lua script (atomic in
+    Redis). :meth:`hit` opens a window when the key has none or its ``e`` has passed
+    (count 1, ``e`` = now + window, and the key's expiry set once, to the end of the window
+    plus a margin, so Redis drops it by itself), otherwise adds one (``HINCRBY``) and leaves
+    ``e`` and the expiry alone: a later event never moves the window. The window is read
+    from ``e`` with the caller's clock, so tests move it as they move the database's; the
+    expiry only tidies. (Nodes' clocks are assumed within a second or two of each other: NTP.)"""
+
+    MARGIN = 60  # seconds the key outlives its window, so a slow clock still reads it
+
+    _HIT = """
+local e = tonumber(redis.call('HGET', KEYS[1], 'e'))
+local now = tonumber(ARGV[1])
+if e == nil or e <= now then
+  redis.call('HSET', KEYS[1], 'c', 1, 'e', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+  return 1
+end
+return redis.call('HINCRBY', KEYS[1], 'c', 1)
+"""
+    _GIVE_BACK = """
+local e = tonumber(redis.call('HGET', KEYS[1], 'e'))
+if e ~= nil and e > tonumber(ARGV[1]) and tonumber(redis.call('HGET', KEYS[1], 'c')) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'c', -1)
+end
+return 0
+"""
+
+    def __init__(self, url: str, namespace: str = "govhall:limit:") -> None:
+        import redis  # only where Redis is used
+
+        self.client = redis.Redis.from_url(url)
+        self.namespace = namespace
+        self._hit = self.client.register_script(self._HIT)
+        self._give_back = self.client.register_script(self._GIVE_BACK)
+
+    def _key(self, key: str) -> str:
+        return self.namespace + key
+
+    def hit(self, key: str, window: float, now: float) -> int:
+        # the end of the window as Python's exact text (Lua's tostring keeps 14 digits only)
+        ends = repr(float(now + window))
+        return int(self._hit(keys=[self._key(key)], args=[repr(float(now)), ends, math.ceil(window) + self.MARGIN]))
+
+    def give_back(self, keys: Sequence[str], now: float) -> None:
+        for key in keys:  # each key one atomic step, as in the database
+            self._give_back(keys=[self._key(key)], args=[repr(now)])
+
+    def counts(self, keys: Sequence[str], now: float) -> list[int]:
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hmget(self._key(key), "c", "e")
+        found = []
+        for count, ends in pipe.execute():
+            found.append(int(count) if count is not None and ends is not None and float(ends) > now else 0)
+        return found
+
+    def reset(self, keys: Sequence[str]) -> None:
+        self.client.delete(*(self._key(key) for key in keys))
+
+    def reset_prefix(self, prefix: str) -> None:
+        pattern = "".join("\\" + ch if ch in "*?[]\\" else ch for ch in self._key(prefix)) + "*"
+        batch = []
+        for name in self.client.scan_iter(match=pattern, count=500):
+            batch.append(name)
+            if len(batch) >= 500:
+                self.client.delete(*batch)
+                batch = []
+        if batch:
+            self.client.delete(*batch)
+
+    def ping(self) -> bool:
+        return bool(self.client.ping())
+
+
+_backend: Counter | None = None
 
 
 def backend() -> Counter:
-    """The store every count goes to (issue 18 adds a setting that chooses Redis)."""
+    """The store every count goes to: ``settings.GOVHALL_LIMITS`` (``db`` or ``redis``),
+    made on first use."""
+    global _backend
+    if _backend is None:
+        from django.conf import settings
+
+        if getattr(settings, "GOVHALL_LIMITS", "db") == "redis":
+            _backend = RedisCounter(settings.GOVHALL_REDIS_URL)
+        else:
+            _backend = DatabaseCounter()
     return _backend
 
 

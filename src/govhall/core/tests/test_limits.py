@@ -20,7 +20,7 @@ from govhall.core import limits
 from govhall.core.models import LimitCount
 from govhall.core.tests.limits_clock import Clock
 
-COUNTERS = {"db": limits.DatabaseCounter}
+COUNTERS = {"db": limits.DatabaseCounter, "redis": limits.RedisCounter}
 
 
 @pytest.fixture(name="clock")
@@ -30,7 +30,11 @@ def _clock(monkeypatch) -> Clock:
 
 @pytest.fixture(params=sorted(COUNTERS))
 def counter(request, db, monkeypatch):
-    store = COUNTERS[request.param]()
+    if request.param == "redis":  # a real redis-server (core/tests/servers.py), emptied per test
+        store = limits.RedisCounter(request.getfixturevalue("redis_url"))
+        store.client.flushdb()
+    else:
+        store = COUNTERS[request.param]()
     monkeypatch.setattr(limits, "_backend", store)
     return store
 
