@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from govhall.accounts.models import StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.cases.tests import factories as f
@@ -34,6 +36,9 @@ def asked(username: str = "citizen", case=None):
 def health_reviewer() -> User:
     department = Department.objects.get(code="lh-wj")
     found, _ = User.objects.get_or_create(username="wj-reviewer", defaults={"display_name": "卫健审查员"})
+    if not found.check_password(settings.GOVHALL_DEMO_PASSWORD):
+        found.set_password(settings.GOVHALL_DEMO_PASSWORD)
+        found.save()
     StaffProfile.objects.get_or_create(
         user=found, defaults={"role": Role.REVIEWER, "department": department, "region": department.region}
     )
