@@ -376,7 +376,14 @@ class ReportRecord(models.Model):
         SENT = "sent", "已上报"
         FAILED = "failed", "上报失败"
 
+    class Kind(models.TextChoices):
+        EVALUATION = "evaluation", "评价"
+        FOLLOW_UP = "follow_up", "追评"
+
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="reports")
+    # The evaluation is reported once; a follow-up made after that is reported once more
+    # (assessNumber 2). A follow-up made before goes with the evaluation, and both are recorded.
+    kind = models.CharField("上报内容", max_length=10, choices=Kind.choices, default=Kind.EVALUATION)
     provider = models.CharField("上报通道", max_length=30)
     status = models.CharField("结果", max_length=8, choices=Status.choices)
     payload_sha256 = models.CharField(max_length=64)
@@ -388,7 +395,9 @@ class ReportRecord(models.Model):
         verbose_name_plural = "上报记录"
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["evaluation"], condition=Q(status="sent"), name="evaluation_sent_once")
+            models.UniqueConstraint(
+                fields=["evaluation", "kind"], condition=Q(status="sent"), name="evaluation_sent_once"
+            )
         ]
 
     def __str__(self) -> str:

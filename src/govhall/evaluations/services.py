@@ -14,6 +14,7 @@ import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -703,49 +704,80 @@ def screen_seen(device: EvaluatorDevice) -> None:
 
 def report_pending(*, limit: int = 500) -> dict[str, int]:
     """Send every evaluation not yet reported successfully, oldest first, through the
-    configured reporter; record each attempt (what, when, result, payload hash). An
-    evaluation once sent is never sent again (a partial unique index says so too); a failed
-    one is tried again on the next run. Returns {"sent", "failed"}."""
-    from govhall.core.httpjson import ServiceError
-    from govhall.evaluations import national
+    configured reporter, then every follow-up (追评) made after its evaluation was reported;
+    record each attempt (what, when, result, payload hash). Nothing once sent is sent again
+    (a partial unique index says so too); a failed one is tried again on the next run.
+    Returns {"sent", "failed"}."""
     from govhall.evaluations.models import ReportRecord
     from govhall.evaluations.providers import registry
 
     reporter = registry.configured()
-    sent = failed = 0
-    pending = (
-        Evaluation.objects.exclude(reports__status=ReportRecord.Status.SENT).order_by("created_at", "id")[:limit]
-    ).values_list("pk", flat=True)
-    for pk in list(pending):
-        with transaction.atomic():
-            evaluation = (
-                Evaluation.objects.select_for_update(of=("self",))
-                .select_related("case", "item", "department__region", "applicant", "follow_up")
-                .filter(pk=pk)
-                .first()
-            )
-            if evaluation is None or evaluation.reports.filter(status=ReportRecord.Status.SENT).exists():
-                continue  # another run got there first
-            payload = national.record(evaluation)
-            digest = national.payload_hash(payload)
-            try:
-                receipt = reporter.send(payload)
-            except ServiceError as exc:
-                ReportRecord.objects.create(
-                    evaluation=evaluation,
-                    provider=reporter.identifier,
-                    status=ReportRecord.Status.FAILED,
-                    payload_sha256=digest,
-                    detail=str(exc)[:1000],
-                )
-                failed += 1
-                continue
+    done = {"sent": 0, "failed": 0}
+
+    def reported(kind: str, ref: str = "pk") -> Exists:
+        return Exists(
+            ReportRecord.objects.filter(evaluation_id=OuterRef(ref), kind=kind, status=ReportRecord.Status.SENT)
+        )
+
+    evaluations = (
+        Evaluation.objects.filter(~reported(ReportRecord.Kind.EVALUATION))
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in list(evaluations):
+        _report_one(reporter, pk, ReportRecord.Kind.EVALUATION, done)
+    follow_ups = (
+        FollowUp.objects.filter(
+            reported(ReportRecord.Kind.EVALUATION, "evaluation_id"),
+            ~reported(ReportRecord.Kind.FOLLOW_UP, "evaluation_id"),
+        )
+        .order_by("created_at", "id")
+        .values_list("evaluation_id", flat=True)[:limit]
+    )
+    for pk in list(follow_ups):
+        _report_one(reporter, pk, ReportRecord.Kind.FOLLOW_UP, done)
+    return done
+
+
+def _report_one(reporter, pk: int, kind: str, done: dict[str, int]) -> None:
+    from govhall.core.httpjson import ServiceError
+    from govhall.evaluations import national
+    from govhall.evaluations.models import ReportRecord
+
+    with transaction.atomic():
+        evaluation = (
+            Evaluation.objects.select_for_update(of=("self",))
+            .select_related("case", "item", "department__region", "applicant", "follow_up")
+            .filter(pk=pk)
+            .first()
+        )
+        if evaluation is None or evaluation.reports.filter(status=ReportRecord.Status.SENT, kind=kind).exists():
+            return  # another run got there first
+        payload = national.record(evaluation)
+        digest = national.payload_hash(payload)
+        try:
+            receipt = reporter.send(payload)
+        except ServiceError as exc:
             ReportRecord.objects.create(
                 evaluation=evaluation,
+                kind=kind,
+                provider=reporter.identifier,
+                status=ReportRecord.Status.FAILED,
+                payload_sha256=digest,
+                detail=str(exc)[:1000],
+            )
+            done["failed"] += 1
+            return
+        kinds = [kind]
+        if kind == ReportRecord.Kind.EVALUATION and "followUp" in payload:
+            kinds.append(ReportRecord.Kind.FOLLOW_UP)  # it went with the evaluation
+        for sent_kind in kinds:
+            ReportRecord.objects.create(
+                evaluation=evaluation,
+                kind=sent_kind,
                 provider=reporter.identifier,
                 status=ReportRecord.Status.SENT,
                 payload_sha256=digest,
                 detail=receipt[:1000],
             )
-            sent += 1
-    return {"sent": sent, "failed": failed}
+        done["sent"] += 1

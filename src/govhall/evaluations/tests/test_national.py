@@ -117,3 +117,38 @@ def test_the_command_reports(demo, report_file, capsys):
     h.evaluate(h.issued())
     call_command("evaluations_report")
     assert "reported: 1, failed: 0" in capsys.readouterr().out
+
+
+def test_a_follow_up_after_the_report_is_reported_once_more(demo, report_file):
+    evaluation = h.evaluate(h.issued())
+    assert services.report_pending() == {"sent": 1, "failed": 0}
+    services.follow_up_add(actor=h.user("citizen"), evaluation=evaluation, comment="证照已收到，谢谢")
+    assert services.report_pending() == {"sent": 1, "failed": 0}
+    assert services.report_pending() == {"sent": 0, "failed": 0}
+    last = json.loads(report_file.read_text().splitlines()[-1])
+    assert last["assessNumber"] == "2" and last["followUp"]["writingEvaluation"] == "证照已收到，谢谢"
+    assert sorted(evaluation.reports.values_list("kind", flat=True)) == ["evaluation", "follow_up"]
+
+
+def test_a_follow_up_made_before_the_report_goes_with_it(demo, report_file):
+    evaluation = h.evaluate(h.issued())
+    services.follow_up_add(actor=h.user("citizen"), evaluation=evaluation, comment="补充：窗口指引清楚")
+    assert services.report_pending() == {"sent": 1, "failed": 0}
+    assert services.report_pending() == {"sent": 0, "failed": 0}
+    assert len(report_file.read_text().splitlines()) == 1
+    assert sorted(evaluation.reports.values_list("kind", flat=True)) == ["evaluation", "follow_up"]
+
+
+def test_a_failed_follow_up_report_is_retried(demo, report_file, monkeypatch):
+    evaluation = h.evaluate(h.issued())
+    services.report_pending()
+    services.follow_up_add(actor=h.user("citizen"), evaluation=evaluation, comment="补充一句")
+
+    def refuse(self, payload):
+        raise ServiceError("无法连接好差评数据汇聚接口")
+
+    monkeypatch.setattr(JsonLinesReporter, "send", refuse)
+    assert services.report_pending() == {"sent": 0, "failed": 1}
+    monkeypatch.undo()
+    assert services.report_pending() == {"sent": 1, "failed": 0}
+    assert services.report_pending() == {"sent": 0, "failed": 0}
