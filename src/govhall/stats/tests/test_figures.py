@@ -113,9 +113,14 @@ def test_date_range_region_and_department_filters(known):
 
 def test_satisfaction_counts_evaluations_of_decided_cases(known):
     found = figures()
-    if not found.satisfaction:
-        pytest.skip("evaluations not provided")
-    assert found.satisfaction["total"] == 0 and found.satisfaction["rate"] is None
+    assert found.satisfaction == {"satisfied": 0, "total": 0, "rate": None}
+    from govhall.evaluations.tests import helpers
+
+    helpers.evaluate(known["c1"], 5)  # 非常满意
+    helpers.evaluate(known["c3"], 1)  # 非常不满意
+    assert figures().satisfaction == {"satisfied": 1, "total": 2, "rate": 0.5}
+    # an evaluation of a case decided outside the period is not counted
+    assert figures(start=D(2025, 4, 1)).satisfaction == {"satisfied": 0, "total": 0, "rate": None}
 
 
 def test_queries_do_not_grow_with_the_cases(known):
