@@ -245,3 +245,31 @@ def test_warnings_stop_standing_when_superseded_concluded_or_moved(demo, django_
     Case.objects.filter(pk=other.pk).update(due_date=D(2025, 11, 20))
     result = sweep_run(today=EVE)
     assert result.resolved == 1 and not current(Alert.objects.filter(subject_id=other.pk)).exists()
+
+
+def test_thresholds_are_edited_in_the_admin_and_checked(client, demo):
+    from conftest import login
+    from django.core.exceptions import ValidationError
+
+    rules = sweep.thresholds()
+    assert (rules.yellow_share, rules.yellow_workdays, rules.red_workdays) == (20, 2, 1)
+    rules.red_workdays = 3
+    with pytest.raises(ValidationError) as caught:
+        rules.full_clean()
+    assert "红色预警的剩余工作日不能多于黄色预警的" in str(caught.value)
+    login(client, "admin")
+    url = f"/admin/supervision/thresholds/{rules.pk}/change/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"yellow_share": "30", "yellow_workdays": "3", "red_workdays": "1"})
+    assert response.status_code == 302
+    assert sweep.thresholds().yellow_share == 30
+    assert client.get("/admin/supervision/thresholds/add/").status_code == 403  # one row only
+
+
+def test_the_sweep_task(demo):
+    from govhall.supervision.tasks import sweep as sweep_task
+
+    case = due(f.accepted(), dt.date.today() - dt.timedelta(days=3))
+    result = sweep_task.enqueue()
+    assert result.return_value >= 1
+    assert Alert.objects.filter(subject_id=case.pk, level=Level.OVERDUE).exists()
