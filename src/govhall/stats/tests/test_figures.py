@@ -233,3 +233,25 @@ def test_a_paused_case_is_not_overdue_while_paused(known):
     c4 = data.f.act(known["c4"], "reviewer", "suspend", reason="现场核查")
     assert c4.clock_paused
     assert figures().overdue["open_overdue"] == 0
+
+
+def test_days_are_the_site_time_zone_days_near_midnight(known):
+    """Beijing time, not UTC: 23:30 on 3 March is 15:30 UTC the same day, 00:30 on 4 March is
+    16:30 UTC on the 3rd; each counts on its own Beijing day (LocalDate = TruncDate)."""
+    import datetime
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    from govhall.cases.models import Case
+
+    tz = data.timezone.get_current_timezone()
+    Case.objects.filter(pk=known["c1"].pk).update(submitted_at=datetime.datetime(2025, 3, 3, 23, 30, tzinfo=tz))
+    Case.objects.filter(pk=known["c3"].pk).update(submitted_at=datetime.datetime(2025, 3, 4, 0, 30, tzinfo=tz))
+    busy = {d["date"]: d["count"] for d in figures().by_day if d["count"]}
+    assert busy[D(2025, 3, 3)] == 1 and busy[D(2025, 3, 4)] == 1
+    cases = Case.objects.exclude(submitted_at=None)
+    ours = dict(cases.annotate(d=selectors.LocalDate("submitted_at")).values_list("pk", "d"))
+    django = dict(cases.annotate(d=TruncDate("submitted_at")).values_list("pk", "d"))
+    assert {k: data.D.fromisoformat(str(v)[:10]) for k, v in ours.items()} == django
+    assert cases.annotate(d=selectors.LocalDate("submitted_at")).values("d").annotate(n=Count("id")).count() == 6
