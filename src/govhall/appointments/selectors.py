@@ -263,6 +263,16 @@ def is_hall_staff(user: User, hall: Hall) -> bool:
     return role in STAFF_ROLES and profile is not None and profile.hall_id == hall.pk
 
 
+def is_own(user: User, appointment: Appointment) -> bool:
+    """The applicant's own side (the applicant, its operators, the online booker): they see
+    the check-in code and the full name; staff, even the clerk who booked by phone, do not."""
+    if not user.is_authenticated:
+        return False
+    if appointment.channel == Appointment.Channel.ONLINE and appointment.user_id == user.pk:
+        return True
+    return scope.acts_for(user, appointment.applicant)
+
+
 def can_act(user: User, appointment: Appointment) -> bool:
     """Whether ``user`` may move or cancel: the applicant side, or the hall's staff."""
     return scope.acts_on_applicant_side(user, appointment, POLICY) or is_hall_staff(user, appointment.hall)
@@ -282,13 +292,11 @@ def no_show_block(applicant: Applicant, now: datetime.datetime | None = None) ->
         .order_by("slot_start")
         .values_list("slot_start", flat=True)
     )
-    until = None
+    until, count = None, 0
     for i in range(NO_SHOW_LIMIT - 1, len(starts)):
         if starts[i] - starts[i - NO_SHOW_LIMIT + 1] <= window:
             candidate = starts[i] + block
             if candidate > now and (until is None or candidate > until):
-                until = candidate
-    if until is None:
-        return None
-    recent = sum(1 for s in starts if s > now - window)
-    return until, recent
+                # how many no-shows the window ending with this one holds
+                until, count = candidate, sum(1 for s in starts[: i + 1] if starts[i] - s <= window)
+    return (until, count) if until is not None else None

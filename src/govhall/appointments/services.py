@@ -270,8 +270,12 @@ def _check_can_change(appointment: Appointment, actor: User, now: datetime.datet
 
 
 def _locked(appointment: Appointment) -> Appointment:
+    # of=("self",): lock the appointment row only. A plain FOR UPDATE over the joins would lock
+    # the schedule row too, which every booking's counter INSERT needs a KEY SHARE lock on:
+    # PostgreSQL found that deadlock (a move holding the schedule waiting for a booking's
+    # counter row, the booking waiting for the schedule).
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("schedule", "hall", "applicant", "item", "window_group")
         .get(pk=appointment.pk)
     )
@@ -300,9 +304,9 @@ def appointment_cancel(*, appointment: Appointment, actor: User, now: datetime.d
 def appointment_move(
     *, appointment: Appointment, actor: User, slot_start: datetime.datetime, now: datetime.datetime | None = None
 ) -> Appointment:
-    """Move to another slot of the same schedule (改约): the new place is taken before the old
-    one is freed, all in one transaction; the check-in code stays unless it clashes on the
-    new day."""
+    """Move to another slot of the same schedule (改约): the new place is taken and the old one
+    freed in one transaction (a full new slot leaves everything as it was); the check-in code
+    stays unless it clashes on the new day."""
     now = now or timezone.now()
     appointment = _locked(appointment)
     _check_can_change(appointment, actor, now, "改约")
@@ -313,8 +317,14 @@ def appointment_move(
     if start == appointment.slot_start:
         raise DomainError("新时段与原时段相同", code="same_slot")
     by_staff = selectors.is_hall_staff(actor, appointment.hall) and appointment.channel == Appointment.Channel.PHONE
-    _take_place(schedule, start, staff=by_staff)
-    _release_place(appointment)
+    # Counter rows are always changed earlier slot first, so two moves in opposite directions
+    # cannot deadlock; freeing before taking is safe: a full new slot rolls both back.
+    steps = [
+        (start, lambda: _take_place(schedule, start, staff=by_staff)),
+        (appointment.slot_start, lambda: _release_place(appointment)),
+    ]
+    for _, step in sorted(steps, key=lambda pair: pair[0]):
+        step()
     appointment.slot_start, appointment.slot_end = start, end
     appointment.date = timezone.localtime(start).date()
     appointment.moves += 1
@@ -351,7 +361,7 @@ def appointment_check_in(
     if not code.isdigit() or len(code) != CODE_DIGITS:
         raise DomainError(f"签到码应为{CODE_DIGITS}位数字", code="invalid_code")
     found = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("item", "window_group", "applicant", "hall", "schedule")
         .filter(hall=hall, date=timezone.localtime(now).date(), code=code)
         .first()

@@ -23,6 +23,7 @@ from govhall.accounts import scope
 from govhall.appointments import selectors, services
 from govhall.appointments.models import Appointment
 from govhall.core.errors import DomainError, NotFound
+from govhall.core.masking import mask_name
 
 WEEKDAYS = "一二三四五六日"
 
@@ -74,7 +75,7 @@ def mine(request):
     past = [a for a in found if a not in live]
     applicant = next(iter(scope.represented(request.user)), None)
     block = selectors.no_show_block(applicant) if applicant else None
-    return render(request, "appointments/mine.html", {"live": live, "past": past[:30], "block": block})
+    return render(request, "appointments/mine.html", {"live": live, "past": past[:30], "no_show": block})
 
 
 @login_required
@@ -153,7 +154,7 @@ def book(request, hall_id: int, code: str):
             "step": step,
             "days": days,
             "error": error,
-            "block": block,
+            "no_show": block,
             "chosen_slot": data.get("slot", ""),
         },
         status=status,
@@ -171,7 +172,7 @@ def _appointment(request, pk: int) -> Appointment:
 def detail(request, pk: int):
     appointment = _appointment(request, pk)
     now = timezone.now()
-    applicant_side = scope.is_applicant_side(request.user, appointment, selectors.POLICY)
+    applicant_side = selectors.is_own(request.user, appointment)
     cutoff = appointment.slot_start - datetime.timedelta(minutes=appointment.schedule.change_cutoff_minutes)
     staff = selectors.is_hall_staff(request.user, appointment.hall)
     can_change = (
@@ -186,6 +187,7 @@ def detail(request, pk: int):
             "a": appointment,
             "when": services.when(appointment),
             "show_code": applicant_side,
+            "applicant_name": appointment.applicant.name if applicant_side else mask_name(appointment.applicant.name),
             "code_spaced": f"{appointment.code[:4]} {appointment.code[4:]}",
             "can_change": can_change,
             "cutoff": cutoff,
@@ -269,6 +271,8 @@ def day(request):
             messages.success(request, f"已签到：{checked.item.name}，{services.when(checked)}")
         return redirect(f"{request.path}?date={date.isoformat()}")
     found = list(selectors.appointments_for_day(hall, date))
+    for appointment in found:
+        appointment.masked_name = mask_name(appointment.applicant.name)
     counts = {label: sum(1 for a in found if a.status == value) for value, label in Appointment.Status.choices}
     return render(
         request,

@@ -42,6 +42,8 @@ def together(jobs) -> list[str]:
             outcomes[i] = job()
         except DomainError as exc:
             outcomes[i] = exc.code
+        except Exception as exc:  # a deadlock or any other failure fails the test
+            outcomes[i] = f"error: {exc!r}"
         finally:
             connections.close_all()
 
@@ -50,6 +52,7 @@ def together(jobs) -> list[str]:
         t.start()
     for t in threads:
         t.join(timeout=120)
+    assert not [o for o in outcomes if o.startswith("error") or not o], outcomes
     return outcomes
 
 
@@ -97,3 +100,22 @@ def test_cancellations_and_moves_racing_bookings_never_overbook(race):
     assert live == PLACES  # the freed place was taken by exactly one of the racers
     at_ten = Appointment.objects.filter(slot_start=h.at(h.MONDAY, 10), status="booked").count()
     assert at_ten == booked(race, h.at(h.MONDAY, 10))
+
+
+def test_moves_in_opposite_directions_at_once(race):
+    """Each move changes two counter rows; in opposite directions they would deadlock on
+    PostgreSQL unless both change the earlier slot first."""
+    ten = h.at(h.MONDAY, 10)
+    there = [h.book(h.person()[0], NINE, now=EVE) for _ in range(2)]
+    back = [h.book(h.person()[0], ten, now=EVE) for _ in range(2)]
+    jobs = [
+        lambda a=a: services.appointment_move(appointment=a, actor=a.user, slot_start=ten, now=EVE).status
+        for a in there
+    ]
+    jobs += [
+        lambda a=a: services.appointment_move(appointment=a, actor=a.user, slot_start=NINE, now=EVE).status
+        for a in back
+    ]
+    assert together(jobs) == ["booked"] * 4
+    assert booked(race, NINE) == booked(race, ten) == 2
+    assert Appointment.objects.filter(slot_start=NINE, status="booked").count() == 2
