@@ -252,6 +252,8 @@ class CallbackTask(models.Model):
     )
     applicant_responded_at = models.DateTimeField("申请人答复时间", null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField("重新整改次数", default=0)
+    # The state (and round) the department was last reminded of as overdue: once per stage.
+    overdue_reminded = models.CharField("已催办", max_length=40, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -781,3 +781,42 @@ def _report_one(reporter, pk: int, kind: str, done: dict[str, int]) -> None:
                 detail=receipt[:1000],
             )
         done["sent"] += 1
+
+
+# --------------------------------------------------------------------------- overdue reminders (催办)
+
+
+def remind_overdue(today: datetime.date | None = None) -> int:
+    """Remind the department of every task past its callback or rectification due date,
+    once per stage (a reopened rectification is a new stage). Returns how many were reminded."""
+    from django.db.models import Q
+
+    today = today or _today()
+    overdue = CallbackTask.objects.filter(
+        Q(state=CallbackTask.State.PENDING_CALLBACK, callback_due__lt=today)
+        | Q(state=CallbackTask.State.PENDING_RECTIFICATION, rectification_due__lt=today)
+    ).select_related("evaluation__case")
+    reminded = 0
+    for task in overdue:
+        stage = f"{task.state}:{task.reopened_count}"
+        if task.overdue_reminded == stage:
+            continue
+        with transaction.atomic():
+            locked = CallbackTask.objects.select_for_update().get(pk=task.pk)
+            if locked.overdue_reminded == stage or locked.state != task.state:
+                continue
+            due = (
+                locked.callback_due if locked.state == CallbackTask.State.PENDING_CALLBACK else locked.rectification_due
+            )
+            staff = _department_staff(locked.department_id)
+            if staff:
+                _notify(
+                    event="evaluations.overdue",
+                    text=f"回访整改任务#{locked.pk}（{locked.get_state_display()}）已超过期限{due:%Y年%m月%d日}，请尽快办理。",
+                    user_ids=staff,
+                    case_number=task.evaluation.case.number if task.evaluation.case_id else "",
+                )
+            locked.overdue_reminded = stage
+            locked.save(update_fields=["overdue_reminded", "updated_at"])
+            reminded += 1
+    return reminded

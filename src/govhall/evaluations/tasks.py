@@ -1,5 +1,6 @@
 """Background work of the evaluation system (Django tasks API; run
-``manage.py evaluations_report`` from cron as well, e.g. every 10 minutes)."""
+``manage.py evaluations_report`` (e.g. every 10 minutes) and ``manage.py
+evaluations_overdue`` (daily) from cron as well)."""
 
 from django_tasks import task
 
@@ -10,3 +11,11 @@ def report_evaluations() -> int:
     from govhall.evaluations.services import report_pending
 
     return report_pending()["sent"]
+
+
+@task()
+def remind_overdue_tasks() -> int:
+    """Remind departments of callback and rectification tasks past their due dates."""
+    from govhall.evaluations.services import remind_overdue
+
+    return remind_overdue()

@@ -180,3 +180,21 @@ def test_only_the_evaluating_applicant_answers(task):
         services.applicant_respond(actor=h.user("reviewer"), task=task, confirm=True)
     task.refresh_from_db()
     assert task.applicant_response == ""
+
+
+def test_overdue_tasks_are_reminded_once_per_stage(task):
+    import datetime
+
+    from django.core.management import call_command
+
+    assert services.remind_overdue() == 0  # not due yet
+    later = task.callback_due + datetime.timedelta(days=1)
+    assert services.remind_overdue(later) == 1
+    assert services.remind_overdue(later) == 0  # once
+    reminders = Notification.objects.filter(event="evaluations.overdue", recipient__username="reviewer")
+    assert reminders.count() == 1 and "待回访" in reminders.get().text
+    _callback(task)
+    task.refresh_from_db()
+    assert services.remind_overdue(task.rectification_due + datetime.timedelta(days=1)) == 1  # a new stage
+    call_command("evaluations_overdue")  # today: nothing overdue any more
+    assert Notification.objects.filter(event="evaluations.overdue", recipient__username="reviewer").count() == 2
