@@ -295,6 +295,16 @@ def evaluate_staff(request, user_id: int, payload: SubjectEvaluationIn):
     return 201, _evaluation(_reload(evaluation.pk))
 
 
+@router.get(
+    "", response={200: list[EvaluationOut], **ERRORS}, summary="Evaluations in the caller's staff scope (newest first)"
+)
+def staff_evaluations(request, bad: bool = False, limit: int = Query(100, ge=1, le=500)):
+    qs = selectors.staff_evaluations(request.auth).select_related("follow_up")
+    if bad:
+        qs = qs.filter(level__lte=2)
+    return [_evaluation(e) for e in qs[:limit]]
+
+
 @router.get("/mine", response={200: list[EvaluationOut], **ERRORS}, summary="The caller's evaluations (newest first)")
 def my_evaluations(request, limit: int = Query(50, ge=1, le=200)):
     return [_evaluation(e) for e in selectors.mine(request.auth)[:limit]]

@@ -146,3 +146,16 @@ def test_public_figures_need_no_sign_in_and_carry_no_personal_data(demo, client)
     text = str(data)
     for private in (evaluation.case.number, "张明", "13800138000", evaluation.applicant.id_number):
         assert private not in text
+
+
+def test_staff_list_the_evaluations_of_their_scope(demo, client):
+    bad, good = h.evaluate(h.issued(), 1), h.evaluate(h.issued(), 5)
+    login(client, "reviewer")
+    assert [e["id"] for e in client.get(BASE).json()] == [good.pk, bad.pk]
+    assert [e["id"] for e in client.get(BASE, {"bad": "true"}).json()] == [bad.pk]
+    client.logout()
+    client.force_login(h.other_department_reviewer())
+    assert client.get(BASE).json() == []
+    client.logout()
+    login(client, "citizen")  # an applicant has /mine, not the staff list
+    assert client.get(BASE).json() == []
