@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from govhall.accounts import scope
@@ -130,32 +130,35 @@ class Rate:
         return f"{100 * self.good / self.total:.1f}%" if self.total else "—"
 
 
-def _rates(group: str, name: str, code: str, qs: QuerySet[Evaluation]) -> list[Rate]:
+def _rates(name: str, code: str, qs: QuerySet[Evaluation]) -> list[Rate]:
+    """Counts grouped by ``code`` (a department's code; an item's 实施编码, which its versions
+    share, so an item counts once however often it was revised), named by ``name``."""
     rows = (
         qs.order_by()
-        .values(group, name, code)
+        .values(code)
         .annotate(
+            label=Max(name),
             total=Count("pk"),
             good=Count("pk", filter=Q(level__in=GOOD_LEVELS)),
             bad=Count("pk", filter=Q(level__in=BAD_LEVELS)),
         )
-        .order_by(name)
+        .order_by("label")
     )
-    return [Rate(name=r[name], code=r[code], total=r["total"], good=r["good"], bad=r["bad"]) for r in rows]
+    return [Rate(name=r["label"], code=r[code], total=r["total"], good=r["good"], bad=r["bad"]) for r in rows]
 
 
 def public_department_rates(since: datetime.date | None = None) -> list[Rate]:
     qs = Evaluation.objects.all()
     if since:
         qs = qs.filter(created_at__date__gte=since)
-    return _rates("department_id", "department__name", "department__code", qs)
+    return _rates("department__name", "department__code", qs)
 
 
 def public_item_rates(since: datetime.date | None = None) -> list[Rate]:
     qs = Evaluation.objects.filter(item__isnull=False)
     if since:
         qs = qs.filter(created_at__date__gte=since)
-    return _rates("item_id", "item__name", "item__code", qs)
+    return _rates("item__name", "item__code", qs)
 
 
 def public_totals(since: datetime.date | None = None) -> Rate:

@@ -46,3 +46,15 @@ def test_satisfaction_counts_good_levels_over_case_evaluations(demo, media):
     assert selectors.satisfaction(Case.objects.filter(pk=cases[3].pk)) == (0, 1)
     assert selectors.satisfaction(Case.objects.filter(pk=cases[4].pk)) == (0, 0)
     assert selectors.satisfaction(Case.objects.none()) == (0, 0)
+
+
+def test_public_rates_by_department_and_item(demo, media):
+    cases = [f.draft() for _ in range(3)]
+    for case, level in zip(cases, [Level.VERY_SATISFIED, Level.DISSATISFIED, Level.FAIRLY_SATISFIED], strict=True):
+        _evaluate(case, level)
+    (department,) = selectors.public_department_rates()
+    assert (department.name, department.total, department.good, department.bad) == ("西安市莲湖区市场监督管理局", 3, 2, 1)
+    assert department.percent == "66.7%"
+    (item,) = selectors.public_item_rates()
+    assert (item.code, item.total) == (cases[0].item.code, 3)
+    assert selectors.public_totals().percent == "66.7%"
