@@ -132,6 +132,9 @@ class Case(models.Model):
             models.Index(fields=["department", "state"]),
             models.Index(fields=["hall", "state"]),
             models.Index(fields=["applicant", "-created_at"]),
+            # statistics read a period's cases by when they were filed and decided
+            models.Index(fields=["submitted_at"]),
+            models.Index(fields=["decided_at"]),
         ]
 
     def __str__(self) -> str:
