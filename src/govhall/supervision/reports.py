@@ -100,7 +100,7 @@ def weekly_pdf(data: WeeklyData) -> bytes:
                 ]
                 for line in data.overdue
             ],
-            widths=[0.2, 0.26, 0.18, 0.1, 0.14, 0.12],
+            widths=[0.19, 0.24, 0.18, 0.11, 0.16, 0.12],
         )
         if data.overdue_total > len(data.overdue):
             doc.small(f"仅列出前{len(data.overdue)}件，完整清单见电子监察看板。")

@@ -317,7 +317,7 @@ def record(today: datetime.date, *, now: datetime.datetime | None = None) -> dic
     with connection.cursor() as cursor:
         for subject, sql, params in statements(today, now=now):
             cursor.execute(sql, params)
-            recorded[subject] = max(cursor.rowcount, 0)
+            recorded[str(subject)] = max(cursor.rowcount, 0)
     return recorded
 
 
