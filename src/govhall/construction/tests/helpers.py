@@ -45,4 +45,4 @@ def decide(row, department: str, action: str = "approve", **params):
     return case_services.case_transition(case=case, actor=user(APPROVER[department]), action=action, params=params)
 
 
-__all__ = ["construction_demo", "services"]
+__all__ = ["bundle_selectors", "case_services", "construction_demo", "services"]

@@ -191,3 +191,44 @@ def test_who_may_register_and_file(stages):
         services.stage_file(actor=h.user("citizen2"), project=p, stage=1, form={})
     with pytest.raises(Forbidden):  # a department sees nothing to file for
         services.stage_file(actor=h.user("supervisor"), project=p, stage=1, form={})
+
+
+def _decide_all(row) -> None:
+    for m in h.bundle_selectors.members(row.bundle_case):  # stage 4 has two items of 住建
+        approver = h.user(h.APPROVER[m.case.department.code])
+        h.case_services.case_transition(case=m.case, actor=approver, action="approve")
+
+
+def test_all_four_stages_to_completion(stages, go):
+    p = h.project()
+    today = timezone.localdate()
+    for stage in Stage.values:
+        if stage < Stage.COMPLETION:
+            with pytest.raises(Conflict):  # the next stage never before this one passed
+                services.stage_file(actor=h.user("company"), project=p, stage=stage + 1, form={})
+        with go():
+            row = h.filed(p, stage)
+            h.taken_in(row)
+            _decide_all(row)
+        if selectors.stage_view(p, stage, h.user("clerk")).awaiting_inspection:  # stages 1 and 4
+            assert _row(p, stage).status == StageStatus.FILED
+            with go():
+                services.inspection_record(
+                    actor=h.user("clerk"),
+                    project=p,
+                    stage=stage,
+                    inspected_on=today,
+                    department_codes=sorted(
+                        {h.member(row, d).department.code for d in ("lh-zj", "lh-sthj", "lh-zrzy") if _has(row, d)}
+                    ),
+                    findings="现场与申报一致",
+                )
+        assert _row(p, stage).status == StageStatus.PASSED, _row(p, stage).result_note
+    assert [s.status for s in p.stages.order_by("stage")] == [StageStatus.PASSED] * 4
+    assert not ProjectStage.objects.filter(project=p, stage__gt=4).exists()
+    final = _row(p, Stage.COMPLETION)
+    assert len(final.results) == 3 and "竣工验收备案" in final.result_note
+
+
+def _has(row, department: str) -> bool:
+    return any(m.case.department.code == department for m in h.bundle_selectors.members(row.bundle_case))
