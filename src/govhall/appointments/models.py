@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class Schedule(models.Model):
@@ -178,7 +179,8 @@ class Appointment(models.Model):
     answers = models.JSONField("情形选择", default=dict, blank=True)
     materials = models.JSONField("需带材料", default=list, blank=True)
     moves = models.PositiveSmallIntegerField("改约次数", default=0)
-    created_at = models.DateTimeField("预约时间", auto_now_add=True)
+    created_at = models.DateTimeField("预约时间", default=timezone.now)
+    reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
     arrived_at = models.DateTimeField("签到时间", null=True, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

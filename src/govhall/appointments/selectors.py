@@ -32,6 +32,10 @@ NO_SHOW_BLOCK_DAYS = getattr(settings, "GOVHALL_APPOINTMENT_NO_SHOW_BLOCK_DAYS",
 # sweep marks what is still booked once the check-in has closed.
 CHECK_IN_EARLY = datetime.timedelta(minutes=60)
 CHECK_IN_GRACE = datetime.timedelta(minutes=15)
+# The reminder goes this long before the slot, unless it was booked less than
+# REMIND_NOT_WITHIN before (its confirmation is still fresh).
+REMIND_BEFORE = datetime.timedelta(hours=24)
+REMIND_NOT_WITHIN = datetime.timedelta(hours=2)
 # Live appointments one applicant may hold at once (online).
 MAX_LIVE_ONLINE = 3
 # How far the day list and the API's slot listing reach at most.

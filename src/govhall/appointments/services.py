@@ -224,6 +224,7 @@ def appointment_book(
             slot_end=end,
             answers={str(k): v for k, v in chosen.items()},
             materials=[m.name for m in catalog.materials_for_answers(item, chosen)],
+            created_at=now,
         )
     )
     _notify(
@@ -424,3 +425,42 @@ def no_show_sweep(*, now: datetime.datetime | None = None) -> int:
                 text += "您的网上预约现已暂停，如需办理请直接到大厅取号。"
             _notify(appointment, "appointment_no_show", text)
     return len(marked)
+
+
+def reminder_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Remind by SMS (and in-site message) of each appointment starting within
+    REMIND_BEFORE, once, with the code and the materials; not for one booked so late that
+    its confirmation is still fresh. Safe to run again and from two places at once: a row is
+    claimed by one conditional UPDATE before it is sent. Returns how many were reminded."""
+    now = now or timezone.now()
+    due = list(
+        Appointment.objects.filter(
+            status=Appointment.Status.BOOKED,
+            reminded_at__isnull=True,
+            slot_start__gt=now,
+            slot_start__lte=now + selectors.REMIND_BEFORE,
+            created_at__lte=now - selectors.REMIND_NOT_WITHIN,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+    if not due:
+        return 0
+    with transaction.atomic():
+        Appointment.objects.filter(pk__in=due, reminded_at__isnull=True).update(reminded_at=now)
+        claimed = Appointment.objects.filter(pk__in=due, reminded_at=now).select_related(
+            "applicant__user", "user", "hall", "item", "window_group"
+        )
+        count = 0
+        for appointment in claimed:
+            materials = "、".join(appointment.materials[:6]) or "无"
+            more = "等" if len(appointment.materials) > 6 else ""
+            _notify(
+                appointment,
+                "appointment_reminder",
+                f"【预约提醒】您预约了{when(appointment)}在{appointment.hall.name}"
+                f"{appointment.window_group.letter}区办理“{appointment.item.name}”，签到码 {appointment.code}。"
+                f"请携带：{materials}{more}。如不能前往，请提前取消，以免记为爽约。",
+            )
+            count += 1
+    return count

@@ -9,3 +9,11 @@ def sweep_no_shows() -> int:
     from govhall.appointments.services import no_show_sweep
 
     return no_show_sweep()
+
+
+@task()
+def send_reminders() -> int:
+    """Remind applicants of appointments starting within a day."""
+    from govhall.appointments.services import reminder_sweep
+
+    return reminder_sweep()

@@ -113,7 +113,7 @@ def test_the_sweep_command(demo, capsys):
     h.schedule()
     h.book(h.user("citizen"), h.at(datetime.date(2026, 11, 2), 9), now=h.at(datetime.date(2026, 10, 30), 9))
     call_command("appointments_sweep")  # now (December 2026): long past
-    assert "记为爽约：1" in capsys.readouterr().out
+    assert "记为爽约：1 个预约；发送提醒：0 个预约" in capsys.readouterr().out
 
 
 def test_repeated_no_shows_block_online_booking_for_a_while(demo):
@@ -150,3 +150,27 @@ def test_no_shows_spread_beyond_the_window_do_not_block(demo):
 
 def _items() -> list[str]:
     return [i.code for i, _ in selectors.bookable_items(h.hall())][:3]
+
+
+def test_reminders_go_once_a_day_ahead_not_for_fresh_bookings(demo):
+    h.schedule()
+    friday = h.MONDAY - datetime.timedelta(days=3)
+    early = h.book(h.user("citizen"), NINE, now=h.at(friday, 9))  # booked on Friday for Monday
+    late = h.book(h.user("citizen2"), h.at(h.MONDAY, 10), now=h.at(h.MONDAY - datetime.timedelta(days=1), 9, 30))
+    assert services.reminder_sweep(now=h.at(friday, 10)) == 0  # more than a day ahead
+    sunday = h.at(h.MONDAY - datetime.timedelta(days=1), 10)
+    assert services.reminder_sweep(now=sunday) == 1  # citizen2 booked half an hour ago: no reminder
+    assert services.reminder_sweep(now=sunday + datetime.timedelta(minutes=5)) == 0  # once
+    sms = Notification.objects.get(event="appointment_reminder", channel="sms")
+    assert sms.phone == "13800138000" and early.code in sms.text and "请携带" in sms.text
+    assert services.reminder_sweep(now=sunday + datetime.timedelta(hours=2)) == 1  # citizen2 now
+    late.refresh_from_db()
+    assert late.reminded_at is not None
+
+
+def test_no_reminder_for_a_cancelled_appointment(demo):
+    h.schedule()
+    friday = h.MONDAY - datetime.timedelta(days=3)
+    a = h.book(h.user("citizen"), NINE, now=h.at(friday, 9))
+    services.appointment_cancel(appointment=a, actor=h.user("citizen"), now=h.at(friday, 9, 5))
+    assert services.reminder_sweep(now=h.at(h.MONDAY - datetime.timedelta(days=1), 10)) == 0
