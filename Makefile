@@ -94,3 +94,14 @@ audit: setup
 
 durability: setup
 	$(PY) scripts/durability.py --minutes $(MINUTES)
+
+# Issue 18 (docs/deployment.md): two nodes on PostgreSQL, Redis and S3 (moto) with an RQ
+# worker, and the backup/restore drill. Need redis-server (apt) and DATABASE_URL=postgres://…
+.PHONY: multinode restore-drill
+multinode: setup
+	@test -n "$(DATABASE_URL)" || { echo "multinode needs DATABASE_URL=postgres://…"; exit 2; }
+	$(PY) scripts/multinode.py
+
+restore-drill: setup
+	@test -n "$(DATABASE_URL)" || { echo "restore-drill needs DATABASE_URL=postgres://…"; exit 2; }
+	$(PY) scripts/restore_drill.py

@@ -234,6 +234,8 @@ if env("GOVHALL_TASKS") == "rq":
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": env("GOVHALL_TASKS_REDIS_URL") or GOVHALL_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
     RQ_SHOW_ADMIN_LINK = False
+    # the worker runs django-tasks' jobs (a plain rq Job would call the Task object and fail)
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 
 # /metrics (core/metrics.py): a Prometheus scraper with this bearer token, or from these
 # addresses (the connecting one).

@@ -16,13 +16,14 @@ from govhall.core.registry import registries
 def counts_are_shared(app_configs, **kwargs):
     """The cache holds the SMS codes and the API's throttles; in one process's memory, a
     code sent by one server worker is unknown to the next, and every worker throttles
-    apart. (The rate limits and login limits count in the database: ``core.limits``.)"""
+    apart. (The rate limits and login limits count in the database or Redis: ``core.limits``.)"""
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith("locmem.LocMemCache"):
         return [
             checks.Warning(
                 "The cache (SMS codes, API throttles) is each server process's own memory.",
-                hint="Set GOVHALL_CACHE=db when serving with several workers (migrate creates its table).",
+                hint="Set GOVHALL_CACHE=db when serving with several workers (migrate creates its table), "
+                "or GOVHALL_CACHE=redis with several nodes (docs/deployment.md).",
                 id="govhall.W001",
             )
         ]
