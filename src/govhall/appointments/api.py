@@ -397,7 +397,11 @@ def cancel(request, appointment_id: int):
     return appointment_out(appointment, request.auth)
 
 
-@router.post("/check-in", response={200: AppointmentOut, **ERRORS}, summary="Check in with the code (hall staff)")
+@router.post(
+    "/check-in",
+    response={200: AppointmentOut, **ERRORS},
+    summary="Check in with the code (the hall's staff; an applicant only their own)",
+)
 def check_in(request, body: CheckInIn):
     appointment = services.appointment_check_in(hall=_hall(body.hall), code=body.code, actor=request.auth)
     out = appointment_out(appointment, request.auth)

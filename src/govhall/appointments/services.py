@@ -352,11 +352,14 @@ def appointment_move(
 def appointment_check_in(
     *, hall: Hall, code: str, actor: User | None = None, now: datetime.datetime | None = None
 ) -> Appointment:
-    """Check in with the code at ``hall`` (the kiosk, or a clerk typing it): only today's
+    """Check in with the code at ``hall`` (the kiosk with no actor, a clerk of the hall typing
+    it, or the applicant's own side signed in on a phone at the door): only today's
     appointments of this hall, from CHECK_IN_EARLY before the slot to CHECK_IN_GRACE after
     its end. Marks it arrived; a second scan returns the same appointment unchanged."""
     now = now or timezone.now()
-    if actor is not None and actor.is_authenticated and not selectors.is_hall_staff(actor, hall):
+    signed_in = actor is not None and actor.is_authenticated
+    staff = signed_in and scope.staff_role(actor) is not None
+    if staff and not selectors.is_hall_staff(actor, hall):
         raise Forbidden("只有本大厅的工作人员可以为预约签到", code="role_not_allowed")
     code = normalise_code(code)
     if not code.isdigit() or len(code) != CODE_DIGITS:
@@ -367,7 +370,8 @@ def appointment_check_in(
         .filter(hall=hall, date=timezone.localtime(now).date(), code=code)
         .first()
     )
-    if found is None:
+    if found is None or (signed_in and not staff and not selectors.is_own(actor, found)):
+        # an applicant signed in on their phone (the door's QR) checks in their own only
         raise NotFound("未找到本大厅今天使用该签到码的预约，请核对签到码或到咨询台取号", code="appointment_not_found")
     if found.status == Appointment.Status.ARRIVED:
         return found
@@ -389,7 +393,7 @@ def appointment_check_in(
         )
     found.status = Appointment.Status.ARRIVED
     found.arrived_at = now
-    found.checked_in_by = actor if actor is not None and actor.is_authenticated else None
+    found.checked_in_by = actor if signed_in else None
     found.save(update_fields=["status", "arrived_at", "checked_in_by"])
     return found
 

@@ -175,6 +175,8 @@ def test_staff_book_by_phone_day_list_and_check_in(client, bearer, setup):
     )
     url = f"{API}/check-in"
     r = post(client, url, bearer("citizen"), {"hall": h.hall().pk, "code": appointment.code})
+    assert (r.status_code, r.json()["code"]) == (404, "appointment_not_found")  # not theirs
+    r = post(client, url, bearer("reviewer"), {"hall": h.hall().pk, "code": appointment.code})
     assert (r.status_code, r.json()["code"]) == (403, "role_not_allowed")
     r = post(client, url, clerk, {"hall": h.hall().pk, "code": appointment.code})
     assert r.status_code == 200 and r.json()["status"] == "arrived", r.content

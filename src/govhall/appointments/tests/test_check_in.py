@@ -72,20 +72,33 @@ def test_check_in_only_at_its_hall_on_its_day_with_a_well_formed_code(demo):
         refused("invalid_code", services.appointment_check_in, hall=h.hall(), code=bad, now=h.at(h.MONDAY, 8, 30))
 
 
-def test_check_in_by_staff_of_the_hall_only(demo):
+def test_check_in_by_the_halls_staff_or_the_applicant_themselves(demo):
     h.schedule()
     a = h.book(h.user("citizen"), NINE, now=EVE)
-    for username in ("citizen", "reviewer", "supervisor"):
+    at = h.at(h.MONDAY, 8, 30)
+    for username in ("reviewer", "supervisor", "assistant"):  # staff, not of this hall's windows
         refused(
             "role_not_allowed",
             services.appointment_check_in,
             hall=h.hall(),
             code=a.code,
             actor=h.user(username),
-            now=h.at(h.MONDAY, 8, 30),
+            now=at,
         )
-    done = services.appointment_check_in(hall=h.hall(), code=a.code, actor=h.user("clerk"), now=h.at(h.MONDAY, 8, 30))
+    for username in ("citizen2", "company"):  # someone else's code from their phone
+        refused(
+            "appointment_not_found",
+            services.appointment_check_in,
+            hall=h.hall(),
+            code=a.code,
+            actor=h.user(username),
+            now=at,
+        )
+    done = services.appointment_check_in(hall=h.hall(), code=a.code, actor=h.user("clerk"), now=at)
     assert done.checked_in_by.username == "clerk"
+    b = h.book(h.user("citizen2"), NINE, now=EVE)
+    mine = services.appointment_check_in(hall=h.hall(), code=b.code, actor=h.user("citizen2"), now=at)
+    assert mine.status == "arrived" and mine.checked_in_by.username == "citizen2"
 
 
 def test_a_cancelled_appointment_does_not_check_in(demo):
