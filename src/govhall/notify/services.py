@@ -84,6 +84,7 @@ def notification_send(
     case_number: str = "",
     secret: str = "",
     secret_valid_for: dt.timedelta | None = None,
+    sms: bool = True,
 ) -> list[Notification]:
     """Write the in-site messages and SMS for one event; SMS go out after the caller commits.
 
@@ -94,6 +95,9 @@ def notification_send(
     ``secret`` (a one-time code) goes by SMS to ``phone`` only, in place of the one
     ``{secret}`` in ``text``; it is sent only within ``secret_valid_for`` of now, and the
     rows keep ``text`` with the secret masked.
+
+    ``sms=False``: in-site messages only (staff work alerts: a clerk's phone is not paged for
+    every case reaching the queue).
     """
     if not event or not text:
         raise ValueError("notification_send needs an event code and a text")
@@ -126,13 +130,15 @@ def notification_send(
     ]
 
     sms_targets: dict[str, User | None] = {}
-    if phone:
+    if not sms:
+        pass
+    elif phone:
         sms_targets[phone] = None
     else:
         for user in distinct_users.values():
             if user.phone and user.phone.strip():
                 sms_targets.setdefault(user.phone.strip(), user)
-    sms = [
+    texts = [
         Notification(
             recipient=user,
             channel=Notification.Channel.SMS,
@@ -149,9 +155,9 @@ def notification_send(
 
     # One statement where the database returns the new ids (the tasks need them); the ORM's
     # bulk_create cost more than the insert itself on the submit path (docs/benchmarks.md).
-    written = insert_many([*site, *sms])
-    outbox = bool(sms) and _queue_in_our_database()
-    for notification in sms:
+    written = insert_many([*site, *texts])
+    outbox = bool(texts) and _queue_in_our_database()
+    for notification in texts:
         if outbox:
             _enqueue_delivery(notification.pk)
         else:

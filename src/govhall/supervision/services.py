@@ -98,6 +98,7 @@ def intake_record(*, case_id: int, action: str, today: datetime.date | None = No
                 text=f"收件提醒：办件{case.number}（{case.item.name}）已进入{queue_label}队列{due}，请及时办理。",
                 user_ids=recipients,
                 case_number=case.number,
+                sms=False,  # in-site only: a phone is not paged for every case reaching a queue
             )
     return alert
 
@@ -163,6 +164,7 @@ def notify_new_alerts(limit_numbers: int = 5) -> int:
             text=text,
             user_ids=sorted(recipients),
             case_number=numbers[0] if len(numbers) == 1 else "",
+            sms=group["level"] != "yellow",  # a daily summary; by SMS once red or overdue
         )
         sent += 1
     pending.update(notified_at=timezone.now())

@@ -53,6 +53,14 @@ def test_without_a_phone_each_user_is_texted_on_their_own_number_once(
     assert sorted(sms_recorded) == [("13700137000", "已办结"), ("13900139000", "已办结")]
 
 
+def test_site_only_messages_text_nobody(db, sms_recorded, django_capture_on_commit_callbacks):
+    staff = user_create(phone="13900139000")
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notification_send(event="supervision.intake", text="收件提醒", users=[staff], sms=False)
+    assert [(n.channel, n.recipient) for n in rows] == [(Channel.SITE, staff)]
+    assert sms_recorded == []
+
+
 def test_phone_only_writes_no_site_message(db, sms_recorded, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         rows = notification_send(event="case.accepted", text="已受理", phone=PHONE)
