@@ -11,6 +11,7 @@ after the previous one passed. Which catalogue bundle a stage files is configura
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -42,6 +43,12 @@ class StageDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()}（{self.bundle_code}）"
+
+    def clean(self) -> None:
+        from govhall.catalog.bundles import bundle_get
+
+        if self.bundle_code and bundle_get(self.bundle_code) is None:
+            raise ValidationError({"bundle_code": "目录中没有已发布的该一件事"})
 
 
 class ConstructionProject(models.Model):

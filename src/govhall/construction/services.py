@@ -23,6 +23,7 @@ from govhall.accounts.roles import Role
 from govhall.bundles import services as bundle_services
 from govhall.bundles.models import BundleCase
 from govhall.cases.models import Channel
+from govhall.catalog import bundles as catalog_bundles
 from govhall.catalog.models import Department
 from govhall.construction import selectors
 from govhall.construction.models import (
@@ -158,8 +159,8 @@ def stage_file(
         if row.status not in (StageStatus.OPEN, StageStatus.FAILED):
             raise Conflict("本阶段已申报，不能重复申报", code="stage_already_filed")
         definition = StageDefinition.objects.filter(stage=stage).first()
-        if definition is None:
-            raise DomainError("本阶段尚未配置对应的一件事，请联系大厅管理员", code="stage_not_configured")
+        if definition is None or catalog_bundles.bundle_get(definition.bundle_code) is None:
+            raise DomainError("本阶段尚未配置已发布的一件事，请联系大厅管理员", code="stage_not_configured")
         window = scope.staff_role(actor) == Role.CLERK
         bundle_case = bundle_services.bundle_case_create(
             actor=actor,

@@ -232,3 +232,19 @@ def test_all_four_stages_to_completion(stages, go):
 
 def _has(row, department: str) -> bool:
     return any(m.case.department.code == department for m in h.bundle_selectors.members(row.bundle_case))
+
+
+def test_a_stage_without_a_published_bundle_is_refused_clearly(stages):
+    from django.core.exceptions import ValidationError
+
+    from govhall.construction.models import StageDefinition
+
+    definition = StageDefinition.objects.get(stage=1)
+    definition.bundle_code = "no-such-bundle"
+    with pytest.raises(ValidationError):  # the admin's form refuses it
+        definition.full_clean()
+    definition.save()
+    p = h.project()
+    with pytest.raises(DomainError) as e:
+        services.stage_file(actor=h.user("company"), project=p, stage=1, form={})
+    assert e.value.code == "stage_not_configured"
