@@ -6,11 +6,16 @@ at once; bookings race cancellations and moves for the last place."""
 from __future__ import annotations
 
 import datetime
+import json
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 
 import pytest
-from django.db import connections
+from django.conf import settings
+from django.db import connection, connections
 
 from govhall.appointments import services
 from govhall.appointments.models import Appointment, SlotCounter
@@ -124,3 +129,54 @@ def test_moves_in_opposite_directions_at_once(race):
         live = Appointment.objects.filter(slot_start=start, status="booked").count()
         assert live == booked(race, start) <= PLACES, (start, outcomes)
     assert Appointment.objects.filter(status="booked").count() == 4
+
+
+SCRIPT = """
+import json, os, sys
+from django.db import connection
+connection.settings_dict["NAME"] = os.environ["APPOINTMENTS_TEST_DB"]
+connection.close()
+from govhall.accounts.models import User
+from govhall.appointments.tests.test_concurrency import process_book
+users = [User.objects.get(pk=pk) for pk in json.loads(os.environ["APPOINTMENTS_USERS"])]
+sys.stdin.readline()  # start together
+print(json.dumps([process_book(u) for u in users]))
+"""
+
+
+def process_book(user) -> str:
+    try:
+        return str(h.book(user, NINE, now=EVE).pk)
+    except DomainError as exc:
+        return exc.code
+    finally:
+        connection.close()
+
+
+def test_server_like_processes_book_one_slot_at_once(race):
+    """Four processes (as gunicorn's workers), three people each, against this test's database."""
+    people = [h.person()[0].pk for _ in range(PEOPLE)]
+    environment = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "APPOINTMENTS_TEST_DB": str(connection.settings_dict["NAME"]),
+        "GOVHALL_VAR_DIR": str(settings.VAR_DIR),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "shell", "-c", SCRIPT],
+            cwd=settings.BASE_DIR,
+            env={**environment, "APPOINTMENTS_USERS": json.dumps(people[i::4])},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    outputs = [p.communicate("go\n", timeout=240) for p in processes]
+    outcomes = []
+    for out, err in outputs:
+        assert out.strip(), err[-2000:]
+        outcomes += json.loads(out.strip().splitlines()[-1])
+    assert Counter(o for o in outcomes if not o.isdigit()) == {"slot_full": PEOPLE - PLACES}, outcomes
+    assert Appointment.objects.filter(slot_start=NINE, status="booked").count() == PLACES == booked(race, NINE)
