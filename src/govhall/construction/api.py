@@ -69,6 +69,8 @@ class StageOut(Schema):
     inspection_required: bool
     awaiting_inspection: bool
     bundle_case: str | None = Field(description="本阶段的一件事办件编号")
+    bundle_status: str | None = Field(description="一件事办件的状态（draft 草稿：尚未提交）")
+    bundle_status_label: str | None
     filed_at: datetime.datetime | None
     due_date: datetime.date | None = Field(description="阶段办结期限：最后受理的事项的受理日 + 最长承诺时限")
     limit_workdays: int

@@ -33,6 +33,8 @@ def stage_out(view: selectors.StageView) -> dict[str, Any]:
         "inspection_required": bool(view.definition and view.definition.inspection_required),
         "awaiting_inspection": view.awaiting_inspection,
         "bundle_case": row.bundle_case.number if row and row.bundle_case_id else None,
+        "bundle_status": row.bundle_case.status if row and row.bundle_case_id else None,
+        "bundle_status_label": row.bundle_case.get_status_display() if row and row.bundle_case_id else None,
         "filed_at": row.filed_at if row else None,
         "due_date": view.due_date,
         "limit_workdays": view.limit_workdays,

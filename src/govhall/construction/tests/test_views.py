@@ -34,6 +34,8 @@ def test_register_file_and_inspect_on_the_pages(client, stages, django_capture_o
     project = ConstructionProject.objects.get(code=h.CODE)
     row = ProjectStage.objects.get(project=project, stage=1)
     assert row.status == StageStatus.FILED
+    page = client.get(f"/construction/{h.CODE}/").content.decode()
+    assert "（草稿）" in page and "上传一套材料并提交" in page
     with django_capture_on_commit_callbacks(execute=True):
         h.construction_demo.upload_all(h.user("company"), row.bundle_case)
         h.services.stage_submit(actor=h.user("company"), project=project, stage=1)
