@@ -74,8 +74,7 @@ def test_bad_review_at_the_window_is_called_back_rectified_and_disclosed(hall, b
 
     # the clerk asks for the evaluation from the case page
     clerk = person(browser, base, "clerk", f"/cases/{case.number}/")
-    clerk.get_by_role("link", name="请申请人评价").click()
-    clerk.get_by_role("button", name="请申请人评价").click()
+    clerk.get_by_role("button", name="请申请人评价").click()  # one button on the case page
     clerk.wait_for_url(f"**/cases/{case.number}/")
     assert "已在1号窗口评价器上请申请人评价" in clerk.content()
 

@@ -25,6 +25,9 @@ class Link:
     url: str
     note: str = ""  # one short line under the link (e.g. "开箱码已短信发送")
     order: int = 100  # lower first; the registering app's own choice
+    # "post": the case page draws a one-button form (with the CSRF token) to ``url``, for a
+    # link that does something (请申请人评价) rather than opens a page; nav links are GETs
+    method: str = "get"
 
 
 CaseLinks = Callable[[Any, Any], Iterable[Link]]

@@ -39,6 +39,7 @@ def case_evaluation(case, user):
                 reverse("evaluations:window_request", args=[case.number]),
                 "在窗口评价器上请申请人评价本次服务",
                 order=61,
+                method="post",  # one button: the screen shows the form at once
             )
 
 
