@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,9 +28,16 @@ from govhall.prechecks import selectors
 from govhall.prechecks.models import Channel, Finding, Outcome, PrecheckRequest, Status
 from govhall.workdays.selectors import get_calendar
 
-# Working days a reviewer has to reply (a setting would be GOVHALL_PRECHECK_REPLY_WORKDAYS:
-# requested from the lead; a constant meanwhile).
+# Working days a reviewer has to reply: the setting GOVHALL_PRECHECK_REPLY_WORKDAYS once
+# settings.py reads it (requested from the lead: core/env.py, docs/configuration.md), else 2.
 REPLY_WORKDAYS = 2
+
+
+def reply_workdays() -> int:
+    value = getattr(settings, "GOVHALL_PRECHECK_REPLY_WORKDAYS", REPLY_WORKDAYS)
+    return value if isinstance(value, int) and 0 < value <= 30 else REPLY_WORKDAYS
+
+
 MAX_FINDINGS = 50
 MAX_QUESTION = 1000
 MAX_SUMMARY = 2000
@@ -54,7 +62,7 @@ def precheck_request(
     """Ask for a precheck of one draft (a case, or a whole bundle case), by the applicant's
     side: the applicant or its operator online, an assistant at a station under the
     applicant's authorisation, a clerk who drafted it at the window. One pending request per
-    draft; the reply is due in ``REPLY_WORKDAYS`` working days."""
+    draft; the reply is due in ``reply_workdays()`` working days."""
     if bool(case_number) == bool(bundle_case_number):
         raise DomainError("请指定一个草稿办件或一件事草稿", code="missing_field", detail={"field": "case_number"})
     question = (question or "").strip()
@@ -82,7 +90,7 @@ def precheck_request(
         department, subject, applicant = None, bundle_case.bundle.name, bundle_case.applicant
     if hall is None:
         raise DomainError("未找到受理大厅，请到窗口咨询", code="no_hall")
-    due = get_calendar().add_workdays(timezone.localdate(), REPLY_WORKDAYS)
+    due = get_calendar().add_workdays(timezone.localdate(), reply_workdays())
     for _ in range(8):
         try:
             with transaction.atomic():

@@ -91,7 +91,7 @@ def new(request):
         "case": case_number,
         "bundle": bundle_number,
         "error": error,
-        "reply_days": services.REPLY_WORKDAYS,
+        "reply_days": services.reply_workdays(),
     }
     return render(request, "prechecks/new.html", context, status=status)
 

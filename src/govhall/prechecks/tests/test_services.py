@@ -174,3 +174,13 @@ def test_counted_separately_per_department_and_outcome(demo):
     assert selectors.totals(selectors.counts(h.user("citizen"), today, today))["total"] == 0
     # not cases: the case counts do not move
     assert Case.objects.filter(state=State.DRAFT).count() >= 3
+
+
+def test_the_reply_is_due_in_working_days(demo, settings):
+    from govhall.workdays.selectors import get_calendar
+
+    request = h.asked()
+    assert request.due_date == get_calendar().add_workdays(timezone.localdate(), 2)
+    settings.GOVHALL_PRECHECK_REPLY_WORKDAYS = 5
+    later = h.asked(case=h.draft())
+    assert later.due_date == get_calendar().add_workdays(timezone.localdate(), 5)
