@@ -59,7 +59,6 @@ LOCKER_CELLS = 3
 LOCKER_CASES = 8
 SEARCH_WORD = "多节点验证事项"
 APPOINTMENT_BOOKERS = 24  # extra applicant accounts, one booking each (one live booking per item)
-RQ_JOB_CLASS = "django_tasks_rq.backend.Job"  # the worker must run django-tasks' jobs with it
 
 RESULTS: list[tuple[str, bool, str]] = []
 
@@ -512,7 +511,10 @@ def check_appointments(a, b, tokens):
                 continue
             for day in json.loads(body)["days"]:
                 for slot in day["slots"]:
-                    if slot["remaining"] > 0 and (best is None or slot["remaining"] < best[2]["remaining"]):
+                    # the slot with the most places that fewer bookers than we have can still overfill
+                    if 0 < slot["remaining"] <= len(tokens) - 4 and (
+                        best is None or slot["remaining"] > best[2]["remaining"]
+                    ):
                         best = (hall["id"], item["code"], slot)
     assert best is not None, "no open slot"
     hall, item_code, slot = best
@@ -656,7 +658,7 @@ def main() -> int:
                 log = (folder / "worker.log").open("ab")
                 process = processes.start(
                     "rq worker",
-                    [PYTHON, "manage.py", "rqworker", "default", "--with-scheduler", "--job-class", RQ_JOB_CLASS],
+                    [PYTHON, "manage.py", "rqworker", "default", "--with-scheduler"],  # as docs/deployment.md says
                     cwd=ROOT,
                     env=worker_site.env(),
                     stdout=log,
