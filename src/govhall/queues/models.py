@@ -127,6 +127,7 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["group", "state", "queue_key"], name="queue_ticket_waiting"),
             models.Index(fields=["hall", "day"], name="queue_ticket_hall_day"),
+            models.Index(fields=["group", "called_at"], name="queue_ticket_group_called"),
         ]
 
     def __str__(self) -> str:

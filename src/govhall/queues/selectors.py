@@ -7,6 +7,7 @@ import datetime
 import math
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
@@ -40,15 +41,24 @@ def position(ticket: Ticket) -> int:
     """1 for the next ticket to be called in its group, 0 when not waiting."""
     if ticket.state != State.WAITING:
         return 0
-    ahead = Ticket.objects.filter(group_id=ticket.group_id, day=ticket.day, state=State.WAITING).filter(
-        Q(queue_key__lt=ticket.queue_key) | Q(queue_key=ticket.queue_key, id__lt=ticket.id)
-    )
+    waiting = Ticket.objects.filter(group_id=ticket.group_id, state=State.WAITING, day=ticket.day)
+    ahead = waiting.filter(queue_key__lte=ticket.queue_key).exclude(queue_key=ticket.queue_key, id__gte=ticket.id)
     return ahead.count() + 1
 
 
 def service_minutes(group_id: int) -> tuple[float, int]:
     """The mean service time in minutes of the group's recent finished tickets, and how many
-    were averaged (DEFAULT_SERVICE_MINUTES when fewer than MIN_SAMPLES)."""
+    were averaged (DEFAULT_SERVICE_MINUTES when fewer than MIN_SAMPLES); remembered for
+    ESTIMATE_CACHE_SECONDS (every ticket page and kiosk answer asks)."""
+    key = f"queues:service:{group_id}:{_today()}"
+    found = cache.get(key)
+    if found is None:
+        found = _service_minutes(group_id)
+        cache.set(key, found, workflow.ESTIMATE_CACHE_SECONDS)
+    return found
+
+
+def _service_minutes(group_id: int) -> tuple[float, int]:
     since = _today() - datetime.timedelta(days=workflow.RECENT_DAYS)
     recent = list(
         Ticket.objects.filter(group_id=group_id, state=State.FINISHED, day__gte=since, service_seconds__isnull=False)
@@ -61,7 +71,17 @@ def service_minutes(group_id: int) -> tuple[float, int]:
 
 
 def open_windows(group_id: int) -> int:
-    """Windows of the group that called a ticket in the last OPEN_WINDOW_MINUTES (at least 1)."""
+    """Windows of the group that called a ticket in the last OPEN_WINDOW_MINUTES (at least 1),
+    remembered for ESTIMATE_CACHE_SECONDS."""
+    key = f"queues:windows:{group_id}"
+    found = cache.get(key)
+    if found is None:
+        found = _open_windows(group_id)
+        cache.set(key, found, workflow.ESTIMATE_CACHE_SECONDS)
+    return found
+
+
+def _open_windows(group_id: int) -> int:
     since = services._now() - datetime.timedelta(minutes=workflow.OPEN_WINDOW_MINUTES)
     active = (
         Ticket.objects.filter(group_id=group_id, called_at__gte=since, clerk__isnull=False)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from govhall.accounts import scope
@@ -141,18 +142,18 @@ def _key_project_of(applicant: Applicant | None, hall: Hall) -> KeyProject | Non
 
 
 def _next_seq(group: WindowGroup, day: datetime.date) -> int:
-    """Take the next number of ``group`` on ``day`` (inside the caller's transaction)."""
-    counter = Counter.objects.select_for_update().filter(group=group, day=day).first()
-    if counter is None:
+    """Take the next number of ``group`` on ``day`` (inside the caller's transaction): an
+    ``UPDATE … SET last = last + 1`` on the day's counter row, which holds the row's lock until
+    commit on PostgreSQL (SQLite's write transactions are serial), then its value."""
+    counter = Counter.objects.filter(group=group, day=day)
+    if not counter.update(last=F("last") + 1):
         try:
             with transaction.atomic():
                 Counter.objects.create(group=group, day=day, last=0)
         except IntegrityError:
-            pass  # another kiosk made the day's row first: lock it like everyone else
-        counter = Counter.objects.select_for_update().get(group=group, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+            pass  # another kiosk made the day's row first: count on it like everyone else
+        counter.update(last=F("last") + 1)
+    return counter.values_list("last", flat=True).get()
 
 
 def _group_of(hall: Hall, group: Any) -> WindowGroup:
@@ -287,7 +288,7 @@ def door_issue_allowed(address: str) -> bool:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    return Ticket.objects.select_for_update().select_related("hall", "group").get(pk=ticket.pk)
 
 
 def _check(ticket: Ticket, action: str) -> None:
@@ -333,7 +334,7 @@ def call_next(*, actor: User) -> Ticket | None:
             if pk is None:
                 return None
             if Ticket.objects.filter(pk=pk, state=State.WAITING).update(**changes):
-                ticket = Ticket.objects.get(pk=pk)
+                ticket = Ticket.objects.select_related("hall", "group", "window").get(pk=pk)
                 if _first_call(ticket, now):
                     ticket.save(update_fields=["first_called_at", "wait_seconds"])
                 return ticket

@@ -91,6 +91,8 @@ RECENT_DAYS = 7
 MIN_SAMPLES = 3
 DEFAULT_SERVICE_MINUTES = 8
 OPEN_WINDOW_MINUTES = 30
+# the two group figures of the estimate are read at most this often
+ESTIMATE_CACHE_SECONDS = 10
 
 # The hall screen polls its state this often (milliseconds); shows this many recent calls.
 SCREEN_POLL_MS = 3000
