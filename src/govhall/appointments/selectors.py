@@ -101,7 +101,14 @@ def halls_with_schedules() -> list[Hall]:
     return list(Hall.objects.filter(pk__in=ids).order_by("name"))
 
 
+# Ids beyond a signed 64-bit integer cannot be rows; asked for, the database driver would
+# raise (OverflowError on SQLite) instead of finding nothing.
+ID_RANGE = range(1, 2**63)
+
+
 def hall_get(hall_id: int) -> Hall | None:
+    if hall_id not in ID_RANGE:
+        return None
     return Hall.objects.filter(pk=hall_id).select_related("region").first()
 
 
@@ -232,6 +239,8 @@ def mine(user: User) -> QuerySet[Appointment]:
 
 def appointment_get(user: User, pk: int) -> Appointment | None:
     """One appointment ``user`` may see, or None (outsiders get 404, never 403)."""
+    if pk not in ID_RANGE:
+        return None
     found = Appointment.objects.select_related("hall", "window_group", "item", "applicant", "schedule").filter(pk=pk)
     found = found.first()
     return found if found is not None and scope.can_see(user, found, POLICY) else None

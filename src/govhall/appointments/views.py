@@ -61,7 +61,10 @@ def _days(slots):
 
 
 def _slot_choice(data) -> datetime.datetime | None:
-    value = parse_datetime(data.get("slot", "") or "")
+    try:  # well-formed but impossible values (25:00, February 30th) raise
+        value = parse_datetime(data.get("slot", "") or "")
+    except ValueError:
+        return None
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -260,7 +263,10 @@ def _staff_hall(request):
 @require_http_methods(["GET", "POST"])
 def day(request):
     hall = _staff_hall(request)
-    date = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    try:
+        date = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    except ValueError:  # 2026-02-30
+        date = timezone.localdate()
     checked = None
     if request.method == "POST":
         try:

@@ -99,6 +99,13 @@ def test_bad_input_gets_clear_errors(client, bearer, setup):
         ),
         (client.get(f"{API}/mine", {"status": "weird"}, headers=citizen), 400, "invalid_status"),
         (client.get(f"{API}/999999", headers=citizen), 404, "not_found"),
+        (client.get(f"{API}/{2**70}", headers=citizen), 404, "not_found"),
+        (client.get(f"{API}/slots", {"hall": 2**70, "item_code": h.FOOD}, headers=citizen), 404, "hall_not_found"),
+        (
+            post(client, API, citizen, {"hall": -1, "item_code": h.FOOD, "slot_start": "2026-12-07T09:00:00+08:00"}),
+            404,
+            "hall_not_found",
+        ),
         (client.get(f"{API}/mine"), 401, "unauthenticated"),
     ]
     for r, status, code in cases:

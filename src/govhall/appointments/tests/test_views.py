@@ -54,8 +54,9 @@ def test_book_through_the_pages(client, setup):
     answers = {f"s{s.id}": str(s.options.all()[0].id) for s in item.situations.all()}
     r = client.get(url, {**answers, "step": "time"})
     assert r.status_code == 200 and 'name="slot"' in r.content.decode()
-    r = client.post(url, {**answers, "step": "time"})
-    assert r.status_code == 400 and "请选择一个时段" in r.content.decode()
+    for bad in ("", "2026-12-07T25:00:00+08:00", "soon"):
+        r = client.post(url, {**answers, "step": "time", "slot": bad})
+        assert r.status_code == 400 and "请选择一个时段" in r.content.decode()
     r = client.post(url, {**answers, "step": "time", "slot": "2026-10-01T09:00:00+08:00"})
     assert r.status_code == 400 and "不是可预约的时段" in r.content.decode()
     slot = first_free(setup)
@@ -113,6 +114,8 @@ def test_someone_elses_appointment_is_not_found(client, setup):
 def test_unknown_hall_or_item_is_a_404(client, setup):
     login(client, "citizen")
     assert client.get(f"/appointments/new/999999/{h.FOOD}/").status_code == 404
+    assert client.get(f"/appointments/new/{2**70}/{h.FOOD}/").status_code == 404
+    assert client.get(f"/appointments/{2**70}/").status_code == 404
     assert client.get(f"/appointments/new/{h.hall().pk}/nope/").status_code == 404
     assert client.get("/appointments/new/", {"hall": "999999"}).status_code == 404
     not_served = h.schedule()
@@ -132,6 +135,7 @@ def test_staff_day_list_check_in_and_phone_booking(client, setup):
     page = client.get("/appointments/day/", {"date": slot.date.isoformat()}).content.decode()
     assert "食品经营许可" in page and "张*" in page and a.code not in page
     assert client.get("/appointments/day/", {"date": "not-a-date"}).status_code == 200  # today instead
+    assert client.get("/appointments/day/", {"date": "2026-02-30"}).status_code == 200
     r = client.post("/appointments/day/", {"code": "12345678"})
     assert r.status_code == 302
     assert "未找到" in client.get(r["Location"]).content.decode()
