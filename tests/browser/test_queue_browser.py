@@ -134,9 +134,9 @@ def test_check_in_at_the_kiosk_called_on_the_screen_served_and_evaluated(hall, b
     clerk.locator("#start").click()
     case = f.accepted()
     clerk.goto(f"{base}/cases/{case.number}/")
-    clerk.get_by_role("link", name="关联当前叫号").click()
-    clerk.locator("#link").click()
+    clerk.get_by_role("button", name="关联当前叫号").click()
     clerk.wait_for_url(f"**/cases/{case.number}/")
+    assert "已关联排队号 A001" in clerk.content()
     ticket = Ticket.objects.get(number="A001")
     assert TicketCase.objects.filter(ticket=ticket, case=case).exists()
 

@@ -34,9 +34,11 @@ def current_ticket(case, user):
     if TicketCase.objects.filter(ticket=ticket, case=case).exists():
         yield links.Link(f"已关联排队号 {ticket.number}", reverse("queues:workbench"), order=30)
     elif case.hall_id in (None, ticket.hall_id):
+        # one button: the POST links at once and comes back to the case page
         yield links.Link(
             "关联当前叫号",
             reverse("queues:link_case", args=[case.number]),
             note=f"当前办理 {ticket.number} 号",
             order=30,
+            method="post",
         )

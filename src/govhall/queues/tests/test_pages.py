@@ -158,3 +158,25 @@ def test_nav_links(demo):
     assert "叫号" in labels("clerk") and "排队统计" not in labels("clerk")
     assert "排队统计" in labels("manager")
     assert "叫号" not in labels("citizen") and "叫号" not in labels("reviewer")
+
+
+def test_link_from_the_case_page(client, demo):
+    from govhall.cases.tests import factories as f
+
+    case = f.accepted()
+    login(client, "clerk")
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "关联当前叫号" not in page  # nothing served at the window yet
+    assert client.post(reverse("queues:link_case", args=[case.number])).status_code == 409
+    ticket, _ = services.issue(hall=hall(), group="A", source=Source.KIOSK)
+    clerk = User.objects.get(username="clerk")
+    services.call_next(actor=clerk)
+    services.act(actor=clerk, ticket=ticket, action="start")
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "关联当前叫号" in page and reverse("queues:link_case", args=[case.number]) in page
+    response = client.post(reverse("queues:link_case", args=[case.number]))
+    assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[case.number])
+    assert "已关联排队号 A001" in client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    # another applicant's view of the case has no such link, and cannot post it
+    login(client, "citizen2")
+    assert client.post(reverse("queues:link_case", args=[case.number])).status_code == 404
