@@ -209,6 +209,8 @@ elif _cache == "redis":
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": GOVHALL_REDIS_URL,
             "KEY_PREFIX": "govhall",
+            # bounded waits: an unreachable Redis fails a request in seconds, not a hung worker
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 elif _cache:

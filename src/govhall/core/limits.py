@@ -211,7 +211,9 @@ return 0
     def __init__(self, url: str, namespace: str = "govhall:limit:") -> None:
         import redis  # only where Redis is used
 
-        self.client = redis.Redis.from_url(url)
+        # bounded waits: with Redis unreachable a sign-in fails in seconds (and /readyz says
+        # so) instead of hanging its worker
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.namespace = namespace
         self._hit = self.client.register_script(self._HIT)
         self._give_back = self.client.register_script(self._GIVE_BACK)
