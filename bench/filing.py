@@ -1,0 +1,156 @@
+"""Filing capacity of one node: full filings per second (create + one upload per required
+material + submit, through the API) with the load generator on the same machine, against a
+province's peak of 45 filings a second (Guangdong: 11.2 million cases in a month).
+
+    DATABASE_URL=postgres://govhall:govhall@127.0.0.1:5432/govhall_load \\
+        .venv/bin/python bench/filing.py [--clients 8] [--seconds 30] [--workers 2] [--threads 1]
+
+Serves the project with gunicorn on 127.0.0.1 (production settings, notifications enqueued
+for the task worker, which is not run), and has --clients applicants (bench/submit.py's
+accounts, one bearer token each) file 个体工商户设立登记 in a loop without think time for
+--seconds, after a warm-up. Prints filings/s, the latency of a whole filing, and what bounds
+it: the gunicorn workers' CPU per filing and PostgreSQL's (every ``postgres`` process on the
+machine, so other users of the server count too), the clients' own CPU, and the filings a
+second those CPU costs allow on this machine's cores if the node had them to itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# bench/queue.py shadows the standard library's queue (which concurrent.futures imports) for
+# a script run from bench/: import the real one first, without this directory on the path.
+_here = sys.path.pop(0)
+import queue  # noqa: E402, F401
+
+sys.path.insert(0, _here)
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import serve, setup_django  # noqa: E402
+from catalog_search import percentile  # noqa: E402
+from submit import Client, cores, cpu_busy, cpu_ticks, pdf_bytes, prepare  # noqa: E402
+
+PEAK = 45  # filings a second, a province's peak
+
+
+def postgres_cpu() -> float | None:
+    """CPU seconds used so far by every process named postgres (Linux /proc)."""
+    total = 0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            if name.startswith("postgres"):
+                fields = stat.rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=cores())
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    setup_django("bench-filing")
+    from django.db import connection
+
+    from govhall.cases.models import Case
+
+    tokens = prepare(args.clients)
+    pdf = pdf_bytes()
+    before = Case.objects.count()
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex,
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "GOVHALL_TASKS": "db",
+    }
+    with serve(env=env, workers=args.workers, threads=args.threads) as server:
+        clients = [Client(server.base, t) for t in tokens]
+        for c in clients:  # warm up every worker
+            c.file_case(pdf)
+        for c in clients:
+            c.latencies, c.requests, c.cases = [], 0, 0
+        filings: list[float] = []
+        failures: list[str] = []
+        stop = time.perf_counter() + args.seconds
+
+        def loop(client: Client) -> None:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                try:
+                    client.file_case(pdf)
+                except Exception as exc:
+                    failures.append(str(exc))
+                    continue
+                filings.append((time.perf_counter() - started) * 1000)
+
+        threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
+        ticks, workers0, pg0, own0 = cpu_ticks(), server.workers_cpu(), postgres_cpu(), time.process_time()
+        load = os.getloadavg()
+        began = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - began
+        busy = cpu_busy(ticks, cpu_ticks())
+        workers1, pg1, own1 = server.workers_cpu(), postgres_cpu(), time.process_time()
+    done = len(filings)
+    requests = sum(c.requests for c in clients)
+    rate = done / elapsed
+    print(
+        f"database: {connection.vendor}, {before:,} cases before the run; gunicorn {args.workers} workers x "
+        f"{args.threads} threads; {args.clients} clients without think time for {args.seconds:.0f}s; "
+        f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; machine CPU busy {busy}"
+    )
+    print(
+        f"filings: {done} in {elapsed:.1f}s = {rate:.1f} filings/s ({requests / elapsed:.1f} requests/s, "
+        f"{requests / max(done, 1):.1f} requests a filing), {len(failures)} failures"
+        + (f" (first: {failures[0][:200]})" if failures else "")
+    )
+    if filings:
+        print(
+            f"a filing's latency: p50 {statistics.median(filings):.0f} ms, p95 {percentile(filings, 95):.0f} ms "
+            f"(per request p50 {percentile([x for c in clients for x in c.latencies], 50):.0f} ms)"
+        )
+    costs = []
+    if workers0 is not None and workers1 is not None and done:
+        costs.append(("gunicorn workers", 1000 * (workers1 - workers0) / done))
+    if pg0 is not None and pg1 is not None and done:
+        costs.append(("PostgreSQL (all its processes)", 1000 * (pg1 - pg0) / done))
+    if done:
+        costs.append(("load generator", 1000 * (own1 - own0) / done))
+    for label, ms in costs:
+        print(f"  CPU per filing, {label}: {ms:.1f} ms")
+    server_ms = sum(ms for label, ms in costs if label != "load generator")
+    if server_ms:
+        ceiling = cores() * 1000 / server_ms
+        print(
+            f"on {cores()} cores to itself (no load generator, nobody else), the CPU above allows "
+            f"~{ceiling:.0f} filings/s; province peak {PEAK}/s: {'met' if rate >= PEAK else 'not met'} as measured, "
+            f"{ceiling / PEAK:.2f}x the peak at the CPU ceiling"
+        )
+
+
+if __name__ == "__main__":
+    main()
