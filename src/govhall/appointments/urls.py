@@ -10,7 +10,7 @@ urlpatterns = [
     path("new/<int:hall_id>/<str:code>/", views.book, name="book"),
     path("day/", views.day, name="day"),
     path("phone/", views.phone, name="phone"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/cancel/", views.cancel, name="cancel"),
-    path("<int:pk>/move/", views.move, name="move"),
+    path("<int:appointment_id>/", views.detail, name="detail"),
+    path("<int:appointment_id>/cancel/", views.cancel, name="cancel"),
+    path("<int:appointment_id>/move/", views.move, name="move"),
 ]

@@ -164,16 +164,16 @@ def book(request, hall_id: int, code: str):
     )
 
 
-def _appointment(request, pk: int) -> Appointment:
-    found = selectors.appointment_get(request.user, pk)
+def _appointment(request, appointment_id: int) -> Appointment:
+    found = selectors.appointment_get(request.user, appointment_id)
     if found is None:
         raise Http404("未找到该预约")
     return found
 
 
 @login_required
-def detail(request, pk: int):
-    appointment = _appointment(request, pk)
+def detail(request, appointment_id: int):
+    appointment = _appointment(request, appointment_id)
     now = timezone.now()
     applicant_side = selectors.is_own(request.user, appointment)
     cutoff = appointment.slot_start - datetime.timedelta(minutes=appointment.schedule.change_cutoff_minutes)
@@ -202,8 +202,8 @@ def detail(request, pk: int):
 
 @login_required
 @require_POST
-def cancel(request, pk: int):
-    appointment = _appointment(request, pk)
+def cancel(request, appointment_id: int):
+    appointment = _appointment(request, appointment_id)
     try:
         services.appointment_cancel(appointment=appointment, actor=request.user)
     except DomainError as exc:
@@ -215,8 +215,8 @@ def cancel(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def move(request, pk: int):
-    appointment = _appointment(request, pk)
+def move(request, appointment_id: int):
+    appointment = _appointment(request, appointment_id)
     if not selectors.can_act(request.user, appointment):
         raise PermissionDenied("您不能改约此预约")
     error, status = "", 200
