@@ -180,3 +180,10 @@ def test_link_from_the_case_page(client, demo):
     # another applicant's view of the case has no such link, and cannot post it
     login(client, "citizen2")
     assert client.post(reverse("queues:link_case", args=[case.number])).status_code == 404
+
+
+def test_the_managers_workbench_links_nowhere_closed_to_them(client, demo):
+    login(client, "manager")
+    page = client.get(reverse("queues:workbench")).content.decode()
+    assert reverse("cases:intake") not in page  # 一窗受理 is the clerks'
+    assert 'id="call-next"' not in page  # the manager has no window to call to
