@@ -327,6 +327,63 @@ VARIABLES: dict[str, Variable] = {
             "Secret the locker network signs its event callbacks with (HMAC-SHA256, POST "
             "/api/v1/lockers/network/events). Required while `locker_network` is enabled.",
         ),
+        # 好差评 (docs/evaluations.md)
+        Variable("GOVHALL_EVALUATION_CALLBACK_DAYS", "3", "Working days a department has to call a 差评 back (回访)."),
+        Variable(
+            "GOVHALL_EVALUATION_RECTIFICATION_DAYS",
+            "15",
+            "Working days from the callback (or a contest) to the rectification (整改), 国办发〔2019〕51号.",
+        ),
+        Variable("GOVHALL_EVALUATION_FOLLOW_UP_DAYS", "15", "Days after an evaluation for its one follow-up (追评)."),
+        Variable(
+            "GOVHALL_EVALUATION_WINDOW_DAYS",
+            "90",
+            "Days after a case concluded during which it may be evaluated online.",
+        ),
+        Variable(
+            "GOVHALL_EVALUATION_SCREEN_MINUTES",
+            "10",
+            "Minutes a clerk's 请申请人评价 stays on the window evaluator screen.",
+        ),
+        Variable(
+            "GOVHALL_EVALUATION_CALLBACK_ATTEMPTS",
+            "3",
+            "Unreachable callback attempts after which the task moves on to rectification.",
+        ),
+        Variable(
+            "GOVHALL_EVALUATION_REPORTER",
+            "jsonl",
+            "Reporting provider to the national 好差评 platform (kind `evaluation_report`): `jsonl` (a local file; "
+            "`check --deploy` warns), `http`, or a dotted path.",
+        ),
+        Variable(
+            "GOVHALL_EVALUATION_REPORT_FILE",
+            "",
+            "Where `jsonl` appends one line per evaluation (empty: <GOVHALL_VAR_DIR>/evaluations/report.jsonl).",
+        ),
+        Variable("GOVHALL_EVALUATION_REPORT_URL", "", "The national platform's HTTP/JSON endpoint (`http`)."),
+        Variable("GOVHALL_EVALUATION_REPORT_KEY", "", "API key sent to it (X-Api-Key)."),
+        # 审前服务 (docs/prechecks.md)
+        Variable("GOVHALL_PRECHECK_REPLY_WORKDAYS", "2", "Working days to answer a 审前服务 request (1-30)."),
+        # 预约 (docs/appointments.md)
+        Variable(
+            "GOVHALL_APPOINTMENT_NO_SHOW_LIMIT",
+            "3",
+            "No-shows within GOVHALL_APPOINTMENT_NO_SHOW_WINDOW_DAYS after which online booking is blocked.",
+        ),
+        Variable("GOVHALL_APPOINTMENT_NO_SHOW_WINDOW_DAYS", "90", "Days over which no-shows are counted."),
+        Variable(
+            "GOVHALL_APPOINTMENT_NO_SHOW_BLOCK_DAYS",
+            "30",
+            "Days online booking stays blocked after too many no-shows (staff may still book by phone).",
+        ),
+        # 取号叫号 (docs/queues.md)
+        Variable("GOVHALL_QUEUE_MAX_CALLS", "3", "Unanswered calls before a ticket is missed (过号)."),
+        Variable(
+            "GOVHALL_QUEUE_ELDERLY_AGE",
+            "60",
+            "Age (from the resident ID's birth date) from which a ticket is in the elderly priority class.",
+        ),
     ]
 }
 

@@ -1,6 +1,6 @@
-"""The evaluation system's settings. Each is read from Django settings when a deployment
-sets it there, else from the environment, else the default below (settings.py is shared and
-does not list them yet; docs/evaluations.md has the table)."""
+"""The evaluation system's settings, declared in core/env.py and read into settings.py from
+the environment; a test may override them in Django settings. The defaults below are the
+same as core/env.py's, for code that runs without the project's settings."""
 
 from __future__ import annotations
 

@@ -28,8 +28,8 @@ from govhall.prechecks import selectors
 from govhall.prechecks.models import Channel, Finding, Outcome, PrecheckRequest, Status
 from govhall.workdays.selectors import get_calendar
 
-# Working days a reviewer has to reply: the setting GOVHALL_PRECHECK_REPLY_WORKDAYS once
-# settings.py reads it (requested from the lead: core/env.py, docs/configuration.md), else 2.
+# Working days a reviewer has to reply: GOVHALL_PRECHECK_REPLY_WORKDAYS (core/env.py); a value
+# outside 1-30 falls back to the default.
 REPLY_WORKDAYS = 2
 
 

@@ -38,6 +38,9 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "GOVHALL_ENTERPRISE_URL": "https://registry.example.gov.cn/verify",
         "GOVHALL_SMS_BACKEND": "govhall.notify.backends.HttpJsonSmsBackend",
         "GOVHALL_SMS_URL": "https://sms.example.gov.cn/send",
+        "GOVHALL_EVALUATION_REPORTER": "http",
+        "GOVHALL_EVALUATION_REPORT_URL": "https://haochaping.example.gov.cn/report",
+        "GOVHALL_EVALUATION_REPORT_KEY": "k",
     }
     result = _manage(environment, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -49,6 +52,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         ({"GOVHALL_IDENTITY_BACKEND": None}, "govhall.W002"),  # None: unset, the local default
         ({"GOVHALL_ENTERPRISE_BACKEND": None}, "govhall.W003"),
         ({"GOVHALL_SMS_BACKEND": None}, "govhall.W004"),
+        ({"GOVHALL_EVALUATION_REPORTER": None}, "govhall.W301"),
     ):
         changed = {k: v for k, v in {**environment, **change}.items() if v is not None}
         result = _manage(changed, "check", "--deploy", "--fail-level", "WARNING")
