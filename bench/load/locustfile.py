@@ -140,6 +140,8 @@ class Applicant(_Base):
 
 class Public(_Base):
     weight = 2
+    # a person checks a case now and then: under the endpoint's 30 look-ups a minute per address
+    wait_time = between(2, 4)
 
     @task
     def progress(self) -> None:
