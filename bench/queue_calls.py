@@ -1,8 +1,8 @@
 """Queue throughput: "call next" and ticket issue per second with many windows at once, next to
 a bare endpoint on the same server in the same run.
 
-    .venv/bin/python bench/queue.py [--windows 16] [--seconds 5] [--rounds 3]
-    DATABASE_URL=postgres://... .venv/bin/python bench/queue.py          # on PostgreSQL
+    .venv/bin/python bench/queue_calls.py [--windows 16] [--seconds 5] [--rounds 3]
+    DATABASE_URL=postgres://... .venv/bin/python bench/queue_calls.py          # on PostgreSQL
 
 Serves the project with gunicorn (``--workers`` sync processes, one per core by default) on
 127.0.0.1. ``--windows`` windows of one window group of the demo hall, each with its own
@@ -31,18 +31,12 @@ import http.client
 import json
 import os
 import statistics
-import sys
 import threading
 import time
 import urllib.parse
 from collections import Counter
-from pathlib import Path
 
-# This file's name is the standard library's ``queue``: keep its folder behind the standard
-# library on the path, so ``import queue`` (threading pools, Django) finds the real one.
-_HERE = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if p not in ("", _HERE)] + [_HERE]
-from _server import serve, setup_django  # noqa: E402
+from _server import serve, setup_django
 
 PING = "/api/v1/ping"
 ISSUE = "/api/v1/queue/kiosk/tickets"
