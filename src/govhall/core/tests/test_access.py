@@ -65,6 +65,27 @@ PUBLIC = {
     "api/v1/progress",
     "api/v1/licences/<number>/verify",
     "^api/(?P<rest>.*)$",
+    # 好差评公示 (no personal data); the window evaluator screen and its pairing answer by the
+    # device's own secret (a cookie set by pairing), never by a login
+    "evaluations/public/",
+    "api/v1/evaluations/public",
+    "evaluations/screen/",
+    "evaluations/screen/pair/",
+    # the hall's kiosk, door QR and screen (paired devices or an unguessable ticket link)
+    "queue/pair/",
+    "queue/kiosk/",
+    "queue/door/<str:secret>/",
+    "queue/t/<str:secret>/",
+    "queue/screen/",
+    "queue/screen/state/",
+    "api/v1/queue/kiosk/tickets",
+    "api/v1/queue/tickets/<secret>",
+    "api/v1/queue/tickets/<secret>/cancel",
+    "api/v1/queue/screen",
+    # the load balancer's and monitoring's (metrics only to allowed addresses or a token)
+    "healthz",
+    "readyz",
+    "metrics",
 }
 
 
@@ -100,6 +121,15 @@ def values(demo, settings, tmp_path):
         "licence": licence.number,
         "deferred": deferred.number,
         "authorisation_id": "1",
+        "appointment_id": "1",
+        "hall_id": str(f.user("clerk").staff_profile.hall_id),
+        "stage": "1",
+        "evaluation_id": "1",
+        "task_id": "1",
+        "ticket_id": "1",
+        "secret": "x" * 32,
+        "user_id": str(f.user("clerk").pk),
+        "pk": "1",
     }
 
 
@@ -153,6 +183,12 @@ def test_another_applicant_reaches_nothing_of_a_case(client, values):
         "api/v1/bundle-cases/<number>/withdraw": {},
         "api/v1/bundle-cases/<number>/deliver": {},
         "api/v1/bundle-cases/<number>/prereview": {},
+        "api/v1/evaluations/cases/<number>": {
+            "level": 5,
+            "indicators": {"overall": 5, "efficiency": 5, "guide_accuracy": 5, "convenience": 5, "usability": 5},
+        },
+        # a precheck's number is not a case's: these answer 404 precheck_not_found
+        "api/v1/prechecks/<number>/reply": {"outcome": "ready"},
     }
     for route in case_routes:
         url = concrete(route, values)
