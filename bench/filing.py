@@ -16,27 +16,19 @@ second those CPU costs allow on this machine's cores if the node had them to its
 
 from __future__ import annotations
 
+import argparse
+import os
+import statistics
 import sys
-
-# bench/queue.py shadows the standard library's queue (which concurrent.futures imports) for
-# a script run from bench/: import the real one first, without this directory on the path.
-_here = sys.path.pop(0)
-import queue  # noqa: E402, F401
-
-sys.path.insert(0, _here)
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
+import threading
+import time
+import uuid
+from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import serve, setup_django  # noqa: E402
-from catalog_search import percentile  # noqa: E402
-from submit import Client, cores, cpu_busy, cpu_ticks, pdf_bytes, prepare  # noqa: E402
+from _server import serve, setup_django
+from catalog_search import percentile
+from submit import Client, cores, cpu_busy, cpu_ticks, pdf_bytes, prepare
 
 PEAK = 45  # filings a second, a province's peak
 

@@ -26,7 +26,6 @@ import csv
 import datetime as dt
 import json
 import os
-import queue  # noqa: F401  (the stdlib's, before bench/ is on the path: bench/queue.py shadows it)
 import random
 import subprocess
 import sys
