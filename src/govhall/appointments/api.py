@@ -44,16 +44,16 @@ class BookableItemOut(Schema):
     full_online: bool = Field(description="全程网办：可不到现场，直接网上申请")
 
 
-class OptionOut(Schema):
+class TriageOptionOut(Schema):
     id: int
     label: str
 
 
-class SituationOut(Schema):
+class TriageSituationOut(Schema):
     id: int
     question: str
     help_text: str
-    options: list[OptionOut]
+    options: list[TriageOptionOut]
     chosen: int | None
 
 
@@ -63,7 +63,7 @@ class TriageOut(Schema):
     conditions: str
     promised_days: int
     max_visits: int
-    situations: list[SituationOut]
+    situations: list[TriageSituationOut]
     complete: bool = Field(description="所有情形问题都已回答")
     materials: list[str] = Field(description="按所选情形需要携带的材料")
     full_online: bool
@@ -80,7 +80,7 @@ class SlotOut(Schema):
     remaining: int
 
 
-class DayOut(Schema):
+class AppointmentDayOut(Schema):
     date: datetime.date
     slots: list[SlotOut]
 
@@ -89,7 +89,7 @@ class SlotsOut(Schema):
     hall: int
     item_code: str
     window_group: str
-    days: list[DayOut]
+    days: list[AppointmentDayOut]
 
 
 class AppointmentOut(Schema):

@@ -53,12 +53,12 @@ class TicketOut(Schema):
     call_count: int
 
 
-class IssuedOut(Schema):
+class TicketIssuedOut(Schema):
     ticket: TicketOut
     secret: str = Field(description="排队号的查看凭证（只返回这一次）：/queue/t/{secret}/ 和 GET /tickets/{secret}")
 
 
-class IssueIn(Schema):
+class TicketIssueIn(Schema):
     group: str = Field("", description="窗口分区字母（A、B…）；与 appointment_code 二选一")
     appointment_code: str = Field("", max_length=32, description="预约签到码：签到并按预约的分区取优先号")
     elderly: bool = Field(False, description="申报为60周岁以上老人")
@@ -66,7 +66,7 @@ class IssueIn(Schema):
     id_number: str = Field("", max_length=18, description="居民身份证号码（可选，仅用于按出生日期识别老年人，不保存）")
 
 
-class StaffIssueIn(IssueIn):
+class StaffIssueIn(TicketIssueIn):
     key_project: str = Field("", max_length=40, description="重点项目代码（可选）")
 
 
@@ -87,7 +87,7 @@ class ActionIn(Schema):
     group: str = Field("", description="转窗（transfer）的目标分区字母")
 
 
-class CaseLinkIn(Schema):
+class TicketCaseLinkIn(Schema):
     case_number: str = Field(max_length=32)
 
 
@@ -96,11 +96,11 @@ class CaseLinkOut(Schema):
     case_number: str
 
 
-class EvaluationIn(Schema):
+class TicketEvaluationIn(Schema):
     ticket_id: int
 
 
-class EvaluationOut(Schema):
+class TicketEvaluationOut(Schema):
     window: str
     case_number: str
 
@@ -143,7 +143,7 @@ def _device(request: HttpRequest, kind: str) -> Device:
     return device
 
 
-def _issue(hall: Hall, payload: IssueIn, source: str, actor=None, key_project: str = "") -> tuple[Ticket, str]:
+def _issue(hall: Hall, payload: TicketIssueIn, source: str, actor=None, key_project: str = "") -> tuple[Ticket, str]:
     if payload.appointment_code:
         return services.issue_for_appointment(hall=hall, code=payload.appointment_code, source=source, actor=actor)
     if not payload.group:
@@ -165,14 +165,14 @@ def _issue(hall: Hall, payload: IssueIn, source: str, actor=None, key_project: s
 
 @router.post(
     "/kiosk/tickets",
-    response={201: IssuedOut, **PUBLIC_ERRORS},
+    response={201: TicketIssuedOut, **PUBLIC_ERRORS},
     auth=None,
     summary="Take a ticket at a paired kiosk (取号机)",
     description="Header X-Device-Secret: the kiosk's pairing code. 403 device_unpaired; 404 group_not_found; "
     "400 invalid_id_number, group_missing; 409 appointment_already_queued, appointments_unavailable and the "
     "appointment check-in's own refusals.",
 )
-def kiosk_issue(request, payload: IssueIn):
+def kiosk_issue(request, payload: TicketIssueIn):
     device = _device(request, Device.Kind.KIOSK)
     ticket, secret = _issue(device.hall, payload, Source.KIOSK)
     return 201, {"ticket": selectors.ticket_view(ticket), "secret": secret}
@@ -229,7 +229,7 @@ def _staff_hall(request) -> Hall:
 
 @router.post(
     "/tickets",
-    response={201: IssuedOut, **ERRORS},
+    response={201: TicketIssuedOut, **ERRORS},
     auth=API_AUTH,
     summary="Issue a ticket for someone (clerks and hall managers of the hall)",
     description="403 not_hall_staff; 404 group_not_found, project_not_found; 400 invalid_id_number, "
@@ -291,7 +291,7 @@ def ticket_action(request, ticket_id: int, payload: ActionIn):
     summary="Link a case to the ticket being served at the clerk's window (一窗受理)",
     description="404 case_not_found; 409 no_current_ticket, invalid_state, case_of_other_hall.",
 )
-def link_case(request, payload: CaseLinkIn):
+def link_case(request, payload: TicketCaseLinkIn):
     case = Case.objects.filter(number=payload.case_number.strip()).first()
     if case is None or not case_selectors.can_see(request.auth, case):
         raise NotFound("未找到该办件", code="case_not_found")
@@ -301,12 +301,12 @@ def link_case(request, payload: CaseLinkIn):
 
 @router.post(
     "/window/evaluation",
-    response={200: EvaluationOut, **ERRORS},
+    response={200: TicketEvaluationOut, **ERRORS},
     auth=API_AUTH,
     summary="Put the ticket's case on the window's evaluator screen (好差评)",
     description="404 ticket_not_found; 409 no_case_linked, no_evaluator, and the evaluation's own refusals.",
 )
-def evaluation(request, payload: EvaluationIn):
+def evaluation(request, payload: TicketEvaluationIn):
     found = Ticket.objects.filter(pk=payload.ticket_id).first()
     if found is None or not services.can_operate(request.auth, found.hall_id):
         raise NotFound("未找到该排队号", code="ticket_not_found")

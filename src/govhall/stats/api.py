@@ -37,7 +37,7 @@ class FilterOut(Schema):
     department_name: str | None
 
 
-class DayOut(Schema):
+class StatsDayOut(Schema):
     date: str
     count: int
 
@@ -48,7 +48,7 @@ class ChannelOut(Schema):
     count: int = Field(description="locker 与其他渠道重叠：材料或结果经过信包箱的办件")
 
 
-class DepartmentOut(Schema):
+class StatsDepartmentOut(Schema):
     code: str
     name: str
     count: int = Field(description="区间内提交的办件")
@@ -64,7 +64,7 @@ class ItemOut(Schema):
     count: int
 
 
-class RateOut(Schema):
+class StatsRateOut(Schema):
     key: Literal[
         "online_capable",
         "full_online_items",
@@ -124,11 +124,11 @@ class FiguresOut(Schema):
     total: int
     imported_total: int
     imported_included: bool = Field(description="专网导入办件是否已计入")
-    by_day: list[DayOut]
+    by_day: list[StatsDayOut]
     channels: list[ChannelOut]
-    departments: list[DepartmentOut]
+    departments: list[StatsDepartmentOut]
     items: list[ItemOut]
-    rates: list[RateOut]
+    rates: list[StatsRateOut]
     timeliness: TimelinessOut
     deferrals: DeferralsOut
     overdue: OverdueOut
