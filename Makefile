@@ -64,14 +64,23 @@ bench: setup
 	$(PY) bench/submit.py
 	$(PY) bench/lockers.py
 	$(PY) bench/bundles.py
+	$(PY) bench/queue_calls.py
+	$(PY) bench/sweep.py --cases 200000
+	$(PY) bench/stats.py --cases 200000
 
 # The same on PostgreSQL: DATABASE_URL=postgres://user:password@host:5432/name make bench-pg
+# (the million-case loader, COPY, runs first; the sweep and the statistics reuse its cases)
 bench-pg: setup
 	@test -n "$(DATABASE_URL)" || { echo "bench-pg needs DATABASE_URL=postgres://…"; exit 2; }
 	$(PY) bench/catalog_search.py
 	$(PY) bench/submit.py
 	$(PY) bench/lockers.py
 	$(PY) bench/bundles.py
+	$(PY) bench/queue_calls.py
+	$(PY) bench/million.py --cases 1000000
+	$(PY) bench/sweep.py --cases 1000000
+	$(PY) bench/stats.py --cases 1000000
+	$(PY) bench/filing.py
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*
