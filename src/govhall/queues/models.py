@@ -29,6 +29,7 @@ class Priority(models.TextChoices):
     ELDERLY = "elderly", "老年人（60周岁以上）"
     DISABLED = "disabled", "残疾人"
     KEY_PROJECT = "key_project", "重点项目"
+    GREEN_CHANNEL = "green_channel", "绿色通道"  # an applicant the hall put in the green channel
 
 
 class Source(models.TextChoices):
@@ -71,7 +72,7 @@ class Ticket(models.Model):
     number = models.CharField("号码", max_length=8)
     secret_hash = models.CharField(max_length=64, unique=True)
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.WAITING)
-    priority = models.CharField("优先类别", max_length=12, choices=Priority.choices, blank=True, default="")
+    priority = models.CharField("优先类别", max_length=16, choices=Priority.choices, blank=True, default="")
     source = models.CharField("取号方式", max_length=12, choices=Source.choices)
     # the order in the queue: issue time minus the priority's credit (earliest first)
     queue_key = models.DateTimeField("排队顺序")

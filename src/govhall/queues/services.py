@@ -125,6 +125,8 @@ def priority_for(
         reasons.append(Priority.DISABLED)
     if key_project is not None:
         reasons.append(Priority.KEY_PROJECT)
+    if applicant is not None and applicant.green_channel:
+        reasons.append(Priority.GREEN_CHANNEL)
     if appointment:
         reasons.append(Priority.APPOINTMENT)
     if not reasons:

@@ -70,6 +70,7 @@ PRIORITY_CREDIT_MINUTES: dict[str, int] = {
     Priority.KEY_PROJECT: 30,
     Priority.ELDERLY: 30,
     Priority.DISABLED: 30,
+    Priority.GREEN_CHANNEL: 30,
 }
 
 

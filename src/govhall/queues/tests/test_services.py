@@ -97,6 +97,16 @@ def test_key_project_of_the_company_is_priority(demo, clock):
         _issue("B", key_project="NO-SUCH")
 
 
+def test_a_green_channel_applicant_is_priority(demo, clock):
+    from govhall.accounts.models import Applicant
+
+    applicant = Applicant.objects.get(user__username="citizen2")
+    assert _issue("A", applicant=applicant).priority == Priority.NONE
+    Applicant.objects.filter(pk=applicant.pk).update(green_channel=True, green_channel_reason="残疾人")
+    applicant.refresh_from_db()
+    assert _issue("A", applicant=applicant).priority == Priority.GREEN_CHANNEL
+
+
 def test_full_cycle_and_times(demo, clock):
     ticket = _issue("A")
     clerk = clerk_at("2")
