@@ -226,6 +226,9 @@ def test_the_single_adapters_are_registries_with_their_warnings(settings):
     # the HTTP adapters enabled without their URLs: an error each, and no local warnings
     settings.GOVHALL_SMS_BACKEND = settings.GOVHALL_IDENTITY_BACKEND = settings.GOVHALL_ENTERPRISE_BACKEND = "http"
     settings.GOVHALL_SMS_URL = settings.GOVHALL_IDENTITY_URL = settings.GOVHALL_ENTERPRISE_URL = ""
+    # (the 好差评 reporter, another single-adapter kind, configured: not this test's subject)
+    settings.GOVHALL_EVALUATION_REPORTER = "http"
+    settings.GOVHALL_EVALUATION_REPORT_URL, settings.GOVHALL_EVALUATION_REPORT_KEY = "https://pj.example.gov.cn/r", "k"
     messages = [m for m in checks.outside_services_configured(None) if m.id.startswith("govhall.")]
     assert [m.id for m in messages] == ["govhall.E002"] * 3
     assert {m.msg.rsplit(": ", 1)[1] for m in messages} == {
