@@ -18,6 +18,7 @@ from govhall.accounts.auth import API_AUTH
 from govhall.appointments import selectors, services
 from govhall.appointments.models import Appointment
 from govhall.core.errors import DomainError, ErrorOut, Forbidden, NotFound
+from govhall.core.fields import IsoDate
 from govhall.core.masking import mask_name
 
 router = Router(tags=["appointments"], auth=API_AUTH)
@@ -273,8 +274,8 @@ def triage(request, filters: Query[TriageQuery]):
 class SlotQuery(Schema):
     hall: int
     item_code: str = Field(max_length=64)
-    date_from: datetime.date | None = Field(None, description="默认今天")
-    date_to: datetime.date | None = Field(None, description="默认可预约的最后一天；最多 31 天")
+    date_from: IsoDate | None = Field(None, description="默认今天")
+    date_to: IsoDate | None = Field(None, description="默认可预约的最后一天；最多 31 天")
 
 
 @router.get(
@@ -326,7 +327,7 @@ def mine(request, status: str = ""):
 
 class DayQuery(Schema):
     hall: int | None = Field(None, description="默认本人所在大厅")
-    date: datetime.date | None = Field(None, description="默认今天")
+    date: IsoDate | None = Field(None, description="默认今天")
 
 
 @router.get("/day", response={200: DayListOut, **ERRORS}, summary="A hall's appointments of one day (hall staff)")

@@ -25,7 +25,11 @@ class ConstructionProjectIn(Schema):
     builder_id: int | None = Field(None, description="建设单位（申请人编号）；经办人为空时取其代表的第一个法人")
     key_project: str = Field("", max_length=40, description="所属重点项目代码（可选）")
     location: str = Field("", max_length=200)
-    investment: Decimal | None = Field(None, ge=0, lt=Decimal("1e10"), decimal_places=2, description="总投资（万元）")
+    # a number in the document, as stations' key projects (a Decimal is documented as "number
+    # or any string", and a string that is not a number was refused against it: schemathesis)
+    investment: float | None = Field(
+        None, ge=0, le=9_999_999_999.99, allow_inf_nan=False, description="总投资（万元），两位小数"
+    )
     description: str = Field("", max_length=2000)
 
 
@@ -144,7 +148,7 @@ def create_project(request, payload: ConstructionProjectIn):
         builder=_builder(user, payload.builder_id),
         key_project=payload.key_project or None,
         location=payload.location,
-        investment=payload.investment,
+        investment=None if payload.investment is None else Decimal(f"{payload.investment:.2f}"),
         description=payload.description,
     )
     return 201, presenters.project_out(project, user)

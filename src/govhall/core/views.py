@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from govhall.core.context_processors import ELDER, MODE_COOKIE, STANDARD
@@ -48,6 +49,7 @@ def display_mode(request):
     return response
 
 
+@csrf_exempt  # writes nothing: a POST to a path no endpoint answers gets the JSON 404, not the CSRF page
 def api_not_found(request, rest: str = ""):
     """Any /api/ path no endpoint answers: the API's JSON error, not an HTML page (a client
     reads ``code``), and no redirect to an added slash (it would turn a POST into a GET)."""

@@ -21,6 +21,7 @@ from govhall.accounts.auth import API_AUTH
 from govhall.accounts.models import Applicant, Authorisation, User
 from govhall.accounts.roles import Role
 from govhall.core.errors import DomainError, ErrorOut, Forbidden, NotFound
+from govhall.core.fields import IsoDate
 from govhall.core.http import client_address
 from govhall.core.masking import mask_name, mask_phone
 from govhall.stations import geo, selectors, services, workflow
@@ -708,7 +709,7 @@ class KeyProjectIn(Schema):
     investment: float | None = Field(
         None, ge=0, le=9_999_999_999.99, allow_inf_nan=False, description="总投资（万元），两位小数"
     )
-    target_date: datetime.date | None = None
+    target_date: IsoDate | None = None
 
 
 class KeyProjectOut(Schema):

@@ -84,3 +84,18 @@ def test_no_two_models_in_the_document_share_a_name():
     clashes = {name: sorted(owners) for name, owners in by_name.items() if len(owners) > 1}
     assert not clashes, clashes
     assert "DeliverIn" in by_name and "BundleDeliverIn" in by_name  # both kinds are seen
+
+
+def test_what_schemathesis_found_in_the_new_apis(demo):
+    """A POST to an /api/ path no endpoint answers is the JSON 404 even from a signed-in
+    browser session without a CSRF token (it was Django's HTML CSRF page); a query date is
+    YYYY-MM-DD only (pydantic read "0" as 1970-01-01)."""
+    from conftest import login
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    login(client, "clerk")
+    response = client.post("/api/v1/appointments/null,null/cancel")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert client.get("/api/v1/appointments/day", {"date": "0"}).status_code in (400, 422)
+    assert client.get("/api/v1/appointments/day", {"date": "2026-12-07"}).status_code == 200
