@@ -24,7 +24,7 @@ a scratch database next to it (its role needs CREATEDB), dropped at the end. Eve
 it starts is stopped at the end, on failure too. Prints PASS/FAIL per check; exit 1 on any FAIL.
 """
 
-# ruff: noqa: S603, S310, S106
+# ruff: noqa: S603, S310
 
 from __future__ import annotations
 
@@ -134,6 +134,26 @@ def wait_for(predicate, what: str, seconds: float = 60, process: subprocess.Pope
             last = exc
         time.sleep(0.2)
     raise TimeoutError(f"{what} not within {seconds:.0f} s (last error: {last!r})")
+
+
+def start_moto(processes, key: str):
+    """moto's S3 server on a free port (the CI's S3-compatible store): its endpoint and a
+    boto3 client with ``key`` as both access key and secret (moto accepts any)."""
+    import boto3
+
+    port = free_port()
+    moto = processes.start(
+        "moto",
+        [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_for(lambda: urllib.request.urlopen(endpoint + "/moto-api/", timeout=2).status == 200, "moto", 60, moto)
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id=key, aws_secret_access_key=key, region_name="us-east-1"
+    )
+    return endpoint, s3
 
 
 @contextlib.contextmanager
@@ -596,24 +616,7 @@ def main() -> int:
             import redis
 
             wait_for(redis.Redis(port=redis_port).ping, "redis-server", 30)
-            moto_port = free_port()
-            moto = processes.start(
-                "moto",
-                [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            endpoint = f"http://127.0.0.1:{moto_port}"
-            wait_for(lambda: urllib.request.urlopen(endpoint + "/moto-api/", timeout=2).status == 200, "moto", 60, moto)
-            import boto3
-
-            s3 = boto3.client(
-                "s3",
-                endpoint_url=endpoint,
-                aws_access_key_id="multinode",
-                aws_secret_access_key="multinode",
-                region_name="us-east-1",
-            )
+            endpoint, s3 = start_moto(processes, "multinode")
             s3.create_bucket(Bucket=BUCKET)
             say(
                 f"== redis-server :{redis_port}, moto S3 {endpoint} (bucket {BUCKET}), PostgreSQL "

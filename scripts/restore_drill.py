@@ -16,7 +16,7 @@ database and a fresh bucket, and check what came back.
 Prints PASS/FAIL per step; exit 1 on any FAIL. Every process it starts is stopped at the end.
 """
 
-# ruff: noqa: S603, S310, S106
+# ruff: noqa: S603
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import PYTHON, ROOT, Gunicorn, Site, call, free_port, multipart, token_for
-from multinode import FORM, ITEM, Processes, get_raw, json_body, pdf, wait_for
+from _harness import PYTHON, ROOT, Gunicorn, Site, call, multipart, token_for
+from multinode import FORM, ITEM, Processes, get_raw, json_body, pdf, start_moto
 
 RESULTS: list[tuple[str, bool, str]] = []
 
@@ -105,24 +105,7 @@ def main() -> int:
     databases = [base_name + "_before", base_name + "_after"]
     server = None
     try:
-        moto_port = free_port()
-        moto = processes.start(
-            "moto",
-            [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        endpoint = f"http://127.0.0.1:{moto_port}"
-        wait_for(lambda: urllib.request.urlopen(endpoint + "/moto-api/", timeout=2).status == 200, "moto", 60, moto)
-        import boto3
-
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id="drill",
-            aws_secret_access_key="drill",
-            region_name="us-east-1",
-        )
+        endpoint, s3 = start_moto(processes, "drill")
 
         def site_for(database_url: str, bucket: str, name: str) -> Site:
             s3.create_bucket(Bucket=bucket)
