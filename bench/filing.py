@@ -20,7 +20,6 @@ import argparse
 import os
 import statistics
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import serve, setup_django
 from catalog_search import percentile
-from submit import Client, cores, cpu_busy, cpu_ticks, pdf_bytes, prepare
+from submit import Client, cores, pdf_bytes, prepare, run_phase
 
 PEAK = 45  # filings a second, a province's peak
 
@@ -80,32 +79,17 @@ def main() -> None:
         clients = [Client(server.base, t) for t in tokens]
         for c in clients:  # warm up every worker
             c.file_case(pdf)
-        for c in clients:
-            c.latencies, c.requests, c.cases = [], 0, 0
         filings: list[float] = []
-        failures: list[str] = []
-        stop = time.perf_counter() + args.seconds
 
-        def loop(client: Client) -> None:
-            while time.perf_counter() < stop:
-                started = time.perf_counter()
-                try:
-                    client.file_case(pdf)
-                except Exception as exc:
-                    failures.append(str(exc))
-                    continue
-                filings.append((time.perf_counter() - started) * 1000)
+        def file_one(client: Client) -> None:
+            started = time.perf_counter()
+            client.file_case(pdf)
+            filings.append((time.perf_counter() - started) * 1000)
 
-        threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
-        ticks, workers0, pg0, own0 = cpu_ticks(), server.workers_cpu(), postgres_cpu(), time.process_time()
-        load = os.getloadavg()
+        workers0, pg0, own0, load = server.workers_cpu(), postgres_cpu(), time.process_time(), os.getloadavg()
         began = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        phase = run_phase(server, clients, args.seconds, file_one)  # bench/submit.py's client loop
         elapsed = time.perf_counter() - began
-        busy = cpu_busy(ticks, cpu_ticks())
         workers1, pg1, own1 = server.workers_cpu(), postgres_cpu(), time.process_time()
     done = len(filings)
     requests = sum(c.requests for c in clients)
@@ -113,17 +97,16 @@ def main() -> None:
     print(
         f"database: {connection.vendor}, {before:,} cases before the run; gunicorn {args.workers} workers x "
         f"{args.threads} threads; {args.clients} clients without think time for {args.seconds:.0f}s; "
-        f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; machine CPU busy {busy}"
+        f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; machine CPU busy {phase.busy}"
     )
     print(
         f"filings: {done} in {elapsed:.1f}s = {rate:.1f} filings/s ({requests / elapsed:.1f} requests/s, "
-        f"{requests / max(done, 1):.1f} requests a filing), {len(failures)} failures"
-        + (f" (first: {failures[0][:200]})" if failures else "")
+        f"{requests / max(done, 1):.1f} requests a filing), {phase.failures} failures"
     )
     if filings:
         print(
             f"a filing's latency: p50 {statistics.median(filings):.0f} ms, p95 {percentile(filings, 95):.0f} ms "
-            f"(per request p50 {percentile([x for c in clients for x in c.latencies], 50):.0f} ms)"
+            f"(per request p50 {percentile(phase.latencies, 50):.0f} ms)"
         )
     costs = []
     if workers0 is not None and workers1 is not None and done:

@@ -3,7 +3,6 @@ million-case one, in one run: throughput and p50/p95 per request kind, the ratio
 latency to the small one per kind (target <= 1.2x), and the medians next to Open Zaak's
 published Locust medians with 1M cases (140-310 ms; target: a third of that, <= 47-103 ms).
 
-    .venv/bin/pip install locust      # not a project dependency yet
     .venv/bin/python bench/load/run.py \\
         --small postgres://govhall:govhall@127.0.0.1:5432/govhall_load10k \\
         --large postgres://govhall:govhall@127.0.0.1:5432/govhall_load \\

@@ -38,6 +38,24 @@ class Channel(models.TextChoices):
     ASSISTED = "assisted", "帮办代办"
 
 
+# The staff queues: which cases wait in each (the workbench's tabs, ``selectors.QUEUES``,
+# adds the titles and 待撤销, which depends on commitments). Each queue has a partial index
+# per scope column holding only the cases waiting in it, in the queue's order: a queue
+# page is then a walk of its first rows, whatever the history (bench/load, decision 0011).
+# Under review, a case waits for the reviewer's opinion (待审查, and while a special
+# procedure runs) and then for the chief approver's decision (待决定).
+QUEUE_WAITING: dict[str, Q] = {
+    "prereview": Q(state=State.SUBMITTED),
+    "correction": Q(state=State.CORRECTION_REQUESTED),
+    "review": Q(state=State.ACCEPTED, reviewed_at__isnull=True) | Q(state=State.SUSPENDED),
+    "decision": Q(state=State.ACCEPTED, reviewed_at__isnull=False),
+    "issue": Q(state=State.APPROVED),
+    "delivery": Q(state=State.ISSUED),
+}
+# 绿色通道 first, then the nearest deadline.
+QUEUE_ORDER = ("-green_channel", "due_date", "submitted_at", "id")
+
+
 class Case(models.Model):
     number = models.CharField("办件编号", max_length=32, unique=True)
     item = models.ForeignKey(
@@ -129,12 +147,18 @@ class Case(models.Model):
         verbose_name_plural = "办件"
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["department", "state"]),
-            models.Index(fields=["hall", "state"]),
+            # staff lists by state, newest first (read backwards)
+            models.Index(fields=["department", "state", "created_at", "id"], name="case_department_state_created"),
+            models.Index(fields=["hall", "state", "created_at", "id"], name="case_hall_state_created"),
             models.Index(fields=["applicant", "-created_at"]),
             # statistics read a period's cases by when they were filed and decided
             models.Index(fields=["submitted_at"]),
             models.Index(fields=["decided_at"]),
+            *(
+                models.Index(fields=[column, *QUEUE_ORDER], condition=waiting, name=f"case_{name}_{column}")
+                for name, waiting in QUEUE_WAITING.items()
+                for column in ("hall", "department")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,16 @@ from django.utils import timezone
 from govhall.accounts import scope
 from govhall.accounts.models import Applicant, Hall, User
 from govhall.cases import workflow
-from govhall.cases.models import Case, Commitment, Deferral, State, SubmittedMaterial, TimelineEvent
+from govhall.cases.models import (
+    QUEUE_ORDER,
+    QUEUE_WAITING,
+    Case,
+    Commitment,
+    Deferral,
+    State,
+    SubmittedMaterial,
+    TimelineEvent,
+)
 from govhall.catalog.models import MaterialRequirement, ServiceItem
 from govhall.catalog.selectors import item_version, materials_for_answers
 from govhall.core import rows
@@ -202,8 +211,12 @@ def _for_listing(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.select_related("item", "applicant", "department").prefetch_related("pauses")
 
 
-def list_queryset(user: User, *, state: str | None = None, item_code: str | None = None) -> QuerySet[Case]:
-    qs = _for_listing(visible_cases(user))
+def list_queryset(
+    user: User, *, state: str | None = None, item_code: str | None = None, mine: bool = False
+) -> QuerySet[Case]:
+    """A list of cases, newest first: staff see their office's (their staff scope), everyone
+    else — and staff with ``mine`` — what they applied for or filed (``scope.listed``)."""
+    qs = _for_listing(scope.listed(user, Case.objects.all(), CASE_SCOPE, applicant_side=mine))
     if state:
         qs = qs.filter(state=state)
     if item_code:
@@ -315,17 +328,21 @@ def verifications_pending(user: User) -> QuerySet[Case]:
     )
 
 
-# Queues of the staff workbench: name -> (Chinese title, which cases it holds). Under
-# review, a case waits for the reviewer's opinion (待审查, and while a special procedure
-# runs) and then for the chief approver's decision (待决定); a chief approver also decides
-# unreviewed cases (首席审批员).
+# Queues of the staff workbench: name -> (Chinese title, which cases it holds), those of
+# ``models.QUEUE_WAITING`` (each with its partial indexes) and 待撤销; a chief approver
+# also decides unreviewed cases (首席审批员).
 QUEUES: dict[str, tuple[str, Q]] = {
-    "prereview": ("待预审", Q(state=State.SUBMITTED)),
-    "correction": ("待补正", Q(state=State.CORRECTION_REQUESTED)),
-    "review": ("待审查", Q(state=State.ACCEPTED, reviewed_at__isnull=True) | Q(state=State.SUSPENDED)),
-    "decision": ("待决定", Q(state=State.ACCEPTED, reviewed_at__isnull=False)),
-    "issue": ("待出件", Q(state=State.APPROVED)),
-    "delivery": ("待送达", Q(state=State.ISSUED)),
+    **{
+        name: (title, QUEUE_WAITING[name])
+        for name, title in (
+            ("prereview", "待预审"),
+            ("correction", "待补正"),
+            ("review", "待审查"),
+            ("decision", "待决定"),
+            ("issue", "待出件"),
+            ("delivery", "待送达"),
+        )
+    },
     # 告知承诺核查不实, recorded by a reviewer: the chief approver decides the revocation.
     "revocation": (
         "待撤销",
@@ -337,6 +354,9 @@ QUEUES: dict[str, tuple[str, Q]] = {
         ),
     ),
 }
+# A workbench tab counts up to this many ("1000+") and pages through as many: a queue
+# longer than that is found with 查找办件, and counting it all would cost as much as it holds.
+QUEUE_CAP = 1000
 
 
 def queue(user: User, name: str) -> QuerySet[Case]:
@@ -347,9 +367,14 @@ def queue(user: User, name: str) -> QuerySet[Case]:
         list_queryset(user)
         .filter(holds)
         .prefetch_related(Prefetch("events", queryset=reviews, to_attr="review_events"))
-        # 绿色通道 first, then the nearest deadline
-        .order_by("-green_channel", "due_date", "submitted_at", "id")
+        .order_by(*QUEUE_ORDER)
     )
+
+
+def queue_count(user: User, name: str) -> int:
+    """How many cases wait in the queue, counted up to ``QUEUE_CAP`` + 1 (shown as "1000+"):
+    a walk of at most that many index entries."""
+    return queue(user, name).order_by()[: QUEUE_CAP + 1].count()
 
 
 def progress_lookup(number: str, phone_last4: str) -> Case | None:

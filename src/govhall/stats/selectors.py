@@ -34,6 +34,7 @@ from govhall.cases import workflow
 from govhall.cases.models import Case, Channel, Deferral, Pause, State
 from govhall.catalog.models import DeliveryMode, Department, OnlineDepth, Region, ServiceItem
 from govhall.catalog.selectors import region_and_below
+from govhall.core.dbrouter import replica_reads
 from govhall.core.errors import Forbidden
 from govhall.workdays.selectors import get_calendar
 
@@ -569,8 +570,11 @@ def _satisfaction(cases: QuerySet[Case]) -> dict[str, Any] | None:
     return {"satisfied": satisfied, "total": total, "rate": _ratio(satisfied, total)}
 
 
+@replica_reads
 def figures(user: User, f: StatsFilter, *, today: datetime.date | None = None) -> Figures:
-    """Every figure of the dashboard for ``user`` over ``f``."""
+    """Every figure of the dashboard for ``user`` over ``f``: a report over past days, read
+    from the replica where one is configured (``core.dbrouter``; today's figures lag by its
+    replication delay)."""
     require_viewer(user)
     today = today or timezone.localdate()
     cases = submitted_cases(user, f)

@@ -552,6 +552,24 @@ def test_workbench_queries_do_not_grow_with_the_queue(client, demo):
     assert queries() == one  # the rows' recommendations, deadlines and pauses come in fixed reads
 
 
+def test_a_long_queue_is_counted_and_paged_up_to_the_cap(client, demo, monkeypatch):
+    """Counting a whole queue costs what it holds: the tab and the heading say "N+" past
+    QUEUE_CAP and the pages stop there (the rest is found with 查找办件)."""
+    from govhall.cases import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_CAP", 2)
+    cases = [f.submitted() for _ in range(3)]
+    login(client, "clerk")
+    response = client.get("/workbench/")
+    text = page_text(response)
+    assert "待预审2+" in text.replace(" ", "") and "待预审（2+ 件）" in text
+    assert response.context["page"].paginator.num_pages == 1 and len(response.context["rows"]) == 2
+    shown = [c.number for c in cases if c.number in text]
+    assert len(shown) == 2
+    monkeypatch.setattr(selectors, "QUEUE_CAP", 3)
+    assert "待预审（3 件）" in page_text(client.get("/workbench/"))
+
+
 def test_workbench_search_within_the_staff_members_scope(client, demo):
     food = f.accepted()  # 张明, the market regulator's
     eia = f.submitted(f.EIA, "company")  # the environment bureau's

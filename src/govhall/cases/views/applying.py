@@ -88,8 +88,6 @@ def apply(request, code: str):
 @login_required
 @require_GET
 def my_cases(request):
-    qs = selectors.list_queryset(request.user)
-    if scope.staff_role(request.user):
-        qs = qs.filter(filed_by=request.user)  # staff: the cases they filed, not their whole scope
+    qs = selectors.list_queryset(request.user, mine=True)  # staff too: what they filed, not their office's
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/mine.html", {"page": page, "rows": rows(page.object_list)})

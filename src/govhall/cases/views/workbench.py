@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods
 
 from govhall.accounts import scope
@@ -29,6 +30,23 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
 OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.HALL_MANAGER, Role.ADMINISTRATOR)
 
 
+def _shown(count: int) -> str:
+    return f"{selectors.QUEUE_CAP}+" if count > selectors.QUEUE_CAP else str(count)
+
+
+class QueuePaginator(Paginator):
+    """Pages of a queue as far as ``selectors.QUEUE_CAP``: counting it all would cost as
+    much as the queue holds; what lies beyond is found with 查找办件."""
+
+    @cached_property
+    def found(self) -> int:
+        return self.object_list.order_by()[: selectors.QUEUE_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.found, selectors.QUEUE_CAP)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def workbench(request):
@@ -37,11 +55,12 @@ def workbench(request):
         raise PermissionDenied("工作台仅供工作人员使用")
     names = ROLE_QUEUES[role]
     tabs = [
-        {"name": n, "title": selectors.QUEUES[n][0], "count": selectors.queue(request.user, n).count()} for n in names
+        {"name": n, "title": selectors.QUEUES[n][0], "count": _shown(selectors.queue_count(request.user, n))}
+        for n in names
     ]
     current = request.GET.get("queue") if request.GET.get("queue") in names else names[0]
     calendar = get_calendar()
-    page = Paginator(selectors.queue(request.user, current), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = QueuePaginator(selectors.queue(request.user, current), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "role": role,
         "role_label": ROLE_LABELS.get(role, ""),
@@ -49,6 +68,7 @@ def workbench(request):
         "current": current,
         "current_title": selectors.QUEUES[current][0],
         "page": page,
+        "queue_total": _shown(page.paginator.found),
         "rows": rows(page.object_list, calendar),
         "oversight": role in OVERSIGHT_ROLES,
         "is_clerk": role == Role.CLERK,
@@ -64,7 +84,7 @@ def workbench(request):
             for due in [next((m.verification_due for m in c.commitments.all() if m.verification == "pending"), None)]
         ]
     if role == Role.CLERK:
-        drafts = selectors.list_queryset(request.user, state=State.DRAFT).filter(filed_by=request.user)
+        drafts = selectors.list_queryset(request.user, state=State.DRAFT, mine=True).filter(filed_by=request.user)
         context["draft_rows"] = rows(drafts[:50], calendar)
     if request.method == "POST":
         # 查找办件 is a POST: what the clerk types may be a resident ID or a phone number,

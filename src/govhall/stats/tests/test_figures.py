@@ -255,3 +255,25 @@ def test_days_are_the_site_time_zone_days_near_midnight(known):
     django = dict(cases.annotate(d=TruncDate("submitted_at")).values_list("pk", "d"))
     assert {k: data.D.fromisoformat(str(v)[:10]) for k, v in ours.items()} == django
     assert cases.annotate(d=selectors.LocalDate("submitted_at")).values("d").annotate(n=Count("id")).count() == 6
+
+
+def test_the_dashboard_reads_the_replica_where_one_is_configured(known, settings, monkeypatch):
+    """A report over past days: ``figures`` runs inside ``core.dbrouter.replica_reads``, so
+    its reads go to the replica when DATABASE_REPLICA_URL adds one (the router's answer is
+    taken where the figures begin, and the call stopped there)."""
+    from govhall.core import dbrouter
+
+    class Seen(Exception):
+        pass
+
+    def stop(user):
+        raise Seen(dbrouter.ReplicaRouter().db_for_read(None))
+
+    settings.DATABASES = {**settings.DATABASES, dbrouter.REPLICA: settings.DATABASES["default"]}
+    monkeypatch.setattr(selectors, "require_viewer", stop)
+    with pytest.raises(Seen) as seen:
+        selectors.figures(
+            User.objects.get(username="supervisor"), selectors.StatsFilter(start=data.START, end=data.END)
+        )
+    assert seen.value.args == (dbrouter.REPLICA,)
+    assert dbrouter.ReplicaRouter().db_for_read(None) is None  # only inside
