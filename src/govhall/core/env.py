@@ -58,6 +58,12 @@ VARIABLES: dict[str, Variable] = {
         Variable("GOVHALL_SITE_URL", "http://127.0.0.1:8000", "Public base URL, used in QR codes and documents."),
         Variable("GOVHALL_TOKEN_TTL_HOURS", "720", "Lifetime of API bearer tokens, in hours."),
         Variable(
+            "GOVHALL_STATS_CACHE_SECONDS",
+            "300",
+            "How long the statistics dashboard's figures for one reach and filter are shared between viewers "
+            "(through the cache, so across nodes with GOVHALL_CACHE=redis); 0: computed on every view.",
+        ),
+        Variable(
             "GOVHALL_IDENTITY_BACKEND",
             "local",
             "Real-name verification (实名核验) of online registrations, a provider of the `identity` registry: "

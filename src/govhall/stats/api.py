@@ -1,12 +1,14 @@
 """The statistics API (``/api/v1/stats/figures``): the dashboard's figures for a filter, as JSON.
 
 Thin: parse the filter exactly as the page does (``forms.parse_filter``), ask
-``selectors.figures``, shape the answer. Hall managers, supervisors and administrators only;
+``selectors.dashboard`` (figures shared between viewers of one reach for a few minutes),
+shape the answer. Hall managers, supervisors and administrators only;
 the figures are bounded by the caller's scope. docs/statistics.md defines every field.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema
@@ -133,6 +135,10 @@ class FiguresOut(Schema):
     deferrals: DeferralsOut
     overdue: OverdueOut
     satisfaction: SatisfactionOut | None
+    computed_at: datetime | None = Field(
+        description="When these figures were computed: viewers with the same reach and filter share them for "
+        "GOVHALL_STATS_CACHE_SECONDS (default 300)"
+    )
 
 
 @router.get(
@@ -151,4 +157,4 @@ def figures(request, filters: Query[FilterQuery]):
         stats_filter = parse_filter(user, filters.dict())
     except FilterError as exc:
         raise DomainError(str(exc), code="invalid_filter", detail=exc.errors) from None
-    return selectors.figures(user, stats_filter).as_dict()
+    return selectors.dashboard(user, stats_filter).as_dict()

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import zoneinfo
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
@@ -315,6 +318,7 @@ class Figures:
     overdue: dict[str, Any] = field(default_factory=dict)
     satisfaction: dict[str, Any] | None = None
     today: datetime.date | None = None
+    computed_at: datetime.datetime | None = None  # when ``dashboard`` shares figures computed earlier
 
     def rate(self, key: str) -> Rate:
         return next(r for r in self.rates if r.key == key)
@@ -335,6 +339,7 @@ class Figures:
             "deferrals": self.deferrals,
             "overdue": self.overdue,
             "satisfaction": self.satisfaction,
+            "computed_at": self.computed_at,
         }
 
 
@@ -568,6 +573,44 @@ def _satisfaction(cases: QuerySet[Case]) -> dict[str, Any] | None:
         return None
     satisfied, total = satisfaction(cases)
     return {"satisfied": satisfied, "total": total, "rate": _ratio(satisfied, total)}
+
+
+def dashboard(user: User, f: StatsFilter) -> Figures:
+    """``figures``, shared for GOVHALL_STATS_CACHE_SECONDS between viewers with the same reach
+    and filter, through the cache (every node's, with GOVHALL_CACHE=redis): a period's figures
+    cost as many rows as the period holds (1.1 s for a week of a million-case database,
+    bench/load), and a board is opened again and again. ``computed_at`` says how old they are."""
+    require_viewer(user)
+    seconds = settings.GOVHALL_STATS_CACHE_SECONDS
+    today = timezone.localdate()
+    if seconds <= 0:
+        return figures(user, f, today=today)
+    found = scope.reach(user)
+    key = (
+        "stats:figures:"
+        + hashlib.sha256(
+            repr(
+                (
+                    found.role,
+                    found.everything,
+                    found.hall,
+                    found.department,
+                    sorted(found.region) if not found.everything else None,
+                    f.start,
+                    f.end,
+                    f.region.pk if f.region else None,
+                    f.department.pk if f.department else None,
+                    today,
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    shared = cache.get(key)
+    if shared is None:
+        shared = figures(user, f, today=today)
+        shared.computed_at = timezone.now()
+        cache.set(key, shared, seconds)
+    return shared
 
 
 @replica_reads

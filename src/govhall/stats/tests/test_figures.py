@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from govhall.accounts.models import User
 from govhall.cases.models import Deferral
@@ -158,6 +159,27 @@ def test_scope_bounds_the_figures(known):
     # the demo hall manager reaches the district's departments through the hall's region
     manager = figures("manager")
     assert manager.total == 5
+
+
+def test_the_dashboard_shares_figures_within_one_reach_and_filter_for_a_while(known, settings):
+    from govhall.stats.tests.test_access import outsider_manager
+
+    settings.GOVHALL_STATS_CACHE_SECONDS = 300
+    period = selectors.StatsFilter(start=data.START, end=timezone.localdate())
+    supervisor = User.objects.get(username="supervisor")
+    first = selectors.dashboard(supervisor, period)
+    assert first.computed_at is not None
+    new = data._move(data.window_case(), submitted=data.START)  # in the period: shared figures do not see it yet
+    again = selectors.dashboard(User.objects.get(username="supervisor"), period)
+    assert again.computed_at == first.computed_at and again.total == first.total
+    # another filter, or another reach, is computed for itself
+    narrower = selectors.StatsFilter(start=data.START, end=timezone.localdate(), department=new.department)
+    assert selectors.dashboard(supervisor, narrower).computed_at != first.computed_at
+    assert selectors.dashboard(outsider_manager(), period).total == 0
+    # off: every view computes
+    settings.GOVHALL_STATS_CACHE_SECONDS = 0
+    fresh = selectors.dashboard(supervisor, period)
+    assert fresh.computed_at is None and fresh.total == first.total + 1
 
 
 IMPORT_HEADER = [
