@@ -1,5 +1,6 @@
 """Where appointments show on pages they do not own (core.links): the menu leads applicants
-to 我的预约 and a hall's clerks and managers to 今日预约."""
+to 我的预约 and a hall's clerks and managers to 今日预约; an item's guide offers 预约办理 at
+each hall that takes appointments for it."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ def appointments_nav(user):
         return
     if scope.staff_role(user) is None:
         yield links.Link("我的预约", reverse("appointments:mine"), order=30)
+
+
+@links.for_item
+def appointments_for_item(item, user):
+    if scope.staff_role(user) is not None:  # staff book for callers from 今日预约 (电话预约)
+        return
+    found = selectors.booking_halls(item)
+    for hall, schedule in found:
+        label = "预约办理" if len(found) == 1 else f"预约办理（{hall.name}）"
+        note = "本事项须预约" if schedule.requires_appointment else ""
+        yield links.Link(label, reverse("appointments:book", args=[hall.pk, item.code]), note=note, order=20)

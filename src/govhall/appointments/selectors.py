@@ -59,11 +59,14 @@ def _group_for(groups: list[WindowGroup], item: ServiceItem) -> WindowGroup | No
 class _Resolver:
     """Which schedule serves which item at one hall, read in three queries."""
 
-    def __init__(self, hall: Hall):
+    def __init__(self, hall: Hall, *, groups: list[WindowGroup] | None = None, schedules: list[Schedule] | None = None):
         self.hall = hall
-        self.groups = list(hall.window_groups.prefetch_related("departments").order_by("order", "letter"))
-        schedules = Schedule.objects.filter(hall=hall, active=True).select_related("window_group", "hall")
-        schedules = schedules.prefetch_related("days")
+        if groups is None:
+            groups = list(hall.window_groups.prefetch_related("departments").order_by("order", "letter"))
+        self.groups = groups
+        if schedules is None:
+            schedules = Schedule.objects.filter(hall=hall, active=True).select_related("window_group", "hall")
+            schedules = schedules.prefetch_related("days")
         self.by_item = {s.item_code: s for s in schedules if s.item_code}
         self.by_group = {s.window_group_id: s for s in schedules if not s.item_code}
 
@@ -93,6 +96,28 @@ def bookable_items(hall: Hall) -> list[tuple[ServiceItem, Schedule]]:
         schedule = resolver.schedule(item)
         if schedule is not None:
             found.append((item, schedule))
+    return found
+
+
+def booking_halls(item: ServiceItem) -> list[tuple[Hall, Schedule]]:
+    """The halls that take appointments for ``item``, with the schedule that does (预约办理 on
+    the item's guide): one query when no hall has a schedule, three otherwise, whatever the
+    number of halls."""
+    schedules = list(Schedule.objects.filter(active=True).select_related("window_group", "hall"))
+    if not schedules:
+        return []
+    halls = {s.hall_id: s.hall for s in schedules}
+    groups: dict[int, list[WindowGroup]] = {pk: [] for pk in halls}
+    for group in (
+        WindowGroup.objects.filter(hall_id__in=halls).prefetch_related("departments").order_by("order", "letter")
+    ):
+        groups[group.hall_id].append(group)
+    found = []
+    for pk, hall in sorted(halls.items(), key=lambda h: h[1].name):
+        own = [s for s in schedules if s.hall_id == pk]
+        schedule = _Resolver(hall, groups=groups[pk], schedules=own).schedule(item)
+        if schedule is not None:
+            found.append((hall, schedule))
     return found
 
 

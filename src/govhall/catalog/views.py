@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from govhall.catalog import bundle_guides, bundles, selectors
 from govhall.catalog.models import Channel, DeliveryMode, Department, ItemKind, ServiceItem, Topic
+from govhall.core import links
 
 APPLICANT_TYPES = {"natural": "个人办事", "legal": "法人办事"}
 
@@ -103,6 +104,7 @@ def guide(request, code: str):
             "guide_url": _guide_url(item),
             "channels": [Channel(c).label for c in item.channels],
             "delivery": [DeliveryMode(d).label for d in item.delivery_modes],
+            "item_links": links.item_links(item, request.user),  # e.g. 预约办理 (appointments)
         },
     )
 

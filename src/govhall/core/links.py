@@ -1,4 +1,5 @@
-"""Links an app puts on pages it does not own: a case's page and the main navigation.
+"""Links an app puts on pages it does not own: a case's page, an item's guide and the main
+navigation.
 
 The domains above cases (lockers and stations now; bundles, evaluations, supervision next)
 must be reachable from the case page and the menu, yet cases and core never import them
@@ -31,9 +32,11 @@ class Link:
 
 
 CaseLinks = Callable[[Any, Any], Iterable[Link]]
+ItemLinks = Callable[[Any, Any], Iterable[Link]]
 NavLinks = Callable[[Any], Iterable[Link]]
 
 _case: list[CaseLinks] = []
+_item: list[ItemLinks] = []
 _nav: list[NavLinks] = []
 
 
@@ -41,6 +44,15 @@ def for_case(function: CaseLinks) -> CaseLinks:
     """Register ``function(case, user) -> Iterable[Link]`` for the case page."""
     if function not in _case:
         _case.append(function)
+    return function
+
+
+def for_item(function: ItemLinks) -> ItemLinks:
+    """Register ``function(item, user) -> Iterable[Link]`` for an item's guide (办事指南; the
+    user may be anonymous: the guide is public). The guide is the busiest page: one or two
+    queries at most, none when the app has nothing for any item."""
+    if function not in _item:
+        _item.append(function)
     return function
 
 
@@ -54,6 +66,10 @@ def for_nav(function: NavLinks) -> NavLinks:
 
 def case_links(case, user) -> list[Link]:
     return sorted((link for function in _case for link in function(case, user)), key=lambda link: link.order)
+
+
+def item_links(item, user) -> list[Link]:
+    return sorted((link for function in _item for link in function(item, user)), key=lambda link: link.order)
 
 
 def nav_links(user) -> list[Link]:

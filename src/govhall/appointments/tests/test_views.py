@@ -164,6 +164,33 @@ def test_menu_links(setup):
     assert not {"我的预约", "今日预约"} & {x.label for x in links.nav_links(h.user("reviewer"))}
 
 
+def test_the_guide_offers_预约办理_where_a_hall_takes_appointments_for_the_item(client, setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from govhall.appointments.models import Schedule
+
+    url = f"/appointments/new/{h.hall().pk}/{h.FOOD}/"
+    page = client.get(f"/items/{h.FOOD}/").content.decode()  # the guide is public
+    assert "预约办理" in page and url in page
+    login(client, "citizen")
+    assert url in client.get(f"/items/{h.FOOD}/").content.decode()
+    # an item the schedule does not allow: no link
+    Schedule.objects.filter(pk=setup.pk).update(allowed_item_codes=[h.COMPANY], requires_appointment=True)
+    assert "预约办理" not in client.get(f"/items/{h.FOOD}/").content.decode()
+    page = client.get(f"/items/{h.COMPANY}/").content.decode()
+    assert f"/appointments/new/{h.hall().pk}/{h.COMPANY}/" in page and "本事项须预约" in page
+    # staff book for callers from 今日预约, not from the guide
+    assert not links.item_links(selectors.triage(h.COMPANY, {}).item, h.user("clerk"))
+    # no schedule anywhere: no link, and one query to learn it
+    Schedule.objects.update(active=False)
+    item, citizen = selectors.triage(h.COMPANY, {}).item, h.user("citizen")
+    links.item_links(item, citizen)  # the citizen's staff profile (none) is read once per user
+    with CaptureQueriesContext(connection) as queries:
+        assert not links.item_links(item, citizen)
+    assert len(queries) == 1, [q["sql"][:90] for q in queries.captured_queries]
+
+
 def test_pages_in_elder_mode(client, setup):
     login(client, "citizen")
     client.cookies["govhall_mode"] = "elder"
