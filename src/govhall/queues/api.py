@@ -39,7 +39,9 @@ DEVICE_HEADER = "X-Device-Secret"
 
 class TicketOut(Schema):
     number: str = Field(description="排队号，如 A001（转窗后号码不变）")
-    state: str = Field(description="waiting、called、serving、parked、missed、finished、cancelled")
+    state: str = Field(
+        description="waiting、called、serving、parked、missed、finished、cancelled、expired（当日未办结，闭厅清号）"
+    )
     state_label: str
     hall: str
     group: str

@@ -19,6 +19,8 @@ class State(models.TextChoices):
     MISSED = "missed", "已过号"
     FINISHED = "finished", "已办结"
     CANCELLED = "cancelled", "已取消"
+    # 闭厅清号: still open when its day ended (the daily close, ``services.close_days``)
+    EXPIRED = "expired", "当日未办结"
 
 
 class Priority(models.TextChoices):

@@ -214,6 +214,7 @@ def statistics(hall: Hall, start: datetime.date, end: datetime.date) -> dict:
         "called": Count("id", filter=Q(first_called_at__isnull=False)),
         "finished": Count("id", filter=Q(state=State.FINISHED)),
         "missed": Count("id", filter=Q(state=State.MISSED)),
+        "expired": Count("id", filter=Q(state=State.EXPIRED)),  # open when the day was closed
         "wait": Avg("wait_seconds"),
         "wait_max": Max("wait_seconds"),
         "service": Avg("service_seconds"),

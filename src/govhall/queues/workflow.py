@@ -10,6 +10,7 @@
                └──requeue── missed ◄─┘ miss (after MAX_CALLS calls)
     transfer: waiting | called | serving | parked ─► waiting in another group (same number, same place)
     cancel:   waiting | called | parked ─► cancelled
+    the daily close (not a clerk's action): waiting | called | serving | parked of a past day ─► expired
 
 Learnt from Berlin's ZMS (a process goes queued → called → processing → finished and may be
 parked or missed) and Service BC's queue management (a citizen put on hold goes back in

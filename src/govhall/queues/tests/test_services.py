@@ -262,3 +262,31 @@ def test_default_service_time_without_history(demo, clock):
 def test_applicant_elderly_from_record(demo, clock):
     applicant = Applicant.objects.create(kind=Applicant.Kind.NATURAL, name="王大爷", id_number=_id("19400301"))
     assert _issue("A", applicant=applicant).priority == Priority.ELDERLY
+
+
+def test_the_daily_close_expires_yesterdays_open_tickets_and_frees_their_windows(demo, clock):
+    from django.core.management import call_command
+
+    clerk = clerk_at("1")
+    done, parked, served, waiting = _issue("A"), _issue("A"), _issue("A"), _issue("A")
+    for ticket, steps in ((done, ["start", "finish"]), (parked, ["start", "park"]), (served, ["start"])):
+        called = services.call_next(actor=clerk)  # in the order of issue
+        assert called.pk == ticket.pk
+        for action in steps:
+            called = services.act(actor=clerk, ticket=called, action=action)
+    clock.advance(days=1)
+    today_ticket = _issue("A")
+    assert services.close_days() == 3
+    states = {t.pk: t.state for t in type(waiting).objects.all()}
+    assert states[waiting.pk] == states[parked.pk] == states[served.pk] == State.EXPIRED
+    assert states[done.pk] == State.FINISHED and states[today_ticket.pk] == State.WAITING
+    assert not type(waiting).objects.filter(state=State.EXPIRED, window__isnull=False).exists()
+    # the window is free for today's first call; a second close finds nothing
+    assert services.call_next(actor=clerk).pk == today_ticket.pk
+    assert services.close_days() == 0
+    yesterday = clock().date() - datetime.timedelta(days=1)
+    stats = selectors.statistics(hall(), yesterday, yesterday)
+    assert stats["total"]["expired"] == 3 and stats["total"]["finished"] == 1
+    call_command("queues_close_day", "--date", "2000-01-01")  # nothing before that
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        call_command("queues_close_day", "--date", "yesterday")
