@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from govhall.accounts import scope
 from govhall.accounts.models import User
+from govhall.accounts.roles import Role
 from govhall.cases.models import Case
 from govhall.core.errors import NotFound
 from govhall.evaluations.models import BAD_LEVELS, GOOD_LEVELS, CallbackTask, Evaluation
@@ -200,3 +201,25 @@ def public_bad_reviews(limit: int = 100) -> list[dict]:
             }
         )
     return rows
+
+
+# Who applicants evaluate without a case (工作人员评价): window clerks, reviewers and chief
+# approvers who belong to a department (an evaluation is counted for its department).
+EVALUATED_STAFF_ROLES = (Role.CLERK, Role.REVIEWER, Role.CHIEF_APPROVER)
+
+
+def evaluable_staff(user_id: int) -> User | None:
+    """The staff member behind a 工作人员评价 page or card, or None (an unknown id, someone
+    else, a staff member without a department). Ids beyond 64 bits are no row."""
+    if not 0 < user_id < 2**63:
+        return None
+    return (
+        User.objects.filter(
+            pk=user_id,
+            is_active=True,
+            staff_profile__role__in=EVALUATED_STAFF_ROLES,
+            staff_profile__department__isnull=False,
+        )
+        .select_related("staff_profile__department", "staff_profile__window", "staff_profile__hall")
+        .first()
+    )

@@ -14,8 +14,11 @@ refused service's message is shown as is (with its status).
 
 from __future__ import annotations
 
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -154,6 +157,52 @@ def item(request, code: str):
             error, status = exc.message, _status(exc)
     context = {"item": found, "error": error, "form": _form_fields(CHANNEL_INDICATORS[Channel.PC], data)}
     return render(request, "evaluations/item.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff(request, user_id: int):
+    """工作人员评价: an applicant evaluates the service of one staff member without a case,
+    e.g. from the QR code on the staff member's window card (``staff_card``)."""
+    found = selectors.evaluable_staff(user_id)
+    if found is None:
+        raise Http404("未找到该工作人员")
+    error, status, data = "", 200, None
+    if request.method == "POST":
+        data = request.POST
+        try:
+            services.evaluate_staff(
+                actor=request.user,
+                staff=found,
+                level=data.get("level"),
+                indicators=_posted_indicators(CHANNEL_INDICATORS[Channel.PJQ], data),
+                comment=data.get("comment", ""),
+            )
+            messages.success(request, "感谢您对工作人员服务的评价！")
+            return redirect("evaluations:mine")
+        except DomainError as exc:
+            error, status = exc.message, _status(exc)
+    context = {
+        "staff": found,
+        "profile": found.staff_profile,
+        "error": error,
+        "form": _form_fields(CHANNEL_INDICATORS[Channel.PJQ], data),
+    }
+    return render(request, "evaluations/staff.html", context, status=status)
+
+
+@login_required
+def staff_card(request):
+    """评价二维码: the staff member's own card to print or show at the window; the code opens
+    their 工作人员评价 page."""
+    found = selectors.evaluable_staff(request.user.pk)
+    if found is None:
+        raise PermissionDenied("仅窗口工作人员、审查人员和首席审批员有评价二维码（须归属部门）")
+    url = settings.SITE_URL + reverse("evaluations:staff", args=[found.pk])
+    qr = segno.make(url, error="m").svg_inline(scale=6, title=f"{found}的服务评价二维码")
+    return render(
+        request, "evaluations/staff_card.html", {"staff": found, "profile": found.staff_profile, "url": url, "qr": qr}
+    )
 
 
 @login_required

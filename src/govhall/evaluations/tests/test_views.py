@@ -136,3 +136,30 @@ def test_staff_see_the_evaluations_of_their_scope_masked(demo, client):
     client.logout()
     login(client, "citizen")
     assert client.get("/evaluations/list/").status_code == 404
+
+
+def test_an_applicant_evaluates_a_staff_member_from_the_card_s_qr_code(demo, client):
+    """工作人员评价 without a case: the staff member's card (评价二维码) leads to the page."""
+    reviewer = h.user("reviewer")
+    url = f"/evaluations/staff/{reviewer.pk}/"
+    login(client, "reviewer")
+    card = client.get("/evaluations/staff/card/")
+    assert card.status_code == 200 and url in card.content.decode() and "<svg" in card.content.decode()
+    assert "评价二维码" in client.get("/").content.decode()  # in the reviewer's menu
+    assert client.post(url, _form(5, indicators=h.WINDOW)).status_code == 403  # nobody evaluates themselves
+    login(client, "supervisor")
+    assert client.get("/evaluations/staff/card/").status_code == 403  # supervisors are not evaluated so
+    client.logout()
+    assert client.get(url).status_code == 302  # sign in first
+    login(client, "citizen")
+    page = client.get(url)
+    assert page.status_code == 200 and str(reviewer) in page.content.decode() and "服务态度" in page.content.decode()
+    refused = client.post(url, _form(1, indicators=h.WINDOW))
+    assert refused.status_code == 400 and "请写明不满意的原因" in refused.content.decode()
+    assert client.post(url, _form(1, "等了很久无人理睬", indicators=h.WINDOW)).status_code == 302
+    found = Evaluation.objects.get(subject="staff", staff=reviewer)
+    assert (found.level, found.evaluator.username, found.case_id) == (1, "citizen", None)
+    assert CallbackTask.objects.filter(evaluation=found).exists()  # a bad one goes to 回访整改
+    # not staff, no department, unknown, beyond 64 bits: the same 404
+    for other in (h.user("citizen2").pk, h.user("supervisor").pk, 10**6, 2**63, 10**30):
+        assert client.get(f"/evaluations/staff/{other}/").status_code == 404, other
