@@ -386,6 +386,12 @@ VARIABLES: dict[str, Variable] = {
         # 取号叫号 (docs/queues.md)
         Variable("GOVHALL_QUEUE_MAX_CALLS", "3", "Unanswered calls before a ticket is missed (过号)."),
         Variable(
+            "GOVHALL_QUEUE_REMIND_AHEAD",
+            "3",
+            "叫号提醒: when a call leaves an applicant's ticket this many places from the front, they get one SMS "
+            "(tickets with a known applicant and phone: appointments, ID card at the kiosk, the clerk's); 0: none.",
+        ),
+        Variable(
             "GOVHALL_QUEUE_ELDERLY_AGE",
             "60",
             "Age (from the resident ID's birth date) from which a ticket is in the elderly priority class.",

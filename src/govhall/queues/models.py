@@ -84,6 +84,8 @@ class Ticket(models.Model):
     started_at = models.DateTimeField("开始办理时间", null=True, blank=True)
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     call_count = models.PositiveSmallIntegerField("本轮呼叫次数", default=0)
+    # 叫号提醒 sent (once: a ticket pushed back by priority tickets is not told twice)
+    reminded_at = models.DateTimeField("叫号提醒时间", null=True, blank=True)
     window = models.ForeignKey(
         "accounts.Window", verbose_name="窗口", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

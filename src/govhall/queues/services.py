@@ -27,6 +27,7 @@ from govhall.accounts.validators import is_valid_id_number
 from govhall.cases import selectors as case_selectors
 from govhall.cases.models import Case
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
+from govhall.notify.services import notification_send
 from govhall.queues import workflow
 from govhall.queues.models import Counter, Device, Priority, Source, State, Ticket, TicketCase
 from govhall.stations.models import KeyProject
@@ -200,6 +201,10 @@ def issue(
     if id_number and not is_valid_id_number(id_number):
         raise DomainError("身份证号码不正确，请核对后重新输入", code="invalid_id_number")
     found_group = _group_of(hall, group)
+    if applicant is None and id_number:
+        # the ID card read at the kiosk names a registered person: their green channel and
+        # the SMS when their turn is near follow (nothing is shown of them at the kiosk)
+        applicant = Applicant.objects.filter(kind=Applicant.Kind.NATURAL, id_number=id_number).first()
     project = None
     if isinstance(key_project, KeyProject):
         project = key_project
@@ -330,6 +335,7 @@ def call_next(*, actor: User) -> Ticket | None:
                 setattr(ticket, field, value)
             _first_call(ticket, now)
             ticket.save()
+            _remind_after_commit(window.group_id, ticket.day, now)
             return ticket
         while True:
             pk = waiting.values_list("pk", flat=True).first()
@@ -339,7 +345,36 @@ def call_next(*, actor: User) -> Ticket | None:
                 ticket = Ticket.objects.select_related("hall", "group", "window").get(pk=pk)
                 if _first_call(ticket, now):
                     ticket.save(update_fields=["first_called_at", "wait_seconds"])
+                _remind_after_commit(window.group_id, ticket.day, now)
                 return ticket
+
+
+def _remind_after_commit(group_id: int, day: datetime.date, now: datetime.datetime) -> None:
+    # after the call commits, in its own statement: inside the call it would lock a second
+    # ticket while another window's call holds that one and waits for ours (a deadlock)
+    transaction.on_commit(lambda: _remind_near(group_id, day, now))
+
+
+def _remind_near(group_id: int, day: datetime.date, now: datetime.datetime) -> None:
+    """叫号提醒: the applicant whose ticket a call has brought ``workflow.remind_ahead()``
+    places from the front gets one SMS (and an in-site message when they have an account). Only tickets with a known applicant and phone; once per
+    ticket, even with two windows calling at once (a conditional UPDATE claims it)."""
+    place = workflow.remind_ahead()
+    if place <= 0:
+        return
+    waiting = Ticket.objects.filter(group_id=group_id, day=day, state=State.WAITING).order_by("queue_key", "id")
+    ticket = waiting.select_related("applicant", "hall", "group")[place - 1 : place].first()
+    if ticket is None or ticket.reminded_at is not None or ticket.applicant is None or not ticket.applicant.phone:
+        return
+    if not Ticket.objects.filter(pk=ticket.pk, reminded_at__isnull=True).update(reminded_at=now):
+        return
+    ahead = f"前面还有{place - 1}人" if place > 1 else "下一位就是您"
+    notification_send(
+        event="queues.turn_near",
+        text=f"【{ticket.hall.name}】您的{ticket.number}号{ahead}，请到{ticket.group.letter}区（{ticket.group.name}）等候叫号。",
+        phone=ticket.applicant.phone,
+        user_ids=[ticket.applicant.user_id] if ticket.applicant.user_id else [],
+    )
 
 
 def _first_call(ticket: Ticket, now: datetime.datetime) -> bool:

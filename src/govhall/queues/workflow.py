@@ -61,6 +61,12 @@ def max_calls() -> int:
     return int(getattr(settings, "GOVHALL_QUEUE_MAX_CALLS", 3))
 
 
+def remind_ahead() -> int:
+    """叫号提醒: the place from the front (1 = next) at which a waiting applicant is told by SMS
+    to get ready; 0: no reminders."""
+    return int(getattr(settings, "GOVHALL_QUEUE_REMIND_AHEAD", 3))
+
+
 # The priority rule: a ticket's place is its issue time minus its class's credit. A priority
 # ticket overtakes the ordinary tickets issued less than its credit earlier, never older ones,
 # so an ordinary ticket is overtaken only by tickets issued within the credit after it: it

@@ -290,3 +290,35 @@ def test_the_daily_close_expires_yesterdays_open_tickets_and_frees_their_windows
     call_command("queues_close_day", "--date", "2000-01-01")  # nothing before that
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         call_command("queues_close_day", "--date", "yesterday")
+
+
+def test_an_applicant_near_the_front_gets_one_sms_to_get_ready(
+    demo, clock, settings, django_capture_on_commit_callbacks
+):
+    from govhall.notify.models import Notification
+
+    settings.GOVHALL_QUEUE_REMIND_AHEAD = 3
+    applicant = Applicant.objects.create(kind="natural", name="排队人", id_number=_id("19900101"), phone="13900001111")
+    # the applicant's ticket: their ID card read at the kiosk names them
+    tickets = [_issue("A") for _ in range(3)] + [_issue("A", id_number=applicant.id_number)] + [_issue("A")]
+    assert tickets[3].applicant_id == applicant.pk
+    clerk, other = clerk_at("1"), clerk_at("2")
+
+    def sms():
+        return list(Notification.objects.filter(event="queues.turn_near", channel="sms"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.call_next(actor=clerk).pk == tickets[0].pk  # the applicant's ticket is 3rd now
+    [message] = sms()
+    assert message.phone == "13900001111"
+    assert f"{tickets[3].number}号前面还有2人" in message.text and "A区" in message.text
+    settings.GOVHALL_QUEUE_REMIND_AHEAD = 2  # the ticket is 2nd after the next call: not told again
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.call_next(actor=other).pk == tickets[1].pk
+    assert len(sms()) == 1
+    # 2nd after the next call is a kiosk number without an applicant: nothing to send
+    services.act(actor=clerk, ticket=tickets[0], action="start")
+    services.act(actor=clerk, ticket=tickets[0], action="finish")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.call_next(actor=clerk).pk == tickets[2].pk
+    assert len(sms()) == 1
