@@ -357,8 +357,9 @@ def _remind_after_commit(group_id: int, day: datetime.date, now: datetime.dateti
 
 def _remind_near(group_id: int, day: datetime.date, now: datetime.datetime) -> None:
     """叫号提醒: the applicant whose ticket a call has brought ``workflow.remind_ahead()``
-    places from the front gets one SMS (and an in-site message when they have an account). Only tickets with a known applicant and phone; once per
-    ticket, even with two windows calling at once (a conditional UPDATE claims it)."""
+    places from the front gets one SMS (and an in-site message when they have an account).
+    Only tickets with a known applicant and phone; once per ticket, even with two windows
+    calling at once (a conditional UPDATE claims it)."""
     place = workflow.remind_ahead()
     if place <= 0:
         return
