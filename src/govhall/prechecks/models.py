@@ -71,6 +71,8 @@ class PrecheckRequest(models.Model):
         related_name="+",
     )
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    # the staff were reminded once that the reply date has passed (services.remind_overdue)
+    overdue_reminded_at = models.DateTimeField("超期提醒时间", null=True, blank=True)
     outcome = models.CharField("结论", max_length=10, choices=Outcome.choices, blank=True)
     summary = models.TextField("告知说明", blank=True)
 

@@ -8,11 +8,13 @@ once: the second is refused), with every finding beside it; nothing edits it aft
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from govhall.accounts import scope
@@ -227,6 +229,46 @@ def precheck_reply(
             recipients.add(request.applicant.user_id)
         notification_send(event="prechecks.replied", text=text, user_ids=recipients, case_number=request.draft_number)
     return request
+
+
+# Who may answer a request (selectors.may_reply): the hall's general window and, for one
+# item's draft, the department's reviewers; their managers see the list too.
+_HALL_ROLES = (Role.CLERK, Role.HALL_MANAGER)
+_DEPARTMENT_ROLES = (Role.REVIEWER, Role.CHIEF_APPROVER)
+
+
+def remind_overdue(*, today: datetime.date | None = None) -> int:
+    """审前服务 past its reply date: the staff who answer it (the hall's clerks and hall
+    managers; the department's reviewers and chief approvers for one item's draft) get one
+    in-site message each, once per request (a staff work alert: no SMS). Returns how many
+    requests were reminded. Run daily (``manage.py prechecks_overdue``)."""
+    from govhall.accounts.models import StaffProfile
+    from govhall.notify.services import notification_send
+
+    today = today or timezone.localdate()
+    late = PrecheckRequest.objects.filter(status=Status.PENDING, due_date__lt=today, overdue_reminded_at__isnull=True)
+    reminded = 0
+    for request in late.select_related("case", "bundle_case").order_by("due_date", "id"):
+        with transaction.atomic():
+            claimed = PrecheckRequest.objects.filter(
+                pk=request.pk, status=Status.PENDING, overdue_reminded_at__isnull=True
+            ).update(overdue_reminded_at=timezone.now())
+            if not claimed:  # answered, withdrawn or reminded by another run meanwhile
+                continue
+            who = Q(role__in=_HALL_ROLES, hall_id=request.hall_id)
+            if request.department_id is not None:
+                who |= Q(role__in=_DEPARTMENT_ROLES, department_id=request.department_id)
+            users = set(StaffProfile.objects.filter(who, user__is_active=True).values_list("user_id", flat=True))
+            notification_send(
+                event="prechecks.overdue",
+                text=f"审前服务{request.number}（{request.subject}）已超过答复期限{request.due_date:%Y-%m-%d}，"
+                "请尽快一次性告知申请人。",
+                user_ids=users,
+                case_number=request.draft_number,
+                sms=False,
+            )
+        reminded += 1
+    return reminded
 
 
 def precheck_withdraw(*, actor: User, request: PrecheckRequest | str) -> PrecheckRequest:

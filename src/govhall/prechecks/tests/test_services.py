@@ -184,3 +184,20 @@ def test_the_reply_is_due_in_working_days(demo, settings):
     settings.GOVHALL_PRECHECK_REPLY_WORKDAYS = 5
     later = h.asked(case=h.draft())
     assert later.due_date == get_calendar().add_workdays(timezone.localdate(), 5)
+
+
+def test_staff_are_reminded_once_of_a_request_past_its_reply_date(demo):
+    from django.core.management import call_command
+
+    late, answered = h.asked(), h.asked(case=h.draft())
+    services.precheck_reply(actor=h.user("reviewer"), request=answered.number, outcome="ready")
+    assert services.remind_overdue(today=late.due_date) == 0  # due today: not late yet
+    assert services.remind_overdue(today=late.due_date + datetime.timedelta(days=1)) == 1
+    told = Notification.objects.filter(event="prechecks.overdue")
+    assert {n.recipient.username for n in told} >= {"clerk", "reviewer", "approver"}
+    assert "supervisor" not in {n.recipient.username for n in told}  # who answers, not who oversees
+    assert not told.filter(channel=Notification.Channel.SMS).exists()  # a work alert, no SMS
+    assert all(late.number in n.text and n.case_number == late.case.number for n in told)
+    call_command("prechecks_overdue")  # again (today is before the due date here): nothing new
+    assert services.remind_overdue(today=late.due_date + datetime.timedelta(days=9)) == 0  # once
+    assert Notification.objects.filter(event="prechecks.overdue").count() == told.count()
