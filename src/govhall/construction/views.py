@@ -1,8 +1,8 @@
 """The construction-project pages: the list with registration (``index``), the project page
 (``project``: every stage, its bundle case, member cases with departments, states and
 deadlines, the joint site inspection and the result) with its forms (file a stage, record
-an inspection). Pages read through ``selectors`` and change through ``services``; a refused
-service's message is shown as is."""
+an inspection), and a stage's result as a PDF (``result_pdf``). Pages read through
+``selectors`` and change through ``services``; a refused service's message is shown as is."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from govhall.bundles import services as bundle_services
-from govhall.construction import presenters, selectors, services
-from govhall.construction.models import StageStatus
+from govhall.construction import documents, presenters, selectors, services
+from govhall.construction.models import Stage, StageStatus
 from govhall.core.errors import DomainError, NotFound
 
 
@@ -163,3 +163,20 @@ def record_inspection(request, code: str, stage: int):
     except DomainError as exc:
         return project(request, code, error=exc.message, status=_status(exc))
     return redirect("construction:project", code)
+
+
+@login_required
+@require_GET
+def result_pdf(request, code: str, stage: int):
+    """阶段审批结果告知书 (PDF) of a stage that has its result, for whoever sees the project."""
+    try:
+        found = selectors.project_for(request.user, code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    row = selectors.stage_row(found, stage) if stage in Stage.values else None
+    if row is None or row.status not in (StageStatus.PASSED, StageStatus.FAILED):
+        raise Http404("该阶段尚无审批结论")
+    content = documents.stage_result_pdf(found, row, selectors.inspection_of(row))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="stage-{stage}-{found.pk}.pdf"'
+    return response

@@ -71,3 +71,44 @@ def test_outsiders_get_404_and_the_builder_cannot_inspect(client, stages):
     assert client.get(f"/construction/{h.CODE}/").status_code == 302  # to the sign-in page
     login(client, "citizen2")
     assert client.post("/construction/", {"code": "X-0001", "name": "x"}).status_code == 403
+
+
+def test_a_stage_with_its_result_has_an_official_pdf(client, stages, django_capture_on_commit_callbacks):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    from govhall.construction import services
+
+    p = h.project()
+    with django_capture_on_commit_callbacks(execute=True):
+        row = h.filed(p, 1)
+        h.taken_in(row)
+    login(client, "company")
+    url = f"/construction/{h.CODE}/stages/1/result.pdf"
+    assert client.get(url).status_code == 404  # no result yet
+    assert "阶段审批结果告知书" not in client.get(f"/construction/{h.CODE}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        h.decide(row, "lh-sthj")
+        h.decide(row, "lh-zrzy")
+        services.inspection_record(
+            actor=h.user("zrzy-approver"),
+            project=p,
+            stage=1,
+            inspected_on=timezone.localdate(),
+            department_codes=["lh-zrzy", "lh-sthj"],
+            findings="红线与规划条件一致",
+        )
+    assert url in client.get(f"/construction/{h.CODE}/").content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages))
+    for expected in ("工程建设项目阶段审批结果告知书", "测试厂房项目", h.CODE, "阶段审批通过", "红线与规划条件一致"):
+        assert expected in text, expected
+    assert "临时用地批准文件" in text  # what the stage obtained
+    for other in ("2", "9", "99999999999999999999"):  # no result, no such stage, beyond any integer
+        assert client.get(f"/construction/{h.CODE}/stages/{other}/result.pdf").status_code == 404
+    client.logout()
+    login(client, "citizen2")
+    assert client.get(url).status_code == 404  # an outsider learns nothing
