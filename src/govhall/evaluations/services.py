@@ -182,8 +182,27 @@ def _today() -> datetime.date:
 # --------------------------------------------------------------------------- evaluating
 
 
+# 事项评价 and 工作人员评价 have no case to make them one per service: one a day per applicant
+# and item or staff member, so a grudge cannot become a hundred callback tasks.
+_ONCE_A_DAY = {Subject.ITEM: ("item", "该事项"), Subject.STAFF: ("staff", "该工作人员")}
+
+
+def _once_a_day(fields: dict) -> None:
+    found = _ONCE_A_DAY.get(fields["subject"])
+    if found is None:
+        return
+    target, name = found
+    applicant = fields["applicant"]
+    Applicant.objects.select_for_update().filter(pk=applicant.pk).first()  # two posts at once: one waits
+    start = timezone.make_aware(datetime.datetime.combine(_today(), datetime.time.min))
+    same = {"subject": fields["subject"], "applicant": applicant, target: fields[target], "created_at__gte": start}
+    if Evaluation.objects.filter(**same).exists():
+        raise Conflict(f"您今天已评价过{name}，每天可评价一次", code="already_evaluated_today")
+
+
 @transaction.atomic
 def _create(**fields) -> Evaluation:
+    _once_a_day(fields)
     try:
         with transaction.atomic():
             evaluation = Evaluation.objects.create(**fields)

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from govhall.cases.tests import factories as f
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -183,3 +184,26 @@ def test_concluding_a_case_invites_its_evaluation_by_sms_with_the_link(demo, dja
     with django_capture_on_commit_callbacks(execute=True):
         f.act(case, "clerk", "deliver")
     assert Notification.objects.filter(event="evaluations.invitation", case_number=case.number).count() == 2
+
+
+def test_an_item_or_a_staff_member_is_evaluated_once_a_day_by_one_applicant(demo):
+    case = h.issued()
+    citizen = h.user("citizen")
+    services.evaluate_item(actor=citizen, item=case.item, level=5, indicators=h.ONLINE)
+    services.evaluate_staff(actor=citizen, staff=h.user("reviewer"), level=1, indicators=h.WINDOW, comment="态度生硬")
+    for again in (
+        lambda: services.evaluate_item(actor=citizen, item=case.item, level=1, indicators=h.ONLINE, comment="再评"),
+        lambda: services.evaluate_staff(
+            actor=citizen, staff=h.user("reviewer"), level=1, indicators=h.WINDOW, comment="再评"
+        ),
+    ):
+        with pytest.raises(Conflict) as refused:
+            again()
+        assert refused.value.code == "already_evaluated_today"
+    assert CallbackTask.objects.filter(evaluation__staff__username="reviewer").count() == 1
+    # another staff member, another applicant: their own evaluations
+    services.evaluate_staff(actor=citizen, staff=h.user("approver"), level=5, indicators=h.WINDOW)
+    services.evaluate_staff(actor=h.user("citizen2"), staff=h.user("reviewer"), level=5, indicators=h.WINDOW)
+    # the next day, again (yesterday's evaluations moved back a day by the test)
+    Evaluation.objects.filter(evaluator=citizen).update(created_at=timezone.now() - datetime.timedelta(days=1))
+    assert services.evaluate_item(actor=citizen, item=case.item, level=4, indicators=h.ONLINE).level == 4
