@@ -14,6 +14,8 @@ refused service's message is shown as is (with its status).
 
 from __future__ import annotations
 
+import functools
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -133,6 +135,27 @@ def case(request, number: str):
     return render(request, "evaluations/case.html", context, status=status)
 
 
+def _caseless(request, *, indicator_set: str, evaluate, thanks: str, template: str, context: dict):
+    """The form of an evaluation without a case (事项评价, 工作人员评价): GET shows it; POST
+    records it through ``evaluate`` (a service with its target bound) and thanks."""
+    error, status, data = "", 200, None
+    if request.method == "POST":
+        data = request.POST
+        try:
+            evaluate(
+                actor=request.user,
+                level=data.get("level"),
+                indicators=_posted_indicators(indicator_set, data),
+                comment=data.get("comment", ""),
+            )
+            messages.success(request, thanks)
+            return redirect("evaluations:mine")
+        except DomainError as exc:
+            error, status = exc.message, _status(exc)
+    context = {**context, "error": error, "form": _form_fields(indicator_set, data)}
+    return render(request, template, context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def item(request, code: str):
@@ -140,23 +163,14 @@ def item(request, code: str):
     found = found.first()
     if found is None:
         raise Http404("未找到该事项")
-    error, status, data = "", 200, None
-    if request.method == "POST":
-        data = request.POST
-        try:
-            services.evaluate_item(
-                actor=request.user,
-                item=found,
-                level=data.get("level"),
-                indicators=_posted_indicators(CHANNEL_INDICATORS[Channel.PC], data),
-                comment=data.get("comment", ""),
-            )
-            messages.success(request, "感谢您对该事项的评价！")
-            return redirect("evaluations:mine")
-        except DomainError as exc:
-            error, status = exc.message, _status(exc)
-    context = {"item": found, "error": error, "form": _form_fields(CHANNEL_INDICATORS[Channel.PC], data)}
-    return render(request, "evaluations/item.html", context, status=status)
+    return _caseless(
+        request,
+        indicator_set=CHANNEL_INDICATORS[Channel.PC],
+        evaluate=functools.partial(services.evaluate_item, item=found),
+        thanks="感谢您对该事项的评价！",
+        template="evaluations/item.html",
+        context={"item": found},
+    )
 
 
 @login_required
@@ -167,28 +181,14 @@ def staff(request, user_id: int):
     found = selectors.evaluable_staff(user_id)
     if found is None:
         raise Http404("未找到该工作人员")
-    error, status, data = "", 200, None
-    if request.method == "POST":
-        data = request.POST
-        try:
-            services.evaluate_staff(
-                actor=request.user,
-                staff=found,
-                level=data.get("level"),
-                indicators=_posted_indicators(CHANNEL_INDICATORS[Channel.PJQ], data),
-                comment=data.get("comment", ""),
-            )
-            messages.success(request, "感谢您对工作人员服务的评价！")
-            return redirect("evaluations:mine")
-        except DomainError as exc:
-            error, status = exc.message, _status(exc)
-    context = {
-        "staff": found,
-        "profile": found.staff_profile,
-        "error": error,
-        "form": _form_fields(CHANNEL_INDICATORS[Channel.PJQ], data),
-    }
-    return render(request, "evaluations/staff.html", context, status=status)
+    return _caseless(
+        request,
+        indicator_set=CHANNEL_INDICATORS[Channel.PJQ],
+        evaluate=functools.partial(services.evaluate_staff, staff=found),
+        thanks="感谢您对工作人员服务的评价！",
+        template="evaluations/staff.html",
+        context={"staff": found, "profile": found.staff_profile},
+    )
 
 
 @login_required

@@ -163,3 +163,18 @@ def test_an_applicant_evaluates_a_staff_member_from_the_card_s_qr_code(demo, cli
     # not staff, no department, unknown, beyond 64 bits: the same 404
     for other in (h.user("citizen2").pk, h.user("supervisor").pk, 10**6, 2**63, 10**30):
         assert client.get(f"/evaluations/staff/{other}/").status_code == 404, other
+
+
+def test_an_applicant_evaluates_an_item_on_its_page_once_a_day(demo, client):
+    code = h.issued().item.code
+    url = f"/evaluations/item/{code}/"
+    assert client.get(url).status_code == 302  # sign in first
+    login(client, "citizen")
+    assert client.get(url).status_code == 200 and "事项评价" in client.get(url).content.decode()
+    refused = client.post(url, _form(1))
+    assert refused.status_code == 400 and "请写明不满意的原因" in refused.content.decode()
+    assert client.post(url, _form(5)).status_code == 302
+    assert Evaluation.objects.filter(subject="item", item__code=code, level=5).count() == 1
+    again = client.post(url, _form(4))
+    assert again.status_code == 409 and "每天可评价一次" in again.content.decode()
+    assert client.get("/evaluations/item/no-such-item/").status_code == 404
