@@ -172,23 +172,7 @@ def deferral_rows(cut: Cutoffs, now: datetime.datetime):
         .filter(warns)
         .order_by()
     )
-    return _annotated(
-        qs,
-        level=level,
-        subject=Value(Subject.DEFERRAL),
-        subject_id=F("id"),
-        case_id=F("case_id"),
-        imported_id=_null(),
-        due_date=F("due_date"),
-        queue=Value(""),
-        department_id=F("case__department_id"),
-        region_id=F("case__department__region_id"),
-        hall_id=F("case__hall_id"),
-        item_id=F("case__item_id"),
-        window_id=F("case__intake_window_id"),
-        staff_id=_staff_subquery("case_id"),
-        created_at=Value(now, output_field=models.DateTimeField()),
-    )
+    return _attached_to_case(qs, level=level, subject=Subject.DEFERRAL, due="due_date", now=now)
 
 
 def commitment_rows(cut: Cutoffs, now: datetime.datetime):
@@ -203,14 +187,20 @@ def commitment_rows(cut: Cutoffs, now: datetime.datetime):
         .filter(warns)
         .order_by()
     )
+    return _attached_to_case(qs, level=level, subject=Subject.COMMITMENT, due="verification_due", now=now)
+
+
+def _attached_to_case(qs, *, level, subject: str, due: str, now: datetime.datetime):
+    """The columns of a warning on something attached to a case (a 容缺 deferral, a 告知承诺
+    verification): its own id and due date, the case's scope and the staff who accepted it."""
     return _annotated(
         qs,
         level=level,
-        subject=Value(Subject.COMMITMENT),
+        subject=Value(subject),
         subject_id=F("id"),
         case_id=F("case_id"),
         imported_id=_null(),
-        due_date=F("verification_due"),
+        due_date=F(due),
         queue=Value(""),
         department_id=F("case__department_id"),
         region_id=F("case__department__region_id"),
