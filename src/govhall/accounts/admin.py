@@ -71,6 +71,7 @@ class WindowGroupInline(admin.TabularInline):
 class WindowInline(admin.TabularInline):
     model = Window
     extra = 0
+    filter_horizontal = ("also_serves",)
 
 
 @admin.register(Hall)
@@ -84,6 +85,12 @@ class HallAdmin(admin.ModelAdmin):
         if db_field.name == "group" and request.resolver_match and request.resolver_match.kwargs.get("object_id"):
             kwargs["queryset"] = WindowGroup.objects.filter(hall_id=request.resolver_match.kwargs["object_id"])
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # and also serves groups of its own hall only
+        if db_field.name == "also_serves" and request.resolver_match and request.resolver_match.kwargs.get("object_id"):
+            kwargs["queryset"] = WindowGroup.objects.filter(hall_id=request.resolver_match.kwargs["object_id"])
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 # ----- Staff two-factor sign-in (accounts/twofactor.py): the administrator's reset. -----

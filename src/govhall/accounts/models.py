@@ -161,6 +161,15 @@ class Window(models.Model):
         on_delete=models.SET_NULL,
         related_name="windows",
     )
+    # 兼办: other groups of the hall this window also calls for (a quiet group's tickets at
+    # a general window); "call next" takes the earliest of all of them in queue order.
+    also_serves = models.ManyToManyField(
+        WindowGroup,
+        verbose_name="兼办分区",
+        blank=True,
+        related_name="helping_windows",
+        help_text="本窗口同时叫号的其他分区（同一大厅）；叫号时按排队顺序取各分区中最早的号",
+    )
 
     class Meta:
         verbose_name = "窗口"

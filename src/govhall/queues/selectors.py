@@ -168,12 +168,14 @@ def _spoken(number: str) -> str:
 # --------------------------------------------------------------------------- the clerk
 
 
-def workbench(hall_id: int, group_id: int | None) -> dict:
+def workbench(hall_id: int, group_ids: list[int] | None) -> dict:
+    """The clerk's lists: the waiting tickets of the groups their window calls for (all of the
+    hall's for a manager: None), and the hall's parked and missed tickets."""
     today = _today()
     tickets = Ticket.objects.filter(hall_id=hall_id, day=today).select_related("group", "applicant", "window")
     waiting = tickets.filter(state=State.WAITING)
-    if group_id is not None:
-        waiting = waiting.filter(group_id=group_id)
+    if group_ids is not None:
+        waiting = waiting.filter(group_id__in=group_ids)
     return {
         "waiting": [_line(t) for t in waiting.order_by("queue_key", "id")[:30]],
         "waiting_total": waiting.count(),

@@ -91,6 +91,12 @@ def clerk_window(user: User) -> Window:
     return window
 
 
+def served_group_ids(window: Window) -> list[int]:
+    """The groups ``window`` calls for: its own, then those it also serves (兼办) in its hall."""
+    extra = window.also_serves.filter(hall_id=window.hall_id).exclude(pk=window.group_id).order_by("order", "letter")
+    return [window.group_id, *extra.values_list("pk", flat=True)]
+
+
 # --------------------------------------------------------------------------- priority
 
 
@@ -323,9 +329,10 @@ def call_next(*, actor: User) -> Ticket | None:
                 detail={"ticket": current.pk, "number": current.number},
             )
         now = _now()
-        waiting = Ticket.objects.filter(group_id=window.group_id, day=_today(now), state=State.WAITING).order_by(
-            "queue_key", "id"
-        )
+        # its own group's and those it also serves (兼办): the earliest of all in queue order
+        waiting = Ticket.objects.filter(
+            group_id__in=served_group_ids(window), day=_today(now), state=State.WAITING
+        ).order_by("queue_key", "id")
         changes = {"state": State.CALLED, "window": window, "clerk": actor, "called_at": now, "call_count": 1}
         if connection.features.has_select_for_update_skip_locked:
             ticket = waiting.select_for_update(skip_locked=True).first()
@@ -335,7 +342,7 @@ def call_next(*, actor: User) -> Ticket | None:
                 setattr(ticket, field, value)
             _first_call(ticket, now)
             ticket.save()
-            _remind_after_commit(window.group_id, ticket.day, now)
+            _remind_after_commit(ticket.group_id, ticket.day, now)
             return ticket
         while True:
             pk = waiting.values_list("pk", flat=True).first()
@@ -345,7 +352,7 @@ def call_next(*, actor: User) -> Ticket | None:
                 ticket = Ticket.objects.select_related("hall", "group", "window").get(pk=pk)
                 if _first_call(ticket, now):
                     ticket.save(update_fields=["first_called_at", "wait_seconds"])
-                _remind_after_commit(window.group_id, ticket.day, now)
+                _remind_after_commit(ticket.group_id, ticket.day, now)
                 return ticket
 
 

@@ -264,7 +264,7 @@ def workbench(request):
             error, status = exc.message, _status(exc)
     current = services.current_ticket(request.user) if is_clerk else None
     hall = Hall.objects.get(pk=hall_id)
-    lists = selectors.workbench(hall_id, window.group_id if window else None)
+    lists = selectors.workbench(hall_id, services.served_group_ids(window) if window else None)
     links = list(TicketCase.objects.filter(ticket=current).select_related("case")) if current else []
     context = {
         "hall": hall,

@@ -322,3 +322,27 @@ def test_an_applicant_near_the_front_gets_one_sms_to_get_ready(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.call_next(actor=clerk).pk == tickets[2].pk
     assert len(sms()) == 1
+
+
+def test_a_window_that_also_serves_another_group_calls_the_earliest_of_both(demo, clock):
+    from govhall.accounts.models import Window
+    from govhall.queues.tests.helpers import group
+
+    clerk = clerk_at("1")  # window 1 of group A
+    window = Window.objects.get(pk=clerk.staff_profile.window_id)
+    quiet = _issue("B")
+    clock.advance(minutes=1)
+    own = _issue("A")
+    assert services.call_next(actor=clerk).pk == own.pk  # its own group only
+    services.act(actor=clerk, ticket=own, action="start")
+    services.act(actor=clerk, ticket=own, action="finish")
+    window.also_serves.add(group("B"), group("A", other_hall()[0]))  # another hall's group is ignored
+    clock.advance(minutes=1)
+    later = _issue("A")
+    assert services.served_group_ids(window) == [group("A").pk, group("B").pk]
+    assert services.call_next(actor=clerk).pk == quiet.pk  # B001 waited longest
+    lists = selectors.workbench(hall().pk, services.served_group_ids(window))
+    assert [line["ticket"].pk for line in lists["waiting"]] == [later.pk]
+    services.act(actor=clerk, ticket=quiet, action="start")
+    services.act(actor=clerk, ticket=quiet, action="finish")
+    assert services.call_next(actor=clerk).pk == later.pk
