@@ -133,19 +133,22 @@ def _aliases(sql: str) -> dict[str, str]:
     return {alias: table for table, alias in re.findall(r'"(\w+)" (U\d+|T\d+)\b', sql)}
 
 
+def _pg_nodes(plan: str):
+    """Every node of a PostgreSQL JSON plan."""
+    pending = [entry["Plan"] for entry in json.loads(plan)]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(node.get("Plans", []))
+
+
 def _full_scans(sql: str, plan: str) -> list[str]:
     if connection.vendor == "postgresql":
-        scans = []
-
-        def walk(node: dict) -> None:
-            if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in BIG:
-                scans.append(f"Seq Scan on {node['Relation Name']}")
-            for child in node.get("Plans", []):
-                walk(child)
-
-        for entry in json.loads(plan):
-            walk(entry["Plan"])
-        return scans
+        return [
+            f"Seq Scan on {node['Relation Name']}"
+            for node in _pg_nodes(plan)
+            if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in BIG
+        ]
     aliases = _aliases(sql)
     scans = []
     for line in plan.splitlines():
@@ -186,17 +189,11 @@ def _sorts(sql: str, plan: str) -> list[str]:
     if not sql.split(" FROM ", 1)[-1].startswith('"cases_case"'):
         return []
     if connection.vendor == "postgresql":
-        found = []
-
-        def walk(node: dict) -> None:
-            if node.get("Node Type") in ("Sort", "Incremental Sort"):
-                found.append(f"{node['Node Type']} by {node.get('Sort Key')}")
-            for child in node.get("Plans", []):
-                walk(child)
-
-        for entry in json.loads(plan):
-            walk(entry["Plan"])
-        return found
+        return [
+            f"{node['Node Type']} by {node.get('Sort Key')}"
+            for node in _pg_nodes(plan)
+            if node.get("Node Type") in ("Sort", "Incremental Sort")
+        ]
     return [line.strip() for line in plan.splitlines() if "TEMP B-TREE FOR ORDER BY" in line]
 
 
