@@ -199,7 +199,7 @@ def staff_card(request):
     if found is None:
         raise PermissionDenied("仅窗口工作人员、审查人员和首席审批员有评价二维码（须归属部门）")
     url = settings.SITE_URL + reverse("evaluations:staff", args=[found.pk])
-    qr = segno.make(url, error="m").svg_inline(scale=6, title=f"{found}的服务评价二维码")
+    qr = segno.make(url, error="m").svg_inline(scale=6)  # named by its container (role=img)
     return render(
         request, "evaluations/staff_card.html", {"staff": found, "profile": found.staff_profile, "url": url, "qr": qr}
     )
