@@ -215,5 +215,7 @@ def test_the_hall_screen_keeps_updating_for_a_simulated_hour(hall, browser, live
     # every call was announced once (the first call before the page had it is spoken too)
     spoken = screen.evaluate("window.__spoken")
     assert len(spoken) >= 55 and spoken[-1].startswith(f"请{last[0]}")
-    assert screen.locator("#screen-status").inner_text() == ""
+    # the hiccup notice clears with the next good poll (the last poll may itself have been a
+    # dropped one: every 40th is, so wait for the recovery instead of reading it at once)
+    screen.wait_for_function("() => document.getElementById('screen-status').textContent === ''", timeout=15000)
     screenshot(screen, "queue-hall-screen-after-an-hour")
