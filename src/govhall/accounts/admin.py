@@ -76,7 +76,7 @@ class WindowInline(admin.TabularInline):
 
 @admin.register(Hall)
 class HallAdmin(admin.ModelAdmin):
-    list_display = ("name", "region", "address", "phone")
+    list_display = ("name", "region", "department", "address", "phone")
     list_filter = ("region",)
     inlines = [WindowGroupInline, WindowInline]
 

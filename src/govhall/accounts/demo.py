@@ -27,6 +27,15 @@ DEMO_WINDOW_GROUPS = [
     ("C", "税务", ["lh-sw"]),
     ("D", "社保医保公积金", ["lh-rs", "lh-yb", "lh-gjj"]),
 ]
+# The body that runs the demo hall and answers for its general windows' clerks (工作人员评价
+# and its 回访整改); a department of the catalogue without items of its own.
+DEMO_HALL_DEPARTMENT = {
+    "code": "lh-xzsp",
+    "name": "西安市莲湖区行政审批服务局",
+    "short_name": "区行政审批服务局",
+    "phone": "029-87654321",
+    "order": 16,
+}
 DEMO_WINDOW_GROUP_OF = {"1": "A", "2": "A", "3": "A", "4": "A", "5": "B", "6": "C", "7": "D", "8": "D"}
 
 
@@ -56,14 +65,18 @@ DEMO_ACCOUNTS = [
 @demo_loader(order=20, accounts=lambda made: [(a.username, a.description) for a in made])
 @transaction.atomic
 def load() -> list[DemoAccount]:
+    from govhall.catalog import services as catalog_services
     from govhall.catalog.models import Department, Region
 
     groups = role_groups_ensure()
     region = Region.objects.get(code=DEMO_REGION)
+    operator = Department.objects.filter(code=DEMO_HALL_DEPARTMENT["code"]).first()
+    if operator is None:  # created once: upserting would move the catalogue revision every load
+        operator = catalog_services.department_upsert(region_code=DEMO_REGION, **DEMO_HALL_DEPARTMENT)
     hall, _ = Hall.objects.update_or_create(
         region=region,
         name=DEMO_HALL,
-        defaults={"address": "西安市莲湖区政务服务中心一层", "phone": "029-87654321"},
+        defaults={"address": "西安市莲湖区政务服务中心一层", "phone": "029-87654321", "department": operator},
     )
     window_groups = {}
     for order, (letter, name, departments) in enumerate(DEMO_WINDOW_GROUPS):

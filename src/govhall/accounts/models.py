@@ -105,6 +105,17 @@ class Hall(models.Model):
     name = models.CharField("名称", max_length=100)
     address = models.CharField("地址", max_length=200, blank=True)
     phone = models.CharField("咨询电话", max_length=30, blank=True)
+    # The body that runs the hall (政务服务中心 / 行政审批服务局): it answers for the general
+    # windows' clerks, who belong to no line department (their 工作人员评价, its 回访整改).
+    department = models.ForeignKey(
+        "catalog.Department",
+        verbose_name="管理机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_halls",
+        help_text="运营本大厅的机构（如政务服务中心、行政审批服务局）：综合窗口工作人员收到的评价由其负责回访整改",
+    )
 
     class Meta:
         verbose_name = "政务服务大厅"

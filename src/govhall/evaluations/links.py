@@ -57,7 +57,11 @@ def evaluation_menu(user):
         yield links.Link("回访整改", reverse("evaluations:tasks"), order=70)
     if role != Role.ASSISTANT:
         yield links.Link("评价记录", reverse("evaluations:list"), order=72)
-    if role in selectors.EVALUATED_STAFF_ROLES and scope.staff_profile(user).department_id:
+    profile = scope.staff_profile(user)
+    # evaluable when someone answers: their department, or the body running their hall
+    if role in selectors.EVALUATED_STAFF_ROLES and (
+        profile.department_id or (profile.hall_id and profile.hall.department_id)
+    ):
         yield links.Link("评价二维码", reverse("evaluations:staff_card"), order=73)
     if role in (Role.HALL_MANAGER, Role.ADMINISTRATOR):
         yield links.Link("评价器", reverse("evaluations:devices"), order=71)

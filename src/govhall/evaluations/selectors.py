@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from govhall.accounts import scope
-from govhall.accounts.models import User
+from govhall.accounts.models import StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.cases.models import Case
 from govhall.core.errors import NotFound
@@ -64,6 +64,31 @@ def staff_evaluations(user: User) -> QuerySet[Evaluation]:
         .select_related("case", "item", "department", "window", "callback_task")
         .order_by("-created_at", "-id")
     )
+
+
+# Who answers for a department's evaluations (回访整改): its reviewers and chief approvers;
+# for the body that runs a hall (``Hall.department``) also the hall's managers, since the
+# general windows' clerks belong to no line department.
+DEPARTMENT_ROLES = (Role.REVIEWER, Role.CHIEF_APPROVER)
+
+
+def _answering_q(department_id: int) -> Q:
+    return Q(role__in=DEPARTMENT_ROLES, department_id=department_id) | Q(
+        role=Role.HALL_MANAGER, hall__department_id=department_id
+    )
+
+
+def answering_staff(department_id: int) -> list[int]:
+    """The user ids who answer for ``department_id``'s evaluations (told of callback tasks)."""
+    return list(StaffProfile.objects.filter(_answering_q(department_id)).values_list("user_id", flat=True))
+
+
+def answers_for(user: User, department_id: int) -> bool:
+    """Whether ``user`` acts on the callback tasks of ``department_id`` (the rule above)."""
+    profile = scope.staff_profile(user)
+    if profile is None or profile.role not in (*DEPARTMENT_ROLES, Role.HALL_MANAGER):
+        return False
+    return StaffProfile.objects.filter(_answering_q(department_id), pk=profile.pk).exists()
 
 
 def visible_tasks(user: User) -> QuerySet[CallbackTask]:
@@ -210,16 +235,13 @@ EVALUATED_STAFF_ROLES = (Role.CLERK, Role.REVIEWER, Role.CHIEF_APPROVER)
 
 def evaluable_staff(user_id: int) -> User | None:
     """The staff member behind a 工作人员评价 page or card, or None (an unknown id, someone
-    else, a staff member without a department). Ids beyond 64 bits are no row."""
+    else, a staff member nobody answers for: no department, no hall run by one). Ids beyond
+    64 bits are no row."""
     if not 0 < user_id < 2**63:
         return None
+    answered = Q(staff_profile__department__isnull=False) | Q(staff_profile__hall__department__isnull=False)
     return (
-        User.objects.filter(
-            pk=user_id,
-            is_active=True,
-            staff_profile__role__in=EVALUATED_STAFF_ROLES,
-            staff_profile__department__isnull=False,
-        )
+        User.objects.filter(answered, pk=user_id, is_active=True, staff_profile__role__in=EVALUATED_STAFF_ROLES)
         .select_related("staff_profile__department", "staff_profile__window", "staff_profile__hall")
         .first()
     )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from govhall.accounts import scope
-from govhall.accounts.models import Applicant, StaffProfile, User, Window
+from govhall.accounts.models import Applicant, User, Window
 from govhall.accounts.roles import Role
 from govhall.cases import selectors as case_selectors
 from govhall.cases import services as case_services
@@ -27,7 +27,7 @@ from govhall.cases.events import register_kind
 from govhall.cases.models import Case, State, TimelineEvent
 from govhall.catalog.models import ServiceItem
 from govhall.core.errors import Conflict, DomainError, Forbidden, NotFound
-from govhall.evaluations import config
+from govhall.evaluations import config, selectors
 from govhall.evaluations.models import (
     BAD_LEVELS,
     CHANNEL_INDICATORS,
@@ -57,7 +57,7 @@ INVITING_ACTIONS = ("issue", "deny", "reject")
 # submission (受理, 补正告知, 出件…) except a withdrawn or revoked case.
 WINDOW_STATES = tuple(s for s in State.values if s not in (State.DRAFT, State.WITHDRAWN, State.REVOKED))
 
-DEPARTMENT_ROLES = (Role.REVIEWER, Role.CHIEF_APPROVER)
+DEPARTMENT_ROLES = selectors.DEPARTMENT_ROLES
 MAX_COMMENT = 500
 SECRET_BYTES = 32
 
@@ -154,14 +154,6 @@ def evaluation_refusal(user: User | None, case: Case, *, at_window: bool = False
     return None
 
 
-def _department_staff(department_id: int) -> list[int]:
-    return list(
-        StaffProfile.objects.filter(department_id=department_id, role__in=DEPARTMENT_ROLES).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
 def _applicant_users(applicant: Applicant) -> set[int]:
     ids = set(scope.operator_user_ids(applicant))
     if applicant.user_id:
@@ -218,7 +210,7 @@ def _open_task(evaluation: Evaluation) -> CallbackTask:
     task = CallbackTask.objects.create(
         evaluation=evaluation, applicant=evaluation.applicant, department=evaluation.department, callback_due=due
     )
-    staff = _department_staff(evaluation.department_id)
+    staff = selectors.answering_staff(evaluation.department_id)
     if staff:
         _notify(
             event="evaluations.callback_opened",
@@ -319,9 +311,10 @@ def evaluate_staff(
         raise NotFound("未找到该工作人员", code="staff_not_found")
     if staff.pk == actor.pk:
         raise Forbidden("工作人员不能评价自己", code="own_case")
-    department_id = profile.department_id
+    # a general window's clerk belongs to no line department: the body running the hall answers
+    department_id = profile.department_id or (profile.hall.department_id if profile.hall_id else None)
     if department_id is None:
-        raise DomainError("该工作人员未归属部门，无法评价", code="staff_without_department")
+        raise DomainError("该工作人员未归属部门，所在大厅也未设置管理机构，暂无法评价", code="staff_without_department")
     applicant = _evaluating_applicant(actor, applicant_id)
     level = _level(level)
     clean = _indicators(CHANNEL_INDICATORS[Channel.PJQ], indicators)
@@ -405,11 +398,12 @@ def invite(case_id: int, event_id: int) -> bool:
 
 
 def _department_actor(actor: User, task: CallbackTask) -> None:
-    """Only the reviewers and chief approvers of the task's department act on it."""
-    profile = scope.staff_profile(actor)
-    if profile is None or profile.role not in DEPARTMENT_ROLES or profile.department_id != task.department_id:
+    """Only who answers for the task's department acts on it (``selectors.answers_for``)."""
+    if not selectors.answers_for(actor, task.department_id):
         if can_see_task(actor, task):
-            raise Forbidden("只有责任部门的审查员或首席审批员可以办理回访整改", code="not_department")
+            raise Forbidden(
+                "只有责任部门的审查员、首席审批员（综合窗口的评价：大厅管理员）可以办理回访整改", code="not_department"
+            )
         raise NotFound("未找到该回访任务", code="task_not_found")
 
 
@@ -579,7 +573,7 @@ def applicant_respond(*, actor: User, task: CallbackTask, confirm: bool, comment
     )
     task.closing_note = f"{task.closing_note}\n【申请人异议】{reason}"
     task.save()
-    staff = _department_staff(task.department_id)
+    staff = selectors.answering_staff(task.department_id)
     if staff:
         _notify(
             event="evaluations.contested",
@@ -827,7 +821,7 @@ def remind_overdue(today: datetime.date | None = None) -> int:
             due = (
                 locked.callback_due if locked.state == CallbackTask.State.PENDING_CALLBACK else locked.rectification_due
             )
-            staff = _department_staff(locked.department_id)
+            staff = selectors.answering_staff(locked.department_id)
             if staff:
                 _notify(
                     event="evaluations.overdue",

@@ -197,7 +197,9 @@ def staff_card(request):
     their 工作人员评价 page."""
     found = selectors.evaluable_staff(request.user.pk)
     if found is None:
-        raise PermissionDenied("仅窗口工作人员、审查人员和首席审批员有评价二维码（须归属部门）")
+        raise PermissionDenied(
+            "仅窗口工作人员、审查人员和首席审批员有评价二维码（须归属部门，或所在大厅设置了管理机构）"
+        )
     url = settings.SITE_URL + reverse("evaluations:staff", args=[found.pk])
     qr = segno.make(url, error="m").svg_inline(scale=6)  # named by its container (role=img)
     return render(
@@ -348,8 +350,7 @@ def task(request, pk: int):
             error, status = exc.message, _status(exc)
             found = selectors.staff_tasks(request.user).get(pk=pk)
     evaluation = found.evaluation
-    profile = scope.staff_profile(request.user)
-    acts = bool(profile and profile.role in services.DEPARTMENT_ROLES and profile.department_id == found.department_id)
+    acts = selectors.answers_for(request.user, found.department_id)
     department_staff = User.objects.filter(staff_profile__department_id=found.department_id).order_by("id")
     hall_staff = User.objects.filter(pk=evaluation.staff_id) if evaluation.staff_id else User.objects.none()
     context = {

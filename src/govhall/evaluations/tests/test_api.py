@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import login
 
+from govhall.accounts.models import Hall
 from govhall.evaluations.models import CallbackTask, Evaluation
 from govhall.evaluations.tests import helpers as h
 
@@ -133,7 +134,10 @@ def test_item_and_staff_evaluations(demo, client):
     assert item.status_code == 201 and item.json()["subject"] == "item"
     staff_body = {"level": 5, "indicators": dict.fromkeys(h.WINDOW, 5)}
     assert _post(client, f"/staff/{h.user('reviewer').pk}", staff_body).status_code == 201
-    # hall clerks belong to no department: they are evaluated at the window (评价器), per case
+    # a general window's clerk belongs to no department: the body running the hall answers
+    clerk = _post(client, f"/staff/{h.user('clerk').pk}", staff_body)
+    assert clerk.status_code == 201 and clerk.json()["department"] == "西安市莲湖区行政审批服务局", clerk.json()
+    Hall.objects.update(department=None)  # a hall nobody is named to run: nobody to answer
     assert _post(client, f"/staff/{h.user('clerk').pk}", staff_body).json()["code"] == "staff_without_department"
     assert _post(client, f"/staff/{h.user('citizen2').pk}", staff_body).json()["code"] == "staff_not_found"
     assert _post(client, "/items/NOPE", _body()).json()["code"] == "item_not_found"

@@ -198,3 +198,36 @@ def test_overdue_tasks_are_reminded_once_per_stage(task):
     assert services.remind_overdue(task.rectification_due + datetime.timedelta(days=1)) == 1  # a new stage
     call_command("evaluations_overdue")  # today: nothing overdue any more
     assert Notification.objects.filter(event="evaluations.overdue", recipient__username="reviewer").count() == 2
+
+
+def test_a_general_window_clerk_s_evaluation_is_answered_by_the_body_running_the_hall(demo):
+    """综合窗口 clerks belong to no line department: a bad 工作人员评价 goes to the hall's
+    managing body (Hall.department), whose hall managers are told and act; a line
+    department's reviewer does not."""
+    evaluation = services.evaluate_staff(
+        actor=h.user("citizen"),
+        staff=h.user("clerk"),
+        level=Level.DISSATISFIED,
+        indicators=h.WINDOW,
+        comment="态度生硬",
+    )
+    assert (evaluation.department.code, evaluation.hall.name) == ("lh-xzsp", "莲湖区政务服务中心")
+    task = evaluation.callback_task
+    told = set(
+        Notification.objects.filter(event="evaluations.callback_opened").values_list("recipient__username", flat=True)
+    )
+    assert told == {"manager"}
+    with pytest.raises(NotFound):  # a line department's reviewer does not even see it
+        _callback(task, who="reviewer")
+    with pytest.raises(Forbidden):  # the clerk sees the hall's tasks but answers for nobody
+        _callback(task, who="clerk")
+    _callback(task, who="manager")
+    _rectify(
+        task,
+        cause="staff",
+        who="manager",
+        responsible_staff_id=h.user("clerk").pk,
+        accountability="批评教育，参加服务规范培训",
+    )
+    _close(task, who="manager")
+    assert _state(task) == CallbackTask.State.CLOSED and task.closed_by.username == "manager"

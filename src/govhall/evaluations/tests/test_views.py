@@ -165,6 +165,18 @@ def test_an_applicant_evaluates_a_staff_member_from_the_card_s_qr_code(demo, cli
         assert client.get(f"/evaluations/staff/{other}/").status_code == 404, other
 
 
+def test_a_general_window_clerk_has_a_card_too(demo, client):
+    """The clerk at 综合窗口 1 belongs to no department: the card names the hall and window,
+    and the evaluation goes to the body running the hall."""
+    clerk = h.user("clerk")
+    login(client, "clerk")
+    card = client.get("/evaluations/staff/card/").content.decode()
+    assert f"/evaluations/staff/{clerk.pk}/" in card and "莲湖区政务服务中心 · 1号窗口" in card
+    login(client, "citizen")
+    assert client.post(f"/evaluations/staff/{clerk.pk}/", _form(5, indicators=h.WINDOW)).status_code == 302
+    assert Evaluation.objects.get(subject="staff", staff=clerk).department.code == "lh-xzsp"
+
+
 def test_an_applicant_evaluates_an_item_on_its_page_once_a_day(demo, client):
     code = h.issued().item.code
     url = f"/evaluations/item/{code}/"
