@@ -1,10 +1,17 @@
 """The back office: stage configuration is edited here (which catalogue bundle each stage
-files, whether it needs a joint site inspection); projects, stages and inspections are
-read-only (they change through the services: filing, member decisions, inspections)."""
+files, whether it needs a joint site inspection); projects, stages, inspection arrangements and
+inspections are read-only (they change through the services: filing, member decisions,
+arrangements, inspections)."""
 
 from django.contrib import admin
 
-from govhall.construction.models import ConstructionProject, ProjectStage, SiteInspection, StageDefinition
+from govhall.construction.models import (
+    ConstructionProject,
+    InspectionPlan,
+    ProjectStage,
+    SiteInspection,
+    StageDefinition,
+)
 
 
 @admin.register(StageDefinition)
@@ -45,3 +52,8 @@ class ConstructionProjectAdmin(ReadOnly):
 @admin.register(SiteInspection)
 class SiteInspectionAdmin(ReadOnly):
     list_display = ("stage", "inspected_on", "passed", "recorded_by", "recorded_at")
+
+
+@admin.register(InspectionPlan)
+class InspectionPlanAdmin(ReadOnly):
+    list_display = ("stage", "starts_at", "place", "times", "scheduled_by", "scheduled_at")

@@ -58,6 +58,16 @@ class InspectionOut(Schema):
     recorded_at: datetime.datetime
 
 
+class InspectionPlanOut(Schema):
+    starts_at: datetime.datetime = Field(description="踏勘时间")
+    place: str = Field(description="集合地点")
+    departments: list[str] = Field(description="邀请部门")
+    department_codes: list[str]
+    note: str
+    times: int = Field(description="安排次数（每次改期加一）")
+    scheduled_at: datetime.datetime
+
+
 class StageResultOut(Schema):
     at: datetime.datetime
     note: str
@@ -79,6 +89,7 @@ class StageOut(Schema):
     due_date: datetime.date | None = Field(description="阶段办结期限：最后受理的事项的受理日 + 最长承诺时限")
     limit_workdays: int
     members: list[ConstructionMemberOut]
+    inspection_plan: InspectionPlanOut | None = Field(description="联合踏勘安排（时间、地点、邀请部门）")
     inspection: InspectionOut | None
     result: StageResultOut | None
     history: list[dict] = Field(description="此前未通过的申报")
@@ -127,6 +138,13 @@ class InspectionIn(Schema):
     departments: list[str] = Field(min_length=1, max_length=20, description="参加部门编码（本阶段事项的审批部门）")
     findings: str = Field(max_length=4000)
     passed: bool = Field(True, description="现场是否符合要求；不符合时本阶段不通过")
+
+
+class InspectionPlanIn(Schema):
+    starts_at: datetime.datetime = Field(description="踏勘时间（须在现在之后、90天以内；不带时区按北京时间）")
+    place: str = Field("", max_length=200, description="集合地点；为空时取项目的建设地点")
+    departments: list[str] = Field(min_length=1, max_length=20, description="邀请部门编码（本阶段事项的审批部门）")
+    note: str = Field("", max_length=500)
 
 
 def _builder(user, builder_id: int | None):
@@ -230,3 +248,22 @@ def record_inspection(request, code: str, stage: int, payload: InspectionIn):
         passed=payload.passed,
     )
     return 201, presenters.inspection_out(record)
+
+
+@router.post(
+    "/projects/{code}/stages/{stage}/inspection-plan",
+    response={201: InspectionPlanOut, **ERRORS},
+    summary="Set or move the stage's joint site inspection (联合踏勘安排); the invited are told",
+)
+@idempotent
+def schedule_inspection(request, code: str, stage: int, payload: InspectionPlanIn):
+    plan = services.inspection_schedule(
+        actor=request.auth,
+        project=code,
+        stage=stage,
+        starts_at=payload.starts_at,
+        place=payload.place,
+        department_codes=payload.departments,
+        note=payload.note,
+    )
+    return 201, presenters.plan_out(plan)

@@ -146,3 +146,26 @@ class SiteInspection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} · {self.inspected_on}"
+
+
+class InspectionPlan(models.Model):
+    """联合踏勘安排: when and where the departments of a filed stage meet on site, set by the
+    hall that leads the project; the invited departments' reviewers and chief approvers and
+    the builder's side are told, again on every change. The record (``SiteInspection``)
+    follows the visit."""
+
+    stage = models.OneToOneField(ProjectStage, on_delete=models.CASCADE, related_name="inspection_plan")
+    starts_at = models.DateTimeField("踏勘时间")
+    place = models.CharField("集合地点", max_length=200)
+    departments = models.ManyToManyField("catalog.Department", verbose_name="邀请部门", related_name="+")
+    note = models.TextField("说明", blank=True)
+    times = models.PositiveSmallIntegerField("安排次数", default=1, help_text="每次改期加一")
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField("安排时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "联合踏勘安排"
+        verbose_name_plural = "联合踏勘安排"
+
+    def __str__(self) -> str:
+        return f"{self.stage} · {self.starts_at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from govhall.construction import selectors
-from govhall.construction.models import ConstructionProject, SiteInspection
+from govhall.construction.models import ConstructionProject, InspectionPlan, SiteInspection
 
 
 def inspection_out(found: SiteInspection | None) -> dict[str, Any] | None:
@@ -19,6 +19,20 @@ def inspection_out(found: SiteInspection | None) -> dict[str, Any] | None:
         "attachment": found.attachment_name or None,
         "recorded_by": found.recorded_by.display_name or found.recorded_by.username,
         "recorded_at": found.recorded_at,
+    }
+
+
+def plan_out(found: InspectionPlan | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "starts_at": found.starts_at,
+        "place": found.place,
+        "departments": [d.name for d in found.departments.all()],
+        "department_codes": [d.code for d in found.departments.all()],
+        "note": found.note,
+        "times": found.times,
+        "scheduled_at": found.scheduled_at,
     }
 
 
@@ -39,6 +53,7 @@ def stage_out(view: selectors.StageView) -> dict[str, Any]:
         "due_date": view.due_date,
         "limit_workdays": view.limit_workdays,
         "members": [{k: v for k, v in m.items() if k != "department_id"} for m in view.members],
+        "inspection_plan": plan_out(view.plan),
         "inspection": inspection_out(view.inspection),
         "result": (
             {"at": row.result_at, "note": row.result_note, "items": row.results} if row and row.result_at else None

@@ -16,14 +16,21 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from govhall.accounts import scope
-from govhall.accounts.models import User
+from govhall.accounts.models import StaffProfile, User
 from govhall.accounts.roles import Role
 from govhall.bundles import selectors as bundle_selectors
 from govhall.bundles.models import BundleCaseMember
 from govhall.cases import selectors as case_selectors
 from govhall.cases.models import State
 from govhall.cases.workflow import BEFORE_DECISION
-from govhall.construction.models import ConstructionProject, ProjectStage, SiteInspection, Stage, StageDefinition
+from govhall.construction.models import (
+    ConstructionProject,
+    InspectionPlan,
+    ProjectStage,
+    SiteInspection,
+    Stage,
+    StageDefinition,
+)
 from govhall.core.errors import NotFound
 
 PROJECT_SCOPE = scope.Policy(applicant="builder", filer="created_by", hall="hall", region="hall__region")
@@ -100,6 +107,20 @@ def all_decided(member_rows: list[BundleCaseMember]) -> bool:
     return bool(member_rows) and all(m.case.state not in BEFORE_DECISION for m in member_rows)
 
 
+def department_staff(department_ids: set[int]) -> set[int]:
+    """The reviewers and chief approvers of ``department_ids`` (invited to a joint inspection)."""
+    if not department_ids:
+        return set()
+    found = StaffProfile.objects.filter(
+        role__in=DEPARTMENT_ROLES, department_id__in=department_ids, user__is_active=True
+    )
+    return set(found.values_list("user_id", flat=True))
+
+
+def plan_of(stage: ProjectStage) -> InspectionPlan | None:
+    return InspectionPlan.objects.filter(stage=stage).prefetch_related("departments").first()
+
+
 def inspection_of(stage: ProjectStage) -> SiteInspection | None:
     return SiteInspection.objects.filter(stage=stage).prefetch_related("departments").first()
 
@@ -114,6 +135,7 @@ class StageView:
     due_date: datetime.date | None = None
     limit_workdays: int = 0
     inspection: SiteInspection | None = None
+    plan: InspectionPlan | None = None
 
     @property
     def status(self) -> str:
@@ -164,6 +186,7 @@ def stage_view(project: ConstructionProject, stage: int, user: User, defs: dict 
         deadline = bundle_selectors.bundle_deadline(rows)
         view.due_date, view.limit_workdays = deadline.due_date, deadline.limit_workdays
         view.inspection = inspection_of(row)
+        view.plan = plan_of(row)
     return view
 
 

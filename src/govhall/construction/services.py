@@ -28,6 +28,7 @@ from govhall.catalog.models import Department
 from govhall.construction import selectors
 from govhall.construction.models import (
     ConstructionProject,
+    InspectionPlan,
     ProjectStage,
     SiteInspection,
     Stage,
@@ -42,6 +43,8 @@ from govhall.stations.models import KeyProject
 MAX_FINDINGS = 4000
 MAX_ATTACHMENT = 10 * 1024 * 1024
 ATTACHMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
+PLAN_AHEAD_DAYS = 90  # a joint inspection is set at most this far ahead
+MAX_PLAN_NOTE = 500
 
 
 def _hall_of(actor: User) -> Hall | None:
@@ -184,6 +187,7 @@ def stage_file(
             ]
         if row.status == StageStatus.FAILED:  # the new filing is inspected anew
             SiteInspection.objects.filter(stage=row).delete()
+            InspectionPlan.objects.filter(stage=row).delete()
         row.bundle_case = bundle_case
         row.status = StageStatus.FILED
         row.filed_at = timezone.now()
@@ -230,12 +234,111 @@ def may_inspect(actor: User, project: ConstructionProject, departments: set[int]
     return False
 
 
+def may_schedule(actor: User, project: ConstructionProject) -> bool:
+    """The hall that leads the project arranges its joint inspections (and administrators)."""
+    found = scope.reach(actor)
+    return found is not None and (
+        found.everything or (found.role in selectors.HALL_ROLES and found.hall == project.hall_id)
+    )
+
+
 def _attachment_check(upload) -> None:
     name = (getattr(upload, "name", "") or "").lower()
     if not any(name.endswith(ext) for ext in ATTACHMENT_TYPES):
         raise DomainError("附件应为PDF或图片（jpg、png）", code="invalid_file", detail={"field": "attachment"})
     if (getattr(upload, "size", 0) or 0) > MAX_ATTACHMENT:
         raise DomainError("附件不能超过10MB", code="file_too_large", detail={"field": "attachment"})
+
+
+def _stage_departments(row: ProjectStage, department_codes: list[str] | None) -> list[Department]:
+    """The departments named by ``department_codes``: at least one, each a department of the
+    stage's items (who inspects, who is invited)."""
+    involved = selectors.stage_departments(row)
+    codes = list(dict.fromkeys(c.strip() for c in department_codes or [] if isinstance(c, str) and c.strip()))
+    if not codes:
+        raise DomainError("请选择参加踏勘的部门", code="missing_field", detail={"field": "departments"})
+    departments = list(Department.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {d.code for d in departments})
+    outside = sorted(d.code for d in departments if d.pk not in involved)
+    if unknown or outside:
+        raise DomainError(
+            "参加部门应为本阶段事项的审批部门",
+            code="invalid_field",
+            detail={"field": "departments", "unknown": unknown, "not_in_stage": outside},
+        )
+    return departments
+
+
+def inspection_schedule(
+    *,
+    actor: User,
+    project: ConstructionProject | str,
+    stage: int,
+    starts_at: datetime.datetime,
+    place: str = "",
+    department_codes: list[str],
+    note: str = "",
+) -> InspectionPlan:
+    """联合踏勘安排: the hall that leads the project sets (or moves) when and where the stage's
+    departments meet on site; the invited departments' reviewers and chief approvers and the
+    builder's side are told, and on a change also the departments no longer invited."""
+    with transaction.atomic():
+        project, row = _stage_locked(project, stage, actor)
+        if not may_schedule(actor, project):
+            raise Forbidden("联合踏勘由牵头大厅的工作人员安排", code="role_not_allowed")
+        if row.status != StageStatus.FILED or row.bundle_case_id is None:
+            raise Conflict("本阶段申报后才能安排联合踏勘", code="stage_not_filed")
+        if SiteInspection.objects.filter(stage=row).exists():
+            raise Conflict("本阶段已记录联合踏勘", code="inspection_exists")
+        departments = _stage_departments(row, department_codes)
+        if not isinstance(starts_at, datetime.datetime):
+            raise DomainError("踏勘时间不正确", code="invalid_field", detail={"field": "starts_at"})
+        if timezone.is_naive(starts_at):
+            starts_at = timezone.make_aware(starts_at)
+        now = timezone.now()
+        if not now < starts_at <= now + datetime.timedelta(days=PLAN_AHEAD_DAYS):
+            raise DomainError(
+                f"踏勘时间应在现在之后、{PLAN_AHEAD_DAYS}天以内", code="invalid_field", detail={"field": "starts_at"}
+            )
+        place = (place or "").strip() or project.location
+        if not place:
+            raise DomainError("请填写集合地点", code="missing_field", detail={"field": "place"})
+        note = (note or "").strip()
+        for field, value, limit in (("place", place, 200), ("note", note, MAX_PLAN_NOTE)):
+            if len(value) > limit:
+                raise DomainError(f"内容不超过{limit}字", code="invalid_field", detail={"field": field})
+        plan = InspectionPlan.objects.select_for_update().filter(stage=row).first()
+        before = set(plan.departments.values_list("pk", flat=True)) if plan else set()
+        if plan is None:
+            plan = InspectionPlan(stage=row, times=0)
+        plan.starts_at, plan.place, plan.note, plan.scheduled_by = starts_at, place, note, actor
+        plan.times += 1
+        plan.save()
+        plan.departments.set(departments)
+        _tell_plan(project, row, plan, departments, dropped=before - {d.pk for d in departments})
+    return plan
+
+
+def _tell_plan(project, row, plan: InspectionPlan, departments: list[Department], dropped: set[int]) -> None:
+    from govhall.notify.services import notification_send
+
+    when = timezone.localtime(plan.starts_at)
+    changed = "（改期或调整）" if plan.times > 1 else ""
+    names = "、".join(d.name for d in departments)
+    text = (
+        f"联合踏勘安排{changed}：{project.name}（{project.code}）{row.get_stage_display()}阶段，"
+        f"{when:%Y年%m月%d日 %H:%M}，集合地点：{plan.place}；参加部门：{names}。"
+    )
+    invited = selectors.department_staff({d.pk for d in departments})
+    event = "construction.inspection_rescheduled" if plan.times > 1 else "construction.inspection_scheduled"
+    notification_send(event=event, text=text, user_ids=invited | _builder_side(project))
+    gone = selectors.department_staff(dropped) - invited
+    if gone:
+        notification_send(
+            event="construction.inspection_uninvited",
+            text=f"{project.name}（{project.code}）{row.get_stage_display()}阶段的联合踏勘已调整，贵部门不再参加。",
+            user_ids=gone,
+        )
 
 
 def inspection_record(
@@ -255,19 +358,7 @@ def inspection_record(
         project, row = _stage_locked(project, stage, actor)
         if row.status != StageStatus.FILED or row.bundle_case_id is None:
             raise Conflict("本阶段申报后才能记录联合踏勘", code="stage_not_filed")
-        involved = selectors.stage_departments(row)
-        codes = list(dict.fromkeys(c.strip() for c in department_codes or [] if c and c.strip()))
-        if not codes:
-            raise DomainError("请选择参加踏勘的部门", code="missing_field", detail={"field": "departments"})
-        departments = list(Department.objects.filter(code__in=codes))
-        unknown = sorted(set(codes) - {d.code for d in departments})
-        outside = sorted(d.code for d in departments if d.pk not in involved)
-        if unknown or outside:
-            raise DomainError(
-                "参加部门应为本阶段事项的审批部门",
-                code="invalid_field",
-                detail={"field": "departments", "unknown": unknown, "not_in_stage": outside},
-            )
+        departments = _stage_departments(row, department_codes)
         if not may_inspect(actor, project, {d.pk for d in departments}):
             raise Forbidden("联合踏勘由参加部门或牵头大厅的工作人员记录", code="role_not_allowed")
         findings = (findings or "").strip()

@@ -105,6 +105,7 @@ def project(request, code: str, error: str = "", status: int = 200):
             and bool(departments)
             and services.may_inspect(user, found, set(departments))
         )
+        data["may_schedule"] = data["may_inspect"] and services.may_schedule(user, found)
         data["departments"] = sorted(
             {(m.case.department.code, m.case.department.name) for m in selectors.members(view.row)}
             if data["may_inspect"]
@@ -117,6 +118,7 @@ def project(request, code: str, error: str = "", status: int = 200):
         "stages": stages,
         "error": error,
         "today": datetime.date.today().isoformat(),
+        "tomorrow": (datetime.date.today() + datetime.timedelta(days=1)).isoformat(),
     }
     return render(request, "construction/project.html", context, status=status)
 
@@ -138,6 +140,31 @@ def file_stage(request, code: str, stage: int):
         return project(request, code, error=exc.message, status=_status(exc))
     # materials and submission on the bundle case's own page (one set for every member)
     return redirect("bundles:case", row.bundle_case.number)
+
+
+@login_required
+@require_POST
+def schedule_inspection(request, code: str, stage: int):
+    """联合踏勘安排 from the project page (date, time, place, invited departments)."""
+    try:
+        try:
+            starts_at = datetime.datetime.fromisoformat(request.POST.get("starts_at", "").strip())
+        except ValueError:
+            raise DomainError("踏勘时间不正确，请选择日期和时间", code="invalid_field") from None
+        services.inspection_schedule(
+            actor=request.user,
+            project=code,
+            stage=stage,
+            starts_at=starts_at,
+            place=request.POST.get("place", ""),
+            department_codes=request.POST.getlist("departments"),
+            note=request.POST.get("note", ""),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        return project(request, code, error=exc.message, status=_status(exc))
+    return redirect("construction:project", code)
 
 
 @login_required
