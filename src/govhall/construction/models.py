@@ -162,6 +162,8 @@ class InspectionPlan(models.Model):
     times = models.PositiveSmallIntegerField("安排次数", default=1, help_text="每次改期加一")
     scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     scheduled_at = models.DateTimeField("安排时间", auto_now=True)
+    # the day-before reminder (``services.inspection_remind``), cleared by a change of time
+    reminded_at = models.DateTimeField("已提醒", null=True, blank=True)
 
     class Meta:
         verbose_name = "联合踏勘安排"

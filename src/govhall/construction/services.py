@@ -45,6 +45,7 @@ MAX_ATTACHMENT = 10 * 1024 * 1024
 ATTACHMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
 PLAN_AHEAD_DAYS = 90  # a joint inspection is set at most this far ahead
 MAX_PLAN_NOTE = 500
+REMIND_BEFORE = datetime.timedelta(hours=24)  # the day-before reminder of a joint inspection
 
 
 def _hall_of(actor: User) -> Hall | None:
@@ -198,16 +199,14 @@ def stage_file(
 
 
 def _track(project: ConstructionProject, bundle_case: BundleCase, actor: User) -> None:
-    """Take the stage's member cases into the key project's tracking (its assistant, a hall
-    manager of its hall, an administrator may: stations' own rule)."""
+    """Take the stage's member cases into the key project the construction project was
+    registered in (the same company: ``project_create`` checks it), whoever filed them: the
+    key project's assistant follows every stage, the company's own online filings included."""
     key = project.key_project
     if key is None:
         return
-    roles = station_selectors.project_roles(actor, key)
-    if not roles & {"assignee", Role.HALL_MANAGER, Role.ADMINISTRATOR}:
-        return
     for member in bundle_case.members.select_related("case"):
-        station_services.project_case_link(project=key, actor=actor, case_number=member.case.number)
+        station_services.project_case_adopt(project=key, case=member.case, actor=actor)
 
 
 def stage_submit(*, actor: User, project: ConstructionProject | str, stage: int) -> ProjectStage:
@@ -311,6 +310,8 @@ def inspection_schedule(
         before = set(plan.departments.values_list("pk", flat=True)) if plan else set()
         if plan is None:
             plan = InspectionPlan(stage=row, times=0)
+        if plan.starts_at != starts_at:
+            plan.reminded_at = None  # a new time: reminded again the day before
         plan.starts_at, plan.place, plan.note, plan.scheduled_by = starts_at, place, note, actor
         plan.times += 1
         plan.save()
@@ -339,6 +340,46 @@ def _tell_plan(project, row, plan: InspectionPlan, departments: list[Department]
             text=f"{project.name}（{project.code}）{row.get_stage_display()}阶段的联合踏勘已调整，贵部门不再参加。",
             user_ids=gone,
         )
+
+
+def inspection_remind(*, now: datetime.datetime | None = None) -> int:
+    """The day-before reminder of each arranged joint inspection (within REMIND_BEFORE of its
+    time, the stage still filed and not yet inspected), once per time set, to the invited
+    departments' reviewers and chief approvers and the builder's side. A plan is claimed by
+    one conditional UPDATE before it is sent, so two runs at once remind once. Returns how
+    many were reminded."""
+    from govhall.notify.services import notification_send
+
+    now = now or timezone.now()
+    due = InspectionPlan.objects.filter(
+        reminded_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + REMIND_BEFORE,
+        stage__status=StageStatus.FILED,
+        stage__inspection__isnull=True,
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(due[:1000]):
+        with transaction.atomic():
+            if not InspectionPlan.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue  # another run took it
+            plan = InspectionPlan.objects.select_related("stage__project__builder", "stage__project__key_project").get(
+                pk=pk
+            )
+            departments = list(plan.departments.all())
+            project, row = plan.stage.project, plan.stage
+            when = timezone.localtime(plan.starts_at)
+            names = "、".join(d.name for d in departments)
+            notification_send(
+                event="construction.inspection_reminder",
+                text=(
+                    f"联合踏勘提醒：{project.name}（{project.code}）{row.get_stage_display()}阶段，"
+                    f"{when:%m月%d日 %H:%M}，集合地点：{plan.place}；参加部门：{names}。"
+                ),
+                user_ids=selectors.department_staff({d.pk for d in departments}) | _builder_side(project),
+            )
+            count += 1
+    return count
 
 
 def inspection_record(

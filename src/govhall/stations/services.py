@@ -932,6 +932,21 @@ def project_case_link(*, project: KeyProject | str, actor: User, case_number: st
 
 
 @transaction.atomic
+def project_case_adopt(*, project: KeyProject, case: Case, actor: User) -> bool:
+    """Take a case into the project for another domain whose own record already ties the two
+    (a construction project registered in this key project: its stages' cases are the key
+    project's whoever files them), without the staff rights ``project_case_link`` asks for.
+    Only the project company's cases; False when the case is in a project already."""
+    project = KeyProject.objects.select_for_update(of=("self",)).get(pk=project.pk)
+    if case.applicant_id != project.company_id:
+        raise DomainError("该办件的申请人与此不符", code="applicant_mismatch", detail={"field": "case_number"})
+    if ProjectCase.objects.filter(case=case).exists():
+        return False
+    _link_project(project, case, actor)
+    return True
+
+
+@transaction.atomic
 def project_complete(*, project: KeyProject | str, actor: User, reopen: bool = False) -> KeyProject:
     project, roles = _project_locked(project, actor)
     if not roles & {Role.HALL_MANAGER, Role.ADMINISTRATOR}:

@@ -189,3 +189,32 @@ def test_page_and_api(filed, client, bearer):
     assert r.status_code == 422
     client.logout()
     assert client.post(api, body, content_type="application/json").status_code == 401
+
+
+def test_the_day_before_everyone_invited_is_reminded_once(filed):
+    from django.core.management import call_command
+
+    plan = _schedule(filed, starts_at=_when(2))
+    assert services.inspection_remind() == 0  # two days ahead: not yet
+    day_before = plan.starts_at - datetime.timedelta(hours=20)
+    assert services.inspection_remind(now=day_before) == 1
+    assert services.inspection_remind(now=day_before) == 0  # once
+    assert {"zrzy-approver", "sthj-approver", "company"} <= _told("construction.inspection_reminder")
+    # moved: reminded again before the new time; the same time kept: not
+    plan = _schedule(filed, starts_at=_when(3))
+    assert services.inspection_remind(now=plan.starts_at - datetime.timedelta(hours=2)) == 1
+    plan = _schedule(filed, starts_at=plan.starts_at, place="西门")
+    assert services.inspection_remind(now=plan.starts_at - datetime.timedelta(hours=1)) == 0
+    # an inspection already recorded, or a time passed: nothing
+    InspectionPlan.objects.update(reminded_at=None)
+    assert services.inspection_remind(now=plan.starts_at + datetime.timedelta(minutes=1)) == 0
+    services.inspection_record(
+        actor=h.user("clerk"),
+        project=filed,
+        stage=1,
+        inspected_on=timezone.localdate(),
+        department_codes=["lh-zrzy"],
+        findings="现场与规划条件一致",
+    )
+    assert services.inspection_remind(now=plan.starts_at - datetime.timedelta(hours=1)) == 0
+    call_command("construction_remind")

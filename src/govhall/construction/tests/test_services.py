@@ -248,3 +248,30 @@ def test_a_stage_without_a_published_bundle_is_refused_clearly(stages):
     with pytest.raises(DomainError) as e:
         services.stage_file(actor=h.user("company"), project=p, stage=1, form={})
     assert e.value.code == "stage_not_configured"
+
+
+def test_a_key_project_s_stages_are_followed_whoever_files_them(stages, go):
+    """A construction project registered in a key project: the company's own online filing
+    puts the stage's cases in the key project, and its assistant hears of their decisions."""
+    from govhall.notify.models import Notification
+    from govhall.stations.models import KeyProject, ProjectCase
+
+    key = KeyProject.objects.create(
+        code="yf-test",
+        name="云帆测试项目",
+        company=h.company(),
+        assistant=h.user("assistant"),
+        hall=h.user("clerk").staff_profile.hall,
+        created_by=h.user("manager"),
+    )
+    p = services.project_create(
+        actor=h.user("company"), code=h.CODE, name="测试厂房项目", builder=h.company(), key_project=key.code
+    )
+    with go():
+        row = h.filed(p, 1)  # by the company's operator, online
+        h.taken_in(row)
+    members = {m.case_id for m in row.bundle_case.members.all()}
+    assert set(ProjectCase.objects.filter(project=key).values_list("case_id", flat=True)) == members
+    with go():
+        h.decide(row, "lh-zrzy")
+    assert Notification.objects.filter(recipient__username="assistant", text__contains="准予许可").exists()

@@ -121,6 +121,19 @@ def test_a_case_filed_by_the_company_joins_the_project(client, project):
     assert err.value.code == "applicant_mismatch"
 
 
+def test_another_domain_adopts_the_company_s_case_into_the_project(project):
+    """``project_case_adopt``: for a domain whose record ties the case to the project (a
+    construction project's stages), without staff rights; once; only the company's cases."""
+    own = f.act(f.upload_all(f.draft(f.COMPANY, "company"), "company"), "company", "submit")
+    assert services.project_case_adopt(project=project, case=own, actor=user("company")) is True
+    assert TimelineEvent.objects.filter(case=own, action="stations.project_linked").count() == 1
+    assert services.project_case_adopt(project=project, case=own, actor=user("company")) is False
+    assert project.case_links.filter(case=own).count() == 1
+    with pytest.raises(DomainError) as err:
+        services.project_case_adopt(project=project, case=f.submitted(username="citizen"), actor=user("citizen"))
+    assert err.value.code == "applicant_mismatch"
+
+
 def test_the_assistant_is_told_what_happens_to_the_projects_cases(project, django_capture_on_commit_callbacks):
     pending = _cases(project)[CONSTRUCTION]
     before = Notification.objects.filter(recipient=user("assistant"), event="stations.case_followup").count()
