@@ -39,6 +39,18 @@ def _schedule(p, who="clerk", **kw):
     return services.inspection_schedule(actor=h.user(who), project=p, stage=1, **values)
 
 
+def _inspect(p, findings="现场与规划条件一致", passed=True):
+    return services.inspection_record(
+        actor=h.user("clerk"),
+        project=p,
+        stage=1,
+        inspected_on=timezone.localdate(),
+        department_codes=["lh-zrzy"],
+        findings=findings,
+        passed=passed,
+    )
+
+
 def _told(event: str) -> set[str]:
     return set(Notification.objects.filter(event=event).values_list("recipient__username", flat=True))
 
@@ -120,14 +132,7 @@ def test_not_before_filing_nor_after_the_inspection(stages, filed):
         )
     assert refused.value.code == "stage_not_filed"
     _schedule(filed)
-    services.inspection_record(
-        actor=h.user("clerk"),
-        project=filed,
-        stage=1,
-        inspected_on=timezone.localdate(),
-        department_codes=["lh-zrzy", "lh-sthj"],
-        findings="现场与规划条件一致",
-    )
+    _inspect(filed)
     with pytest.raises(Conflict) as refused:
         _schedule(filed)
     assert refused.value.code == "inspection_exists"
@@ -139,15 +144,7 @@ def test_a_stage_filed_again_is_arranged_anew(filed, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         h.decide(row, "lh-zrzy")
         h.decide(row, "lh-sthj")
-        services.inspection_record(
-            actor=h.user("clerk"),
-            project=filed,
-            stage=1,
-            inspected_on=timezone.localdate(),
-            department_codes=["lh-zrzy"],
-            findings="现场已开挖，与用地批准不符",
-            passed=False,
-        )
+        _inspect(filed, findings="现场已开挖，与用地批准不符", passed=False)
     row.refresh_from_db()
     assert row.status == StageStatus.FAILED
     with django_capture_on_commit_callbacks(execute=True):
@@ -208,13 +205,6 @@ def test_the_day_before_everyone_invited_is_reminded_once(filed):
     # an inspection already recorded, or a time passed: nothing
     InspectionPlan.objects.update(reminded_at=None)
     assert services.inspection_remind(now=plan.starts_at + datetime.timedelta(minutes=1)) == 0
-    services.inspection_record(
-        actor=h.user("clerk"),
-        project=filed,
-        stage=1,
-        inspected_on=timezone.localdate(),
-        department_codes=["lh-zrzy"],
-        findings="现场与规划条件一致",
-    )
+    _inspect(filed)
     assert services.inspection_remind(now=plan.starts_at - datetime.timedelta(hours=1)) == 0
     call_command("construction_remind")
