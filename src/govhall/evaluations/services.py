@@ -57,7 +57,6 @@ INVITING_ACTIONS = ("issue", "deny", "reject")
 # submission (受理, 补正告知, 出件…) except a withdrawn or revoked case.
 WINDOW_STATES = tuple(s for s in State.values if s not in (State.DRAFT, State.WITHDRAWN, State.REVOKED))
 
-DEPARTMENT_ROLES = selectors.DEPARTMENT_ROLES
 MAX_COMMENT = 500
 SECRET_BYTES = 32
 
