@@ -208,3 +208,24 @@ def test_the_day_before_everyone_invited_is_reminded_once(filed):
     _inspect(filed)
     assert services.inspection_remind(now=plan.starts_at - datetime.timedelta(hours=1)) == 0
     call_command("construction_remind")
+
+
+def test_arranged_from_four_places_at_once_there_is_one_plan(transactional_db):
+    """Four staff save the arrangement at the same moment: the stage row is locked while one
+    writes, so there is one plan, moved three times, and no error."""
+    from conftest import _load_demo
+
+    from govhall.appointments.tests.test_concurrency import together
+    from govhall.construction import demo as construction_demo
+
+    _load_demo()
+    construction_demo.catalogue()
+    construction_demo.staff()
+    p = h.project()
+    h.taken_in(h.filed(p, 1))
+    people = ["clerk", "manager", "admin", "clerk"]
+    together(
+        [lambda who=who, i=i: str(_schedule(p, who=who, starts_at=_when(2 + i)).pk) for i, who in enumerate(people)]
+    )
+    plan = InspectionPlan.objects.get()
+    assert plan.times == 4
