@@ -5,10 +5,11 @@ appointments a person may see, a hall's day list, and whether no-shows block onl
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,10 +58,23 @@ def _group_for(groups: list[WindowGroup], item: ServiceItem) -> WindowGroup | No
 
 
 class _Resolver:
-    """Which schedule serves which item at one hall, read in three queries."""
+    """Which schedule serves which item at one hall: three queries, and the regions once.
 
-    def __init__(self, hall: Hall, *, groups: list[WindowGroup] | None = None, schedules: list[Schedule] | None = None):
+    An item-specific schedule, or a group naming the item or its department, takes the item
+    wherever its department is; the general windows' group (naming neither) takes only the
+    items of departments in the hall's region or below: another district's matter is not
+    booked at this hall (异地办 is a later, explicit rule)."""
+
+    def __init__(
+        self,
+        hall: Hall,
+        *,
+        groups: list[WindowGroup] | None = None,
+        schedules: list[Schedule] | None = None,
+        local: Callable[[ServiceItem], bool] | None = None,
+    ):
         self.hall = hall
+        self._local = local
         if groups is None:
             groups = list(hall.window_groups.prefetch_related("departments").order_by("order", "letter"))
         self.groups = groups
@@ -78,7 +92,19 @@ class _Resolver:
         found = self.by_group.get(group.id) if group else None
         if found is None or (found.allowed_item_codes and item.code not in found.allowed_item_codes):
             return None
+        named = item.code in (group.item_codes or []) or any(
+            d.id == item.department_id for d in group.departments.all()
+        )
+        if not named and not self.local(item):
+            return None
         return found
+
+    def local(self, item: ServiceItem) -> bool:
+        """Whether the item's department is in the hall's region or below."""
+        if self._local is None:
+            below = set(catalog.region_and_below(self.hall.region_id))
+            self._local = lambda it: it.department.region_id in below
+        return self._local(item)
 
 
 def schedule_for(hall: Hall, item: ServiceItem) -> Schedule | None:
@@ -92,7 +118,7 @@ def bookable_items(hall: Hall) -> list[tuple[ServiceItem, Schedule]]:
     if not resolver.by_item and not resolver.by_group:
         return []
     found = []
-    for item in catalog.published_items().order_by("department__order", "name"):
+    for item in catalog.published_items().select_related("department").order_by("department__order", "name"):
         schedule = resolver.schedule(item)
         if schedule is not None:
             found.append((item, schedule))
@@ -101,11 +127,22 @@ def bookable_items(hall: Hall) -> list[tuple[ServiceItem, Schedule]]:
 
 def booking_halls(item: ServiceItem) -> list[tuple[Hall, Schedule]]:
     """The halls that take appointments for ``item``, with the schedule that does (预约办理 on
-    the item's guide): one query when no hall has a schedule, three otherwise, whatever the
-    number of halls."""
-    schedules = list(Schedule.objects.filter(active=True).select_related("window_group", "hall"))
-    if not schedules:
+    the item's guide, the busiest page). Only the halls that could take it are read: those of
+    the department's region and above (their general windows), and those with the item's own
+    schedule or a group naming the item or the department; so the cost follows the halls
+    concerned, not every hall with a schedule. One query when no hall has a schedule, five
+    otherwise (the check, the regions, the schedules, the window groups, their departments)."""
+    active = Schedule.objects.filter(active=True)
+    if not active.exists():
         return []
+    above = set(catalog.region_and_above(item.department.region_id))
+    concerned = active.filter(
+        Q(hall__region_id__in=above)
+        | Q(item_code=item.code)
+        | Q(window_group__departments=item.department_id)
+        | ~Q(window_group__item_codes=[])
+    ).values("hall_id")
+    schedules = list(active.filter(hall_id__in=concerned).select_related("window_group", "hall"))
     halls = {s.hall_id: s.hall for s in schedules}
     groups: dict[int, list[WindowGroup]] = {pk: [] for pk in halls}
     for group in (
@@ -115,7 +152,8 @@ def booking_halls(item: ServiceItem) -> list[tuple[Hall, Schedule]]:
     found = []
     for pk, hall in sorted(halls.items(), key=lambda h: h[1].name):
         own = [s for s in schedules if s.hall_id == pk]
-        schedule = _Resolver(hall, groups=groups[pk], schedules=own).schedule(item)
+        local = lambda _item, hall=hall: hall.region_id in above  # noqa: E731 - one hall's answer
+        schedule = _Resolver(hall, groups=groups[pk], schedules=own, local=local).schedule(item)
         if schedule is not None:
             found.append((hall, schedule))
     return found

@@ -264,6 +264,26 @@ def department_power_list(department: Department) -> dict[str, list[ServiceItem]
     return {label: grouped[label] for label in order if label in grouped}
 
 
+# A region and five levels above it in one row: a community's province > city > district >
+# street chain is read (and known to end) in one query however many regions there are.
+_UP = ("id", *("__".join(["parent"] * n) + "_id" for n in range(1, 6)))
+
+
+def region_and_above(region_id: int) -> list[int]:
+    """Ids of a region and every region above it (the hall levels that hold its items)."""
+    found: list[int] = []
+    while region_id is not None:
+        row = Region.objects.filter(pk=region_id).values_list(*_UP).first()
+        if row is None:
+            return found
+        for rid in row[1:] if found else row:
+            if rid is None or rid in found:
+                return found
+            found.append(rid)
+        region_id = found[-1]  # six levels deep: go on from the highest read
+    return found
+
+
 def region_and_below(region_id: int) -> list[int]:
     """Ids of a region and every region under it (scopes of supervisors and halls)."""
     children: dict[int | None, list[int]] = {}

@@ -208,3 +208,29 @@ def test_triage_lists_materials_for_the_answers_and_the_online_alternative(demo)
     online = ServiceItem.objects.get(status="published", name="仅销售预包装食品备案")
     found = selectors.triage(online.code, {})
     assert found.online and found.online_url == f"/cases/apply/{online.code}/"
+
+
+def test_another_district_s_hall_does_not_take_this_district_s_matters_at_its_general_windows(demo):
+    """A hall of 雁塔区 with a schedule on its general windows' group: 莲湖区's food licence is
+    not booked there (nor offered on the guide); a group naming the department, or the item's
+    own schedule, takes it wherever the department is."""
+    from govhall.accounts.models import Hall, WindowGroup
+    from govhall.appointments.models import Schedule
+    from govhall.catalog.models import Department, Region
+
+    city = Region.objects.get(code="610100000000")
+    yanta = Region.objects.create(code="610113000000", name="雁塔区", level="district", parent=city)
+    other = Hall.objects.create(region=yanta, name="雁塔区政务服务中心")
+    general = WindowGroup.objects.create(hall=other, letter="A", name="综合受理")
+    h.schedule()  # 莲湖's own general windows take appointments
+    Schedule.objects.create(hall=other, window_group=general, capacity=2, online_capacity=2)
+    item = selectors.triage(h.FOOD, {}).item
+    assert selectors.schedule_for(other, item) is None
+    assert item.code not in {i.code for i, _ in selectors.bookable_items(other)}
+    assert [hall.name for hall, _ in selectors.booking_halls(item)] == [h.HALL]
+    # the department's own group at the other hall takes it (a window entrusted by it)
+    entrusted = WindowGroup.objects.create(hall=other, letter="B", name="市场监管专窗", order=1)
+    entrusted.departments.add(Department.objects.get(code="lh-scjg"))
+    Schedule.objects.create(hall=other, window_group=entrusted, capacity=2, online_capacity=2)
+    assert selectors.schedule_for(other, item).window_group == entrusted
+    assert {hall.name for hall, _ in selectors.booking_halls(item)} == {h.HALL, "雁塔区政务服务中心"}
