@@ -5,7 +5,6 @@ appointments a person may see, a hall's day list, and whether no-shows block onl
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -58,7 +57,7 @@ def _group_for(groups: list[WindowGroup], item: ServiceItem) -> WindowGroup | No
 
 
 class _Resolver:
-    """Which schedule serves which item at one hall: three queries, and the regions once.
+    """Which schedule serves which item at one hall: three queries, and a region chain once.
 
     An item-specific schedule, or a group naming the item or its department, takes the item
     wherever its department is; the general windows' group (naming neither) takes only the
@@ -71,10 +70,11 @@ class _Resolver:
         *,
         groups: list[WindowGroup] | None = None,
         schedules: list[Schedule] | None = None,
-        local: Callable[[ServiceItem], bool] | None = None,
+        above: dict[int, set[int]] | None = None,
     ):
         self.hall = hall
-        self._local = local
+        # a department region's chain upwards, read once per region (shareable across halls)
+        self._above = above if above is not None else {}
         if groups is None:
             groups = list(hall.window_groups.prefetch_related("departments").order_by("order", "letter"))
         self.groups = groups
@@ -100,11 +100,12 @@ class _Resolver:
         return found
 
     def local(self, item: ServiceItem) -> bool:
-        """Whether the item's department is in the hall's region or below."""
-        if self._local is None:
-            below = set(catalog.region_and_below(self.hall.region_id))
-            self._local = lambda it: it.department.region_id in below
-        return self._local(item)
+        """Whether the item's department is in the hall's region or below: one single-row
+        read per department region, not the province's region table."""
+        region = item.department.region_id
+        if region not in self._above:
+            self._above[region] = set(catalog.region_and_above(region))
+        return self.hall.region_id in self._above[region]
 
 
 def schedule_for(hall: Hall, item: ServiceItem) -> Schedule | None:
@@ -135,9 +136,9 @@ def booking_halls(item: ServiceItem) -> list[tuple[Hall, Schedule]]:
     active = Schedule.objects.filter(active=True)
     if not active.exists():
         return []
-    above = set(catalog.region_and_above(item.department.region_id))
+    above = {item.department.region_id: set(catalog.region_and_above(item.department.region_id))}
     concerned = active.filter(
-        Q(hall__region_id__in=above)
+        Q(hall__region_id__in=above[item.department.region_id])
         | Q(item_code=item.code)
         | Q(window_group__departments=item.department_id)
         | ~Q(window_group__item_codes=[])
@@ -152,8 +153,7 @@ def booking_halls(item: ServiceItem) -> list[tuple[Hall, Schedule]]:
     found = []
     for pk, hall in sorted(halls.items(), key=lambda h: h[1].name):
         own = [s for s in schedules if s.hall_id == pk]
-        local = lambda _item, hall=hall: hall.region_id in above  # noqa: E731 - one hall's answer
-        schedule = _Resolver(hall, groups=groups[pk], schedules=own, local=local).schedule(item)
+        schedule = _Resolver(hall, groups=groups[pk], schedules=own, above=above).schedule(item)
         if schedule is not None:
             found.append((hall, schedule))
     return found
